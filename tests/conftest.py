@@ -34,3 +34,62 @@ def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for var in ("NEMO_TOKEN", "NEMO_CLIENT_ID", "NEMO_API_URL", "SKILL_SOURCE"):
         monkeypatch.delenv(var, raising=False)
     return folder
+
+
+def _draw_photo(path: Path, size: tuple[int, int], seed: int) -> Path:
+    """A photo-like test image: a gradient sky, a sun and some shapes, different per seed."""
+    from PIL import Image, ImageDraw
+
+    w, h = size
+    img = Image.new("RGB", size)
+    draw = ImageDraw.Draw(img)
+    top = ((40 + 70 * seed) % 256, (90 + 30 * seed) % 256, 200)
+    for y in range(h):
+        f = y / max(1, h - 1)
+        draw.line([(0, y), (w, y)], fill=tuple(int(c * (1 - f) + 30 * f) for c in top))
+    r = max(2, min(w, h) // 8)
+    cx, cy = (w * (2 + seed % 5)) // 8, h // 3
+    draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=(250, 210, 80))
+    draw.rectangle([0, int(h * 0.7), w, h], fill=(40, 120 + 10 * (seed % 5), 60))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    img.save(path)
+    return path
+
+
+def _write_wav(path: Path, seconds: float, freq: float = 440.0, rate: int = 22050) -> Path:
+    """A mono sine tone as 16-bit WAV, written with the standard library only."""
+    import math
+    import struct
+    import wave
+
+    n = int(seconds * rate)
+    frames = b"".join(
+        struct.pack("<h", int(8000 * math.sin(2 * math.pi * freq * i / rate))) for i in range(n)
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(frames)
+    return path
+
+
+@pytest.fixture
+def make_photo(tmp_path: Path) -> Callable[..., Path]:
+    """make_photo("beach.png", size=(640, 360), seed=1) -> a real image file under tmp_path."""
+
+    def _make(name: str = "photo.png", size: tuple[int, int] = (640, 360), seed: int = 0) -> Path:
+        return _draw_photo(tmp_path / "media" / name, size, seed)
+
+    return _make
+
+
+@pytest.fixture
+def make_wav(tmp_path: Path) -> Callable[..., Path]:
+    """make_wav("music.wav", seconds=2.0) -> a real WAV file under tmp_path."""
+
+    def _make(name: str = "music.wav", seconds: float = 2.0, freq: float = 440.0) -> Path:
+        return _write_wav(tmp_path / "media" / name, seconds, freq)
+
+    return _make
