@@ -93,3 +93,35 @@ def make_wav(tmp_path: Path) -> Callable[..., Path]:
         return _write_wav(tmp_path / "media" / name, seconds, freq)
 
     return _make
+
+
+class LocalBackend:
+    """A running local backend (see backend/): `.url`, `.settings`, `.faults`, `.app`."""
+
+    def __init__(self, settings: Any) -> None:
+        from backend.local import start_local_backend
+
+        self.settings = settings
+        self.server = start_local_backend(settings)
+        self.app = self.server.app  # type: ignore[attr-defined]
+        self.faults = self.app.state.faults  # FaultBoard: .add({...}), .clear()
+        self.url = self.server.url
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
+@pytest.fixture
+def local_backend(tmp_path: Path) -> Iterator[LocalBackend]:
+    """The local NemoVideo backend on 127.0.0.1:<free port>, fast test settings, tmp data dir.
+
+    Tiny generation/heartbeat times, 180p 10 fps renders, every edit answered with text
+    (no_text_ratio 0; arm a "no_text" fault for the silent case), seeded replies.
+    """
+    from backend.settings import BackendSettings
+
+    backend = LocalBackend(BackendSettings.for_tests(tmp_path / "backend-data"))
+    try:
+        yield backend
+    finally:
+        backend.stop()

@@ -1,0 +1,188 @@
+"""Checks before an upload, HEIC→PNG conversion, and a multipart body streamed from disk.
+
+httpx's own multipart encoder reads files with blocking calls on the event loop (httpx#1620);
+this body reads each 1 MiB piece in a worker thread, so memory stays flat whatever the file
+size and the loop keeps serving the terminal. Content-Length is exact, so nothing is chunked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import mimetypes
+import shutil
+import stat
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from .errors import SUPPORTED_FORMATS, UPLOAD_LIMIT_BYTES, LocalFileError
+from .models import UploadProgress
+from .observe import FileSummary
+
+__all__ = ["CHUNK", "MultipartBody", "PreparedFile", "cleanup", "prepare_file"]
+
+CHUNK = 1024 * 1024
+HEIC_EXTS = {"heic", "heif"}
+
+
+@dataclass
+class PreparedFile:
+    source: Path  # what the person gave us (never modified)
+    send_path: Path  # what is read (a temporary PNG for HEIC)
+    name: str  # the filename sent in the form
+    size: int
+    temp_dir: Path | None = None
+
+
+def _check_regular(path: Path, limit: int) -> int:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise LocalFileError(path, "missing") from None
+    except PermissionError:
+        raise LocalFileError(path, "unreadable") from None
+    except OSError as exc:
+        raise LocalFileError(path, "missing", exc.strerror) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise LocalFileError(path, "not_a_file")
+    try:
+        with open(path, "rb") as fh:
+            fh.read(1)
+    except OSError:
+        raise LocalFileError(path, "unreadable") from None
+    if st.st_size > limit:
+        raise LocalFileError(path, "too_large", f"{st.st_size / 1e6:.0f} MB")
+    return st.st_size
+
+
+def prepare_file(path: Path, limit: int = UPLOAD_LIMIT_BYTES) -> PreparedFile:
+    """Refuse what the service would refuse, before a byte is sent. Blocking (run in a thread)."""
+    path = Path(path).expanduser()
+    size = _check_regular(path, limit)
+    ext = path.suffix.lower().lstrip(".")
+    if ext in HEIC_EXTS:
+        return _convert_heic(path, limit)
+    if ext not in SUPPORTED_FORMATS:
+        raise LocalFileError(path, "unsupported")
+    return PreparedFile(path, path, path.name, size)
+
+
+def _convert_heic(path: Path, limit: int) -> PreparedFile:
+    temp_dir = Path(tempfile.mkdtemp(prefix="nemo-heic-"))
+    target = temp_dir / (path.stem + ".png")
+    try:
+        import pillow_heif
+        from PIL import Image, ImageOps
+
+        pillow_heif.register_heif_opener()
+        with Image.open(path) as img:
+            img.load()
+            rotated = ImageOps.exif_transpose(img)
+            if rotated.mode not in ("RGB", "RGBA", "L", "LA", "I;16"):
+                rotated = rotated.convert("RGBA" if "A" in rotated.getbands() else "RGB")
+            rotated.save(target, format="PNG")
+    except Exception as exc:
+        shutil.rmtree(temp_dir, ignore_errors=True)
+        raise LocalFileError(path, "heic_failed", type(exc).__name__) from None
+    size = target.stat().st_size
+    if size > limit:
+        shutil.rmtree(temp_dir, ignore_errors=True)
+        raise LocalFileError(path, "too_large", "after conversion to PNG")
+    return PreparedFile(path, target, target.name, size, temp_dir)
+
+
+def cleanup(files: list[PreparedFile]) -> None:
+    for f in files:
+        if f.temp_dir is not None:
+            shutil.rmtree(f.temp_dir, ignore_errors=True)
+
+
+def _quote(name: str) -> str:
+    """A filename for Content-Disposition, escaped the way browsers do (HTML5)."""
+    return name.replace("\\", "\\\\").replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
+
+
+class MultipartBody:
+    """`files` parts for each prepared file; iterable more than once (a retry re-reads).
+
+    Progress counts file bytes handed to the connection (`total` = the files' sizes).
+    """
+
+    def __init__(
+        self,
+        files: list[PreparedFile],
+        field: str = "files",
+        on_progress: Callable[[UploadProgress], None] | None = None,
+        want_hash: bool = False,
+    ) -> None:
+        self.files = files
+        self.boundary = uuid.uuid4().hex
+        self.on_progress = on_progress
+        self.want_hash = want_hash
+        self.summaries: list[FileSummary] = []
+        self._heads: list[bytes] = []
+        for f in files:
+            ctype = mimetypes.guess_type(f.name)[0] or "application/octet-stream"
+            head = (
+                f"--{self.boundary}\r\n"
+                f'Content-Disposition: form-data; name="{field}"; filename="{_quote(f.name)}"\r\n'
+                f"Content-Type: {ctype}\r\n\r\n"
+            ).encode()
+            self._heads.append(head)
+        self._tail = f"--{self.boundary}--\r\n".encode()
+        self.file_bytes = sum(f.size for f in files)
+        self.length = sum(
+            len(h) + f.size + 2 for h, f in zip(self._heads, files, strict=True)
+        ) + len(self._tail)
+
+    @property
+    def content_type(self) -> str:
+        return f"multipart/form-data; boundary={self.boundary}"
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        sent = 0
+        self.summaries = []
+        count = len(self.files)
+        for index, (head, f) in enumerate(zip(self._heads, self.files, strict=True)):
+            yield head
+            digest = hashlib.sha256() if self.want_hash else None
+            remaining = f.size
+            fh = await asyncio.to_thread(open, f.send_path, "rb")
+            try:
+                while remaining > 0:
+                    piece = await asyncio.to_thread(_read_piece, fh, min(CHUNK, remaining), digest)
+                    if not piece:
+                        raise LocalFileError(f.source, "changed")
+                    remaining -= len(piece)
+                    sent += len(piece)
+                    yield piece
+                    if self.on_progress is not None:
+                        self.on_progress(
+                            UploadProgress(
+                                sent=sent,
+                                total=self.file_bytes,
+                                filename=f.name,
+                                file_index=index,
+                                file_count=count,
+                            )
+                        )
+            finally:
+                with contextlib.suppress(OSError):
+                    fh.close()
+            yield b"\r\n"
+            self.summaries.append(
+                FileSummary(name=f.name, size=f.size, sha256=digest.hexdigest() if digest else None)
+            )
+        yield self._tail
+
+
+def _read_piece(fh: BinaryIO, n: int, digest: Any) -> bytes:
+    piece = fh.read(n)
+    if digest is not None and piece:
+        digest.update(piece)
+    return piece

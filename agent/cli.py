@@ -1,0 +1,159 @@
+"""`nemo-chat`: parse the command line, then hand over to the terminal.
+
+Start-up cost matters (`nemo-chat --version` ≤ 0.15 s), so this module imports only the
+standard library; the chat (rich, prompt_toolkit, httpx, pydantic) is imported after the
+arguments are known. `nemo-chat replay …` goes to the transcripts package. No traceback
+ever reaches the terminal: the guard below turns anything unexpected into one clear line
+(`--debug` adds the details, secrets redacted).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def _t(key: str, lang: str) -> str:
+    from agent.messages import t
+
+    return t(key, lang)
+
+
+def _help_lang(argv: Sequence[str]) -> str:
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return "en"
+
+
+class _Version(argparse.Action):
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        from agent.terminal.cli_version import version
+
+        print(f"nemo-chat {version()}")
+        parser.exit()
+
+
+def build_parser(lang: str = "en") -> argparse.ArgumentParser:
+    lang = lang if lang in ("en", "zh") else "en"
+    parser = argparse.ArgumentParser(
+        prog="nemo-chat",
+        description=_t("cli.description", lang),
+        epilog=_t("cli.epilog", lang),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add = parser.add_argument
+    add(
+        "-m",
+        "--message",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help=_t("cli.help.message", lang),
+    )
+    add("--local", action="store_true", help=_t("cli.help.local", lang))
+    add("--out", type=Path, metavar="DIR", help=_t("cli.help.out", lang))
+    add("--lang", choices=["en", "zh"], help=_t("cli.help.lang", lang))
+    add("--resume", action="store_true", help=_t("cli.help.resume", lang))
+    add("--record", type=Path, metavar="FILE", help=_t("cli.help.record", lang))
+    add("--debug", action="store_true", help=_t("cli.help.debug", lang))
+    add("--version", action=_Version, nargs=0, help=_t("cli.help.version", lang))
+    return parser
+
+
+def _replay(argv: list[str]) -> int:
+    try:
+        from agent.transcripts.cli import main as replay_main
+    except ImportError:
+        from agent.messages import t
+
+        print(t("ui.replay_missing", _help_lang(argv)), file=sys.stderr)
+        return 2
+    return int(replay_main(argv) or 0)
+
+
+def _fast_version(argv: Sequence[str]) -> bool:
+    """`nemo-chat --version` without building the parser (the 0.15 s budget)."""
+    if list(argv) == ["--version"]:
+        from agent.terminal.cli_version import version
+
+        print(f"nemo-chat {version()}")
+        return True
+    return False
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    try:
+        if _fast_version(args):
+            return 0
+        if args[:1] == ["replay"]:
+            return _replay(args[1:])
+        ns = build_parser(_help_lang(args)).parse_args(args)
+        from agent.terminal.options import Options
+
+        out = ns.out
+        if out is None and os.environ.get("NEMO_OUTPUT_DIR", "").strip():
+            out = Path(os.environ["NEMO_OUTPUT_DIR"].strip())
+        opts = Options(
+            messages=[m for m in ns.message],
+            local=ns.local,
+            out=out.expanduser() if out is not None else None,
+            lang=ns.lang,
+            resume=ns.resume,
+            record=ns.record.expanduser() if ns.record is not None else None,
+            debug=ns.debug,
+        )
+        from agent.terminal.app import run
+
+        return run(opts)
+    except KeyboardInterrupt:
+        _say("ui.interrupted", args)
+        return 130
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 1
+    except SystemExit as exc:  # argparse (--help, bad arguments)
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    except Exception as exc:
+        _crash(exc, args, debug)
+        return 1
+
+
+def _say(key: str, args: Sequence[str], **values: object) -> None:
+    try:
+        from agent.messages import t
+
+        print(t(key, _help_lang(args), **values), file=sys.stderr, flush=True)
+    except Exception:
+        pass
+
+
+def _quiet_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _crash(exc: BaseException, args: Sequence[str], debug: bool) -> None:
+    from agent.terminal.redact import redact
+
+    _say("ui.crash", args, error=redact(str(exc)) or type(exc).__name__)
+    _say("ui.crash_hint", args)
+    if debug:
+        import traceback
+
+        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        print(redact(text), file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Data tables of the conversation core (JSON, validated by pydantic when loaded)."""

@@ -1,0 +1,179 @@
+"""Export: check the draft, submit the render, follow it, download the MP4.
+
+The render id is remembered in the config folder from before the submit until the file is
+saved, so Ctrl-C, a closed terminal or a crash leaves a job that `/export` or `--resume` picks
+up again (the job lives on the server; the contract says a client must be able to return to
+it by its id). A 402 is a plan problem, never a credits one; `report()` says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from datetime import datetime
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from agent.api import ApiError, DownloadError, RenderFailed, RenderJob
+from agent.events import FileSaved
+
+from .context import Context
+from .progress import ProgressReporter
+from .store import PendingRender
+from .timeline import read_tracks
+
+__all__ = ["export", "follow_render", "parse_export_words"]
+
+
+class _ExportWords(BaseModel):
+    resolutions: dict[str, list[str]]
+    other_formats: list[str]
+
+
+@cache
+def _words() -> tuple[list[tuple[re.Pattern[str], str]], re.Pattern[str]]:
+    text = resources.files("agent.core.data").joinpath("export_words.json").read_text(encoding="utf-8")
+    data = _ExportWords.model_validate(json.loads(text))
+    table: list[tuple[re.Pattern[str], str]] = []
+    for value, words in data.resolutions.items():
+        for word in words:
+            if word.isascii():
+                table.append((re.compile(rf"(?<![A-Za-z0-9]){re.escape(word)}(?![A-Za-z0-9])", re.I), value))
+            else:
+                table.append((re.compile(re.escape(word)), value))
+    table.sort(key=lambda pair: -len(pair[0].pattern))  # "full hd" before "hd", 超高清 before 高清
+    formats = re.compile(r"(?<![A-Za-z0-9.])(" + "|".join(map(re.escape, data.other_formats)) + r")(?![A-Za-z0-9])", re.I)
+    return table, formats
+
+
+def parse_export_words(text: str) -> tuple[str | None, str | None]:
+    """(resolution, another format asked for) from "export 1080p MP4" / "导出 4K 的视频"."""
+    table, formats = _words()
+    resolution = next((value for pattern, value in table if pattern.search(text)), None)
+    other = formats.search(text)
+    return resolution, (other.group(1).upper() if other else None)
+
+
+def _exportable(draft: object) -> bool:
+    return bool(read_tracks(draft))
+
+
+def _draft_seconds(draft: object) -> float | None:
+    ends = [tr.end for tr in read_tracks(draft) if tr.end is not None]
+    return max(ends) / 1000.0 if ends else None
+
+
+def _file_name(title: str | None) -> str:
+    stem = re.sub(r"[^\w\-]+", "-", (title or "").strip(), flags=re.UNICODE).strip("-")[:40]
+    if not stem or stem.lower() == "project":
+        stem = "nemo-video"
+    return f"{stem}-{datetime.now().strftime('%Y%m%d-%H%M%S')}.mp4"
+
+
+def _elapsed(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else f"{seconds} s"
+
+
+async def export(ctx: Context, words: str = "") -> bool:
+    resolution, other = parse_export_words(words)
+    if other:
+        ctx.notice("export.mp4_only", fmt=other)
+    pending = ctx.memory.pending_render()
+    if pending is not None:
+        ctx.notice("export.resuming")
+        outcome = await follow_render(ctx, pending)
+        if outcome is not None:
+            return outcome
+        # the job is gone on the server: make a new one
+    state = await ctx.client.state()
+    draft = state.draft
+    if not draft or not _exportable(draft):
+        ctx.error("nothing_to_export", "export.nothing", "export.nothing.hint")
+        return False
+    render = PendingRender(
+        id=ctx.client.new_render_id(),
+        session_id=ctx.client.session_id,
+        resolution=resolution,
+        title=str((draft.get("m") or {}).get("title") or "") if isinstance(draft.get("m"), dict) else None,
+        duration=_draft_seconds(draft),
+    )
+    ctx.memory.remember_render(render)
+    ctx.status("export.submitting")
+    try:
+        await ctx.client.submit_render(draft, render_id=render.id, resolution=resolution)
+    except asyncio.CancelledError:
+        raise  # it may have started: keep it remembered
+    except BaseException:
+        ctx.memory.forget_render(render.id)
+        raise
+    outcome = await follow_render(ctx, render)
+    return bool(outcome)
+
+
+async def follow_render(ctx: Context, render: PendingRender) -> bool | None:
+    """Poll until done, then download. None = the server no longer knows this job."""
+    settings = ctx.settings
+    started = time.monotonic() - max(0.0, time.time() - render.started_at)
+    bar = ProgressReporter(ctx.emit, f"render:{render.id}", ctx.say("export.rendering", elapsed=_elapsed(0)))
+    job: RenderJob | None = None
+    while True:
+        try:
+            job = await ctx.client.render_status(render.id)
+        except ApiError as exc:
+            if exc.status == 404 or exc.code == 404:
+                ctx.memory.forget_render(render.id)
+                ctx.notice("export.job_gone")
+                return None
+            raise
+        elapsed = time.monotonic() - started
+        bar.update(job.progress, 100, label=ctx.say("export.rendering", elapsed=_elapsed(elapsed)))
+        if job.status == "completed":
+            break
+        if job.status in ("failed", "cancelled"):
+            ctx.memory.forget_render(render.id)
+            bar.done(job.progress, label=ctx.say("export.render_failed_label"))
+            raise RenderFailed(reason=job.error or job.status)
+        if elapsed >= settings.render_timeout:
+            ctx.notice("export.still_rendering", "warning")
+            return False
+        # wait for the next poll, telling the time meanwhile
+        next_poll = time.monotonic() + settings.poll_interval
+        while (left := next_poll - time.monotonic()) > 0:
+            await asyncio.sleep(min(left, settings.progress_tick))
+            bar.update(job.progress, 100, label=ctx.say("export.rendering", elapsed=_elapsed(time.monotonic() - started)))
+    bar.done(100, label=ctx.say("export.rendered", elapsed=_elapsed(time.monotonic() - started)))
+    return await _download(ctx, render, job)
+
+
+async def _download(ctx: Context, render: PendingRender, job: RenderJob) -> bool:
+    out_dir: Path = ctx.settings.out_dir
+    await asyncio.to_thread(out_dir.mkdir, parents=True, exist_ok=True)
+    name = _file_name(render.title)
+    bar = ProgressReporter(ctx.emit, f"download:{render.id}", ctx.say("export.downloading", name=name))
+    bar.update(0, job.size)
+
+    def on_progress(done: int, total: int | None) -> None:
+        bar.update(done, total)
+
+    try:
+        if job.url:
+            try:
+                result = await ctx.client.download(job.url, out_dir, name=name, on_progress=on_progress)
+            except DownloadError:
+                result = await ctx.client.download_render(render.id, out_dir, name=name, on_progress=on_progress)
+        else:
+            result = await ctx.client.download_render(render.id, out_dir, name=name, on_progress=on_progress)
+    except DownloadError:
+        bar.done(0, label=ctx.say("export.download_failed_label"))
+        raise
+    bar.done(result.size)
+    ctx.memory.forget_render(render.id)
+    duration = job.duration if job.duration is not None else render.duration
+    ctx.emit(FileSaved(path=str(result.path), size=result.size, duration=duration))
+    return True

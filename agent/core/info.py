@@ -1,0 +1,44 @@
+"""The two read-only handlers: credits and the timeline (session state)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agent.events import Table, Timeline
+
+from .context import Context
+from .timeline import canvas_text, media_rows, read_tracks, summarize, track_rows
+
+__all__ = ["show_credits", "show_state", "timeline_event"]
+
+
+async def show_credits(ctx: Context) -> bool:
+    credits = await ctx.client.credits()
+    ctx.emit(
+        Table(
+            title=ctx.say("credits.title"),
+            columns=[ctx.say("credits.available"), ctx.say("credits.frozen"), ctx.say("credits.total")],
+            rows=[[str(credits.available), str(credits.frozen), str(credits.total)]],
+        )
+    )
+    return True
+
+
+def timeline_event(state: Any, lang: str, *, full: bool = True) -> Timeline:
+    draft = getattr(state, "draft", None)
+    tracks = read_tracks(draft, lang)
+    return Timeline(
+        summary=summarize(draft, lang),
+        tracks=track_rows(tracks, lang),
+        media=media_rows(getattr(state, "video_infos", None), getattr(state, "generated_media", None), lang)
+        if full
+        else [],
+        canvas=canvas_text(getattr(state, "canvas_config", None), draft) if full else "",
+    )
+
+
+async def show_state(ctx: Context, *, full: bool = True) -> bool:
+    """The timeline summary; with `full`, also the uploaded media and the canvas."""
+    state = await ctx.client.state()
+    ctx.emit(timeline_event(state, ctx.lang, full=full))
+    return True

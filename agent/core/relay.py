@@ -1,0 +1,235 @@
+"""Relaying a message to the backend's agent and showing its reply as it streams.
+
+Text goes out in order and once (the wire already applied the partial/non-partial rule; the
+translator rewrites GUI phrases on the way). Tool calls, results and thoughts stay hidden; a
+status line says the timeline is being worked on, and which of the two generation steps runs.
+A message is never sent twice: when the stream breaks, the state is read at intervals and
+compared with the state before the turn, and the same comparison explains a turn that ended
+without a word.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from pydantic import BaseModel
+
+from agent.api import (
+    AuthExpired,
+    ExportBlocked,
+    FileTooLarge,
+    HeartbeatTimeout,
+    NemoError,
+    NoCredits,
+    SessionNotFound,
+    StreamBroken,
+    StreamStalled,
+    TurnTimeout,
+    UnsupportedFile,
+)
+from agent.api import Heartbeat as WireHeartbeat
+from agent.api import StreamError as WireStreamError
+from agent.api import TextDelta as WireTextDelta
+from agent.api import TextReplace as WireTextReplace
+from agent.api import ToolCall as WireToolCall
+from agent.api import ToolResult as WireToolResult
+from agent.events import Notice, TextDelta, TextDone, TextReplace
+
+from .context import Context
+from .diff import describe_changes, state_fingerprint
+from .failures import report
+from .translate import PlannedAction, StreamTranslator, is_temporary_issue
+
+__all__ = ["RelayOutcome", "relay"]
+
+
+class _Stages(BaseModel):
+    stage1: list[str]
+    stage2: list[str]
+
+
+@cache
+def _stages() -> _Stages:
+    text = resources.files("agent.core.data").joinpath("tool_stages.json").read_text(encoding="utf-8")
+    return _Stages.model_validate(json.loads(text))
+
+
+@dataclass
+class RelayOutcome:
+    ok: bool
+    actions: list[PlannedAction] = field(default_factory=list)
+
+
+class _StageTracker:
+    """Which generation steps this turn went through, from the (hidden) tool calls."""
+
+    def __init__(self) -> None:
+        self.stage1 = False
+        self.stage2 = False
+
+    def on_tool(self, name: str) -> str:
+        stages = _stages()
+        if name in stages.stage1:
+            self.stage1 = True
+            return "relay.stage1"
+        if name in stages.stage2 and self.stage1:
+            self.stage2 = True
+            return "relay.stage2"
+        return "relay.working"
+
+
+_IN_STREAM_CODES: dict[str, type[NemoError]] = {
+    "1001": AuthExpired,
+    "1002": SessionNotFound,
+    "2001": NoCredits,
+    "4001": UnsupportedFile,
+    "4002": FileTooLarge,
+    "402": ExportBlocked,
+}
+
+
+async def _read_state(ctx: Context) -> Any:
+    try:
+        return await ctx.client.state()
+    except SessionNotFound:
+        raise
+    except NemoError:
+        return None
+
+
+def _report_changes(ctx: Context, before: Any, after: Any) -> bool:
+    lines = describe_changes(before, after, ctx.lang)
+    for line in lines:
+        ctx.emit(Notice(text=line, level="success"))
+    return bool(lines)
+
+
+async def relay(ctx: Context, text: str) -> RelayOutcome:
+    before = await _read_state(ctx)
+    ctx.status("relay.thinking")
+    translator = StreamTranslator()
+    stages = _StageTracker()
+    shown = False
+    errors: list[WireStreamError] = []
+    quiet_since = time.monotonic()
+    every = ctx.settings.still_working_every
+
+    def show(out: str, replace: bool = False) -> None:
+        nonlocal shown, quiet_since
+        if not out and not replace:
+            return
+        if not shown:
+            ctx.clear_status()
+        ctx.emit(TextReplace(text=out) if replace else TextDelta(text=out))
+        shown = True
+        quiet_since = time.monotonic()
+
+    try:
+        async with ctx.client.run_sse(text) as stream:
+            async for event in stream:
+                if isinstance(event, WireTextDelta):
+                    show(translator.feed(event.text))
+                    continue
+                if isinstance(event, WireTextReplace):
+                    show(translator.replace(event.text), replace=True)
+                    continue
+                if isinstance(event, WireToolCall):
+                    ctx.status(stages.on_tool(event.name))
+                elif isinstance(event, WireStreamError):
+                    if not (shown and is_temporary_issue(event.message)):
+                        errors.append(event)
+                elif isinstance(event, WireToolResult | WireHeartbeat):
+                    pass
+                if time.monotonic() - quiet_since >= every:
+                    ctx.emit(Notice(text=ctx.say("relay.still_working")))
+                    quiet_since = time.monotonic()
+    except StreamBroken:
+        show(translator.finish())
+        if shown:
+            ctx.emit(TextDone())
+        return RelayOutcome(ok=await _after_break(ctx, before))
+    except (HeartbeatTimeout, TurnTimeout, StreamStalled) as exc:
+        show(translator.finish())
+        if shown:
+            ctx.emit(TextDone())
+        ctx.clear_status()
+        report(ctx, exc)
+        return RelayOutcome(ok=False)
+    except asyncio.CancelledError:
+        rest = translator.finish()
+        if rest:
+            ctx.emit(TextDelta(text=rest))
+        if shown or rest:
+            ctx.emit(TextDone())
+        raise
+    show(translator.finish())
+    if shown:
+        ctx.emit(TextDone())
+    ctx.clear_status()
+    for error in errors:
+        _report_stream_error(ctx, error)
+    if errors:
+        return RelayOutcome(ok=False)
+    if not shown:
+        await _explain_silence(ctx, before, stages)
+    return RelayOutcome(ok=True, actions=list(translator.actions))
+
+
+def _report_stream_error(ctx: Context, error: WireStreamError) -> None:
+    kind = _IN_STREAM_CODES.get(str(error.code or "").strip())
+    if kind is not None:
+        report(ctx, kind(server_message=error.message))
+    else:
+        ctx.error("stream", "err.stream", "err.stream.hint", message=error.message)
+
+
+async def _explain_silence(ctx: Context, before: Any, stages: _StageTracker) -> None:
+    """A turn with no text: say what changed, from the state before and after."""
+    ctx.status("relay.checking")
+    after = await _read_state(ctx)
+    ctx.clear_status()
+    if stages.stage1 and stages.stage2:
+        ctx.emit(Notice(text=ctx.say("relay.stage1_done"), level="success"))
+        ctx.emit(Notice(text=ctx.say("relay.stage2_done"), level="success"))
+    if after is None:
+        ctx.notice("relay.silent_unknown")
+        return
+    if before is None:
+        ctx.notice("relay.silent_unknown")
+        return
+    if not _report_changes(ctx, before, after):
+        ctx.notice("relay.silent_nothing")
+
+
+async def _after_break(ctx: Context, before: Any) -> bool:
+    """The stream broke: never re-send; look at the state a few times and report."""
+    settings = ctx.settings
+    ctx.clear_status()
+    ctx.notice("relay.broken", "warning", seconds=f"{settings.broken_stream_first_check:g}")
+    waits = [settings.broken_stream_first_check] + [settings.broken_stream_every] * (settings.broken_stream_checks - 1)
+    reference = state_fingerprint(before) if before is not None else None
+    for attempt, wait in enumerate(waits, 1):
+        ctx.status("relay.broken_waiting", n=attempt, total=len(waits))
+        await asyncio.sleep(wait)
+        after = await _read_state(ctx)
+        if after is None:
+            continue
+        if reference is None:
+            ctx.clear_status()
+            ctx.notice("relay.broken_cannot_compare")
+            return True
+        if state_fingerprint(after) != reference:
+            ctx.clear_status()
+            ctx.notice("relay.broken_changed", "success")
+            if not _report_changes(ctx, before, after):
+                ctx.notice("relay.broken_changed_unclear")
+            return True
+    ctx.clear_status()
+    ctx.error("stream_broken", "relay.broken_nothing", "relay.broken_nothing.hint")
+    return False

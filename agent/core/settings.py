@@ -1,0 +1,47 @@
+"""How the conversation behaves: language, where videos go, and how patient it is.
+
+The defaults are the skill document's (30-s render polls, a "still working" line every two
+minutes, broken-stream checks at 30 s then every 60 s, five times); tests pass tiny values.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["ChatSettings"]
+
+
+class ChatSettings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    lang: Literal["en", "zh"] | None = None
+    out_dir: Path = Field(default_factory=Path.cwd)
+    poll_interval: float = Field(30.0, gt=0)  # NEMO_POLL_INTERVAL
+    render_timeout: float = Field(900.0, gt=0)  # then stop waiting; the job keeps running
+    still_working_every: float = Field(120.0, gt=0)
+    broken_stream_first_check: float = Field(30.0, ge=0)
+    broken_stream_every: float = Field(60.0, ge=0)
+    broken_stream_checks: int = Field(5, ge=1)
+    progress_tick: float = Field(5.0, gt=0)  # elapsed-time updates between render polls
+    resume: bool = False
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> ChatSettings:
+        """NEMO_POLL_INTERVAL and NEMO_OUTPUT_DIR, then explicit overrides (CLI flags win)."""
+        values: dict[str, Any] = {}
+        poll = os.environ.get("NEMO_POLL_INTERVAL", "").strip()
+        if poll:
+            try:
+                if float(poll) > 0:
+                    values["poll_interval"] = float(poll)
+            except ValueError:
+                pass
+        out = os.environ.get("NEMO_OUTPUT_DIR", "").strip()
+        if out:
+            values["out_dir"] = Path(out).expanduser()
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)

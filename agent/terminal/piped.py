@@ -1,0 +1,58 @@
+"""Piped mode: each input line (or each -m message) is one message, handled in order.
+
+A message is finished only when the work it started is finished (a render and its
+download): the next line waits for `wait_background()`. The exit code says whether every
+message succeeded, so a shell script can rely on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import AsyncIterator, Callable, Iterable
+from typing import TextIO
+
+from agent.terminal.options import ConversationLike
+
+
+async def stdin_lines(stream: TextIO | None = None) -> AsyncIterator[str]:
+    """Lines of stdin, read one at a time (a coprocess may write the next line later)."""
+    source = stream or sys.stdin
+    while True:
+        line = await asyncio.to_thread(source.readline)
+        if not line:
+            return
+        yield line.rstrip("\r\n")
+
+
+async def list_lines(messages: Iterable[str]) -> AsyncIterator[str]:
+    for message in messages:
+        yield message
+
+
+async def run_piped(
+    conv: ConversationLike,
+    lines: AsyncIterator[str],
+    *,
+    on_message: Callable[[str], None] = lambda text: None,
+    settle: Callable[[], None] = lambda: None,
+    report_crash: Callable[[BaseException], None] = lambda exc: None,
+    quit_requested: Callable[[], bool] = lambda: False,
+) -> int:
+    """0 when every message succeeded, 1 otherwise."""
+    all_ok = True
+    async for line in lines:
+        if not line.strip():
+            continue
+        on_message(line)
+        try:
+            ok = await conv.handle(line)
+            await conv.wait_background()
+        except Exception as exc:  # a bug in a handler must not hide the next messages
+            report_crash(exc)
+            ok = False
+        settle()
+        all_ok = all_ok and ok
+        if quit_requested():
+            break
+    return 0 if all_ok else 1

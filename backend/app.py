@@ -1,0 +1,127 @@
+"""The Starlette application: the contract's routes, the private fault routes, lifespan.
+
+Why Starlette's plain streaming and not sse-starlette: ADK itself answers /run_sse with a
+plain StreamingResponse and no pings, and we must reproduce its bytes exactly while adding
+our own heartbeats, drops and malformed frames on demand; sse-starlette would add its own
+ping format and shutdown handling that we would then have to work around.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator
+
+from pydantic import ValidationError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from backend import files, renders, routes_api, sse, uploads
+from backend.context import Backend, backend_of
+from backend.envelope import JSON, ApiFailure, message, ok
+from backend.faults import FaultBoard, parse_faults
+from backend.jobs import JobRunner
+from backend.settings import BackendSettings
+from backend.store import Store
+
+log = logging.getLogger("backend")
+
+
+async def _set_faults(request: Request) -> Response:
+    board: FaultBoard = request.app.state.faults
+    try:
+        added = board.add(*parse_faults(json.loads(await request.body())))
+    except (ValueError, ValidationError) as exc:
+        reason = str(exc).splitlines()[0][:300]
+        return JSON({"code": 4000, "message": message("bad_fault", reason=reason),
+                     "data": None}, status_code=400)
+    return ok({"armed": [f.model_dump(exclude_none=True) for f in board.armed()],
+               "added": len(added)})
+
+
+async def _get_faults(request: Request) -> Response:
+    return ok({"armed": [f.model_dump(exclude_none=True) for f in request.app.state.faults.armed()]})
+
+
+async def _clear_faults(request: Request) -> Response:
+    request.app.state.faults.clear()
+    return ok({"armed": []})
+
+
+async def _set_credits(request: Request) -> Response:
+    """Test hook: {"user_id": "anon_…", "available": 3} sets a user's available credits."""
+    body = json.loads(await request.body())
+    be = backend_of(request)
+    be.store.set_credits(str(body["user_id"]), int(body["available"]))
+    return ok(be.store.credits(str(body["user_id"])))
+
+
+async def _expire_tokens(request: Request) -> Response:
+    """Test hook: every token issued so far expires now (the next call gets 1001)."""
+    backend_of(request).store.expire_tokens()
+    return ok({})
+
+
+async def _health(request: Request) -> Response:
+    return ok({"service": "nemo-local-backend"})
+
+
+async def _failure(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiFailure)
+    return exc.response(sse=request.url.path == "/run_sse")
+
+
+def create_app(settings: BackendSettings | None = None) -> Starlette:
+    settings = settings or BackendSettings()
+    data_dir = settings.data_dir.expanduser().resolve()
+    settings = settings.model_copy(update={"data_dir": data_dir})
+    data_dir.mkdir(parents=True, exist_ok=True)
+    store = Store(data_dir / "backend.sqlite3")
+    be = Backend(settings=settings, store=store)
+    for folder in (be.uploads_dir, be.renders_dir, be.tmp_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+    for leftover in be.tmp_dir.glob("*.part"):  # uploads cut short by a stop
+        leftover.unlink(missing_ok=True)
+    be.jobs = JobRunner(settings, store, be.faults, be.renders_dir, be.uploads_dir)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        assert be.jobs is not None
+        be.jobs.start()
+        try:
+            yield
+        finally:
+            be.shutting_down.set()
+            for task in list(be.turn_tasks):
+                task.cancel()
+            be.jobs.stop()
+            store.close()
+
+    routes = [
+        Route("/api/auth/anonymous-token", routes_api.anonymous_token, methods=["POST"]),
+        Route("/api/tasks/me/with-session/{app}", routes_api.create_session, methods=["POST"]),
+        Route("/run_sse", sse.run_sse, methods=["POST"]),
+        Route("/api/upload-video/{app}/{user}/{session_id}", uploads.upload, methods=["POST"]),
+        Route("/api/credits/balance/simple", routes_api.credits, methods=["GET"]),
+        Route("/api/state/{app}/{user}/{session_id}/latest", routes_api.state, methods=["GET"]),
+        Route("/api/render/proxy/lambda", renders.submit, methods=["POST"]),
+        Route("/api/render/proxy/lambda/{render_id}", renders.status, methods=["GET"]),
+        Route("/api/render/proxy/lambda/{render_id}/cancel", renders.cancel, methods=["POST"]),
+        Route("/api/render/proxy/{render_id}/download", renders.download, methods=["GET"]),
+        Route("/files/{kind}/{name}", files.serve_stored, methods=["GET", "HEAD"]),
+        Route("/_nemo/faults", _set_faults, methods=["POST"]),
+        Route("/_nemo/faults", _get_faults, methods=["GET"]),
+        Route("/_nemo/faults", _clear_faults, methods=["DELETE"]),
+        Route("/_nemo/credits", _set_credits, methods=["POST"]),
+        Route("/_nemo/tokens/expire", _expire_tokens, methods=["POST"]),
+        Route("/_nemo/health", _health, methods=["GET"]),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan,
+                    exception_handlers={ApiFailure: _failure})
+    app.state.backend = be
+    app.state.faults = be.faults
+    app.state.settings = settings
+    return app

@@ -1,0 +1,344 @@
+"""Edit operations applied to the draft (backend/draft.py's schema), one result per operation.
+
+Each result names the tool call the agent reports (`functionCall` name and args), the tool's
+response, and the reply sentence to say (a key into replies.json with its fields). Timing is
+recomputed after every turn: video segments follow each other (a crossfade overlaps the
+previous one), music spans the whole video, titles and captions are clamped to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from backend.draft import (
+    ASPECTS,
+    TT_AUDIO,
+    TT_TEXT,
+    TT_VIDEO,
+    Draft,
+    Effect,
+    Segment,
+    Track,
+    Transition,
+)
+from backend.editor.parse import Op
+
+DEFAULT_ITEM_MS = 3000
+DEFAULT_TITLE_MS = 3000
+CROSSFADE_MS = 500
+MAX_CLIP_MS = 10000
+
+
+@dataclass
+class Result:
+    call: str  # functionCall name
+    args: dict[str, Any]
+    ok: bool
+    say: str  # replies.json key
+    fields: dict[str, Any] = field(default_factory=dict)
+    generation: bool = False  # takes the "generation" time (stage 1 clip, stage 2 music)
+    stage: int = 1
+
+
+@dataclass
+class Media:
+    media_id: str
+    filename: str
+    file_type: str
+    url: str
+    duration: float | None = None
+
+
+class Editor:
+    def __init__(self, draft: dict[str, Any] | None, media: list[Media]) -> None:
+        self.draft = Draft.model_validate(draft or {})
+        self.media = media
+        self._next = 1 + max((int(s.id[4:]) for t in self.draft.t for s in t.sg
+                              if s.id.startswith("seg_") and s.id[4:].isdigit()), default=0)
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def _id(self) -> str:
+        self._next += 1
+        return f"seg_{self._next - 1}"
+
+    def _track(self, tt: int, create: bool = True) -> Track | None:
+        found = self.draft.tracks(tt)
+        if found:
+            return found[0]
+        if not create:
+            return None
+        names = {TT_VIDEO: "Video", TT_AUDIO: "BGM", TT_TEXT: "Text"}
+        track = Track(tt=tt, id=f"track_{tt}", n=names.get(tt, ""))
+        self.draft.t.append(track)
+        self.draft.t.sort(key=lambda t: {TT_VIDEO: 0, TT_AUDIO: 1, TT_TEXT: 2}.get(t.tt, 3))
+        return track
+
+    def _visuals(self) -> list[Media]:
+        return [m for m in self.media if m.file_type in ("image", "video")]
+
+    def _audios(self) -> list[Media]:
+        return [m for m in self.media if m.file_type == "audio"]
+
+    def has_video(self) -> bool:
+        track = self._track(TT_VIDEO, create=False)
+        return bool(track and track.sg)
+
+    def _video_segments(self) -> list[Segment]:
+        track = self._track(TT_VIDEO, create=False)
+        return track.sg if track else []
+
+    def _pick(self, segs: list[Segment], index: int | None) -> list[Segment]:
+        if index is None:
+            return segs
+        i = index - 1 if index > 0 else len(segs) + index
+        return [segs[i]] if 0 <= i < len(segs) else []
+
+    def _segment_for(self, m: Media, ms: int | None = None) -> Segment:
+        if m.file_type == "video":
+            d = ms or min(MAX_CLIP_MS, int((m.duration or 3.0) * 1000))
+        else:
+            d = ms or DEFAULT_ITEM_MS
+        return _seg(id=self._id(), n=m.filename, src=m.media_id, url=m.url,
+                       kind="image" if m.file_type == "image" else "video", d=d)
+
+    # -- operations ------------------------------------------------------------------------------
+    def apply(self, op: Op) -> Result:
+        handler = getattr(self, f"op_{op.kind}")
+        result: Result = handler(**op.args)
+        self.relayout()
+        return result
+
+    def op_animate(self, motion: str | None = None, smooth: bool = False) -> Result:
+        visuals = self._visuals()
+        if not visuals:
+            return Result("generate_video", {}, False, "need_photos")
+        track = self._track(TT_VIDEO)
+        assert track is not None
+        old = {s.src: s for s in track.sg}
+        motion = motion or "ken_burns"
+        cycle = ["zoom_in", "pan_right", "zoom_out", "pan_left"] if motion == "ken_burns" else [motion]
+        segs = []
+        for i, m in enumerate(visuals):
+            seg = old.get(m.media_id) or self._segment_for(m)
+            if seg.kind == "image" or motion != "ken_burns":
+                seg.fx = _effect(cycle[i % len(cycle)] if motion == "ken_burns" else motion,
+                                 smooth or motion == "ken_burns")
+            if i > 0 and seg.tr is None:
+                seg.tr = _transition("crossfade")
+            segs.append(seg)
+        track.sg = segs
+        args = {"media_ids": [m.media_id for m in visuals], "motion": motion,
+                "ease": "smooth" if smooth or motion == "ken_burns" else "linear"}
+        return Result("generate_video", args, True, "animate",
+                      {"count": len(segs), "motion": motion}, generation=True, stage=1)
+
+    def op_motion(self, motion: str, smooth: bool = False, index: int | None = None) -> Result:
+        segs = self._pick(self._video_segments(), index)
+        if not segs:
+            return Result("set_motion", {"motion": motion}, False, "need_video")
+        for seg in segs:
+            seg.fx = _effect(motion, smooth or (seg.fx is not None and seg.fx.ease == "smooth"))
+        args: dict[str, Any] = {"motion": motion, "ease": "smooth" if smooth else "linear"}
+        if index is not None:
+            args["index"] = index
+        return Result("set_motion", args, True, "motion", {"motion": motion, "count": len(segs)})
+
+    def op_duration(self, ms: int, per: str | None = None, index: int | None = None) -> Result:
+        segs = self._video_segments()
+        if not segs:
+            return Result("set_duration", {"ms": ms}, False, "need_video")
+        ms = max(500, min(ms, 600_000))
+        if index is not None:
+            chosen = self._pick(segs, index)
+            for seg in chosen:
+                seg.d = ms
+            return Result("set_duration", {"ms": ms, "index": index}, bool(chosen),
+                          "duration_one" if chosen else "need_video",
+                          {"seconds": ms / 1000, "index": index})
+        if per is None:
+            per = "item" if len(segs) == 1 else "total"
+        if per == "item":
+            for seg in segs:
+                seg.d = ms
+        else:
+            overlap = sum(s.tr.d for s in segs[1:] if s.tr and s.tr.type == "crossfade")
+            each = max(500, (ms + overlap) // len(segs))
+            for seg in segs:
+                seg.d = each
+        return Result("set_duration", {"ms": ms, "per": per}, True,
+                      "duration_each" if per == "item" else "duration_total",
+                      {"seconds": ms / 1000})
+
+    def op_aspect(self, aspect: str) -> Result:
+        self.draft.m.aspect = aspect
+        self.draft.m.width, self.draft.m.height = ASPECTS[aspect]
+        return Result("set_aspect_ratio", {"aspect": aspect}, True, "aspect", {"aspect": aspect})
+
+    def op_transition(self, type: str) -> Result:
+        segs = self._video_segments()
+        if len(segs) < 2:
+            return Result("set_transition", {"type": type}, False, "need_two")
+        for seg in segs[1:]:
+            seg.tr = _transition(type)
+        return Result("set_transition", {"type": type}, True, "transition", {"type": type})
+
+    def op_text(self, role: str, text: str, start: int | None = None, end: int | None = None,
+                length: int | None = None, anchor: str | None = None, pos: str | None = None,
+                replace: bool = False, index: int | None = None) -> Result:
+        track = self._track(TT_TEXT)
+        assert track is not None
+        total = self.draft.d or self.draft.computed_duration() or DEFAULT_TITLE_MS
+        same = [s for s in track.sg if s.role == role]
+        if role == "title" or (replace and same):
+            target = self._pick(same, index if role == "caption" else None)[-1:] if same else []
+        else:
+            target = []
+        seg = target[0] if target else _seg(id=self._id(), role=role)
+        default_len = DEFAULT_TITLE_MS if role == "title" else total
+        if start is None:
+            span = length or (default_len if not target else seg.d or default_len)
+            start = max(0, total - span) if anchor == "end" else (0 if not target else seg.st)
+        if end is not None:
+            length = max(500, end - start)
+        seg.st = start
+        seg.d = length or (seg.d if target and seg.d else default_len)
+        seg.text, seg.n = text, text
+        seg.pos = pos or seg.pos or ("center" if role == "title" else "bottom")  # type: ignore[assignment]
+        seg.fi = seg.fo = 300
+        if not target:
+            track.sg.append(seg)
+        if role == "title":
+            self.draft.m.title = text
+        args = {"role": role, "text": text, "start_ms": seg.st, "duration_ms": seg.d,
+                "position": seg.pos}
+        return Result("add_text", args, True, "title" if role == "title" else "caption",
+                      {"text": text, "start": seg.st / 1000, "end": (seg.st + seg.d) / 1000,
+                       "pos": seg.pos}, stage=2)
+
+    def op_music(self, generated: bool = False, style: str | None = None) -> Result:
+        audios = self._audios()
+        track = self._track(TT_AUDIO)
+        assert track is not None
+        old_vol = track.sg[0].vol if track.sg else 0.35
+        if audios and not generated:
+            m = audios[-1]
+            seg = _seg(id=self._id(), n=m.filename, src=m.media_id, url=m.url, kind="audio",
+                          vol=old_vol, fi=500, fo=1000, loop=True)
+            track.sg = [seg]
+            return Result("add_music", {"media_id": m.media_id, "volume": old_vol}, True,
+                          "music_upload", {"name": m.filename, "volume": round(old_vol * 100)},
+                          stage=2)
+        style = style or "calm"
+        bpm = {"calm": 72, "upbeat": 120, "lofi": 85}[style]
+        seed = len(track.sg) + self._next
+        name = {"calm": "Calm bed", "upbeat": "Upbeat bed", "lofi": "Lo-fi bed"}[style]
+        seg = _seg(id=self._id(), n=name, kind="audio", vol=old_vol, fi=500, fo=1000,
+                      gen={"style": style, "bpm": bpm, "seed": seed})
+        track.sg = [seg]
+        return Result("generate_music", {"style": style, "bpm": bpm}, True, "music_generated",
+                      {"style": style, "volume": round(old_vol * 100)}, generation=True, stage=2)
+
+    def op_volume(self, target: str = "music", level: float | None = None,
+                  delta: float | None = None) -> Result:
+        track = self._track(TT_AUDIO, create=False)
+        if track is None or not track.sg:
+            return Result("set_volume", {"target": target}, False, "need_music")
+        for seg in track.sg:
+            new = level if level is not None else seg.vol + (delta or 0.0)
+            seg.vol = round(max(0.0, min(1.0, new)), 2)
+        vol = track.sg[0].vol
+        return Result("set_volume", {"target": target, "volume": vol}, True, "volume",
+                      {"volume": round(vol * 100)})
+
+    def op_remove(self, target: str, index: int | None = None) -> Result:
+        args: dict[str, Any] = {"target": target, **({"index": index} if index else {})}
+        if target in ("title", "caption"):
+            track = self._track(TT_TEXT, create=False)
+            segs = [s for s in (track.sg if track else []) if s.role == target]
+            chosen = self._pick(segs, index) if target == "caption" else segs
+            if not chosen or track is None:
+                return Result("remove_element", args, False, "nothing_to_remove", {"what": target})
+            track.sg = [s for s in track.sg if s not in chosen]
+            if target == "title":
+                self.draft.m.title = "project"
+        elif target == "music":
+            track = self._track(TT_AUDIO, create=False)
+            if track is None or not track.sg:
+                return Result("remove_element", args, False, "nothing_to_remove", {"what": target})
+            track.sg = []
+        elif target == "transition":
+            segs = self._video_segments()
+            if len(segs) < 2:
+                return Result("remove_element", args, False, "nothing_to_remove", {"what": target})
+            for seg in segs[1:]:
+                seg.tr = _transition("cut")
+        elif target == "motion":
+            for seg in self._video_segments():
+                seg.fx = _effect("none", False)
+        else:
+            video = self._track(TT_VIDEO, create=False)
+            chosen = self._pick(video.sg if video else [], index if index is not None else -1)
+            if not chosen or video is None:
+                return Result("remove_element", args, False, "nothing_to_remove", {"what": target})
+            video.sg = [s for s in video.sg if s not in chosen]
+            if video.sg:
+                video.sg[0].tr = None
+        self.draft.t = [t for t in self.draft.t if t.sg]
+        return Result("remove_element", args, True, "removed", {"what": target, "index": index})
+
+    def op_replace(self, target: str, index: int | None = None, generated: bool = False,
+                   style: str | None = None) -> Result:
+        if target == "music":
+            result = self.op_music(generated=generated, style=style)
+            result.call = "replace_element" if not result.generation else result.call
+            return result
+        segs = self._video_segments()
+        chosen = self._pick(segs, index if index is not None else -1)
+        used = {s.src for s in segs}
+        fresh = [m for m in self._visuals() if m.media_id not in used]
+        if not chosen or not fresh:
+            return Result("replace_element", {"target": target}, False, "nothing_to_replace")
+        new = self._segment_for(fresh[-1], chosen[0].d)
+        new.fx, new.tr = chosen[0].fx, chosen[0].tr
+        video = self._track(TT_VIDEO)
+        assert video is not None
+        video.sg = [new if s is chosen[0] else s for s in video.sg]
+        return Result("replace_element", {"target": target, "media_id": fresh[-1].media_id}, True,
+                      "replaced", {"name": fresh[-1].filename})
+
+    # -- timing ----------------------------------------------------------------------------------
+    def relayout(self) -> None:
+        t = 0
+        for i, seg in enumerate(self._video_segments()):
+            overlap = seg.tr.d if (i > 0 and seg.tr and seg.tr.type == "crossfade") else 0
+            seg.st = max(0, t - overlap)
+            t = seg.st + seg.d
+        total = t
+        audio = self._track(TT_AUDIO, create=False)
+        if audio is not None and total:
+            for seg in audio.sg:
+                seg.st, seg.d = 0, total
+        text = self._track(TT_TEXT, create=False)
+        if text is not None and total:
+            for seg in text.sg:
+                seg.st = min(seg.st, max(0, total - 500))
+                seg.d = max(500, min(seg.d or total, total - seg.st))
+        self.draft.d = self.draft.computed_duration()
+        w, h = ASPECTS.get(self.draft.m.aspect, ASPECTS["16:9"])
+        self.draft.m.width, self.draft.m.height = w, h
+
+    def wire(self) -> dict[str, Any]:
+        return self.draft.to_wire()
+
+
+def _seg(**fields: Any) -> Segment:
+    return Segment.model_validate(fields)
+
+
+def _effect(motion: str, smooth: bool) -> Effect:
+    return Effect.model_validate({"motion": motion, "ease": "smooth" if smooth else "linear"})
+
+
+def _transition(kind: str) -> Transition:
+    return Transition.model_validate({"type": kind, "d": 0 if kind == "cut" else CROSSFADE_MS})

@@ -1,0 +1,218 @@
+"""From a message to edit operations, with the phrase tables. Deterministic, no model.
+
+The parser looks for every kind of edit in one message ("animate my photos with a smooth
+zoom, 3 seconds each, crossfade, 9:16, title “Summer”, upbeat music") and returns them in
+the order they are applied. Quoted text (" " “ ” 「 」 『 』 ' ') is the text of a title or
+caption; times and volumes come from numbers with units (3s, 3 秒, 三秒, 40%).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from backend.editor.vocab import Phrases, phrases
+
+_QUOTED = re.compile(r'"([^"]+)"|“([^”]+)”|「([^」]+)」|『([^』]+)』|‘([^’]+)’|(?:^|\s)\'([^\']+)\'(?=$|[\s,.!?;:])')
+_NUM = r"(\d+(?:\.\d+)?)"
+_UNIT = r"\s*(?:seconds?\b|secs?\b|s\b|秒钟|秒鐘|秒)"
+_RANGE = re.compile(rf"(?:from\s*|从|從)?{_NUM}(?:{_UNIT})?\s*(?:to|-|–|~|到|至)\s*{_NUM}{_UNIT}")
+_FOR = re.compile(rf"(?:for|lasting|持续|持續|显示|顯示)\s*{_NUM}{_UNIT}")
+_AT = re.compile(rf"(?:\bat\b|\bafter\b|在第|第|在)\s*{_NUM}{_UNIT}")
+_SECONDS = re.compile(rf"{_NUM}{_UNIT}")
+_PERCENT = re.compile(r"(\d{1,3})\s*%|百分之\s*(\d{1,3})")
+_INDEX = re.compile(r"(?:photo|image|picture|clip|slide)\s*#?\s*(\d+)|第\s*(\d+)\s*(?:张|張|个|個|段|幅)")
+_CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+              "七": 7, "八": 8, "九": 9}
+_CN_NUMBER = re.compile(r"[零一二两兩三四五六七八九十]+(?=\s*(?:秒|张|張|个|個|段|幅|%))|(?<=第|之)[零一二两兩三四五六七八九十]+")
+
+
+def _cn_to_int(text: str) -> int:
+    if "十" not in text:
+        value = 0
+        for ch in text:
+            value = value * 10 + _CN_DIGITS.get(ch, 0)
+        return value
+    tens, _, ones = text.partition("十")
+    return (_CN_DIGITS.get(tens, 1) if tens else 1) * 10 + (_CN_DIGITS.get(ones, 0) if ones else 0)
+
+
+def normalize(text: str) -> str:
+    """Lower case, full-width digits and colons folded, Chinese numerals as digits."""
+    text = text.translate({0xFF1A: ":", **{0xFF10 + i: str(i) for i in range(10)}, 0xFF05: "%"})
+    return _CN_NUMBER.sub(lambda m: str(_cn_to_int(m.group(0))), text.lower())
+
+
+def has(text: str, words: list[str]) -> bool:
+    for word in words:
+        if word.isascii() and word[:1].isalnum():
+            if re.search(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", text):
+                return True
+        elif word in text:
+            return True
+    return False
+
+
+def pick(text: str, table: dict[str, list[str]]) -> str | None:
+    """The first key of `table` (in file order) with a word in the text."""
+    return next((key for key, words in table.items() if has(text, words)), None)
+
+
+@dataclass
+class Op:
+    kind: str  # animate motion duration aspect transition text music volume remove replace undo
+    args: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class Parsed:
+    ops: list[Op]
+    help: bool = False
+    quoted: list[str] = field(default_factory=list)
+
+
+def quoted_texts(raw: str) -> list[str]:
+    return [next(g for g in m.groups() if g is not None).strip() for m in _QUOTED.finditer(raw)]
+
+
+def _index(text: str, p: Phrases) -> int | None:
+    m = _INDEX.search(text)
+    if m:
+        return int(m.group(1) or m.group(2))
+    for key, words in p.ordinals.items():
+        if has(text, words):
+            return int(key)
+    return None
+
+
+def _timing(text: str) -> dict[str, object]:
+    """When a title or caption shows: start/end in ms, or "start"/"end" of the video."""
+    p = phrases()
+    if m := _RANGE.search(text):
+        return {"start": int(float(m.group(1)) * 1000), "end": int(float(m.group(2)) * 1000)}
+    args: dict[str, object] = {}
+    if m := _AT.search(text):
+        args["start"] = int(float(m.group(1)) * 1000)
+    if m := _FOR.search(text):
+        args["length"] = int(float(m.group(1)) * 1000)
+    if "start" not in args:
+        if has(text, p.at_end):
+            args["anchor"] = "end"
+        elif has(text, p.at_start):
+            args["anchor"] = "start"
+    return args
+
+
+def parse(raw: str) -> Parsed:
+    p = phrases()
+    quoted = quoted_texts(raw)
+    text = normalize(_QUOTED.sub(" ", raw))  # keywords inside quotes are the user's words
+    ops: list[Op] = []
+    if has(text, p.undo):
+        return Parsed([Op("undo")], quoted=quoted)
+    removing = has(text, p.remove)
+    replacing = has(text, p.replace) and not removing
+    is_title = has(text, p.title)
+    is_caption = not is_title and (has(text, p.caption) or (bool(quoted) and not has(text, p.music)))
+    is_music = has(text, p.music)
+    index = _index(text, p)
+
+    if removing:
+        target = ("title" if is_title else "caption" if has(text, p.caption) else
+                  "music" if is_music else
+                  "transition" if has(text, p.transition_words) or pick(text, p.transition) else
+                  "motion" if has(text, p.motion_words) else
+                  "photo" if has(text, p.photo) or index is not None else None)
+        if target is not None:
+            args: dict[str, object] = {"target": target}
+            if index is not None:
+                args["index"] = index
+            return Parsed([Op("remove", args)], quoted=quoted)
+
+    if replacing and not quoted and (is_music or has(text, p.photo) or index is not None):
+        target = "music" if is_music else "photo"
+        args = {"target": target}
+        if index is not None:
+            args["index"] = index
+        if target == "music" and has(text, p.generated):
+            args["generated"] = True
+            args["style"] = pick(text, p.music_style) or "calm"
+        return Parsed([Op("replace", args)], quoted=quoted)
+
+    # motion
+    motion = pick(text, p.motion)
+    if motion is None and has(text, p.pan_generic):
+        motion = "pan_right"
+    smooth = has(text, p.smooth)
+    # duration (not when the seconds are a title's timing)
+    duration: dict[str, object] | None = None
+    texty = (is_title or is_caption) and bool(quoted)
+    secs = _SECONDS.search(text)
+    if secs and not texty and not _RANGE.search(text):
+        ms = int(float(secs.group(1)) * 1000)
+        per = "item" if has(text, p.per_item) else "total" if has(text, p.total) else None
+        duration = {"ms": ms, "per": per}
+        if index is not None:
+            duration["index"] = index
+    aspect = pick(text, p.aspect)
+    transition = None
+    explicit = pick(text, {"crossfade": p.transition["crossfade"]})
+    if explicit or has(text, p.transition_words):
+        transition = explicit or pick(text, p.transition)
+    strong_animate = has(text, p.animate)
+    other = any([motion, duration, aspect, transition, is_music, texty])
+    animate = strong_animate and not (is_music and not has(text, p.photo) and not motion)
+    if not other and has(text, p.motion_words + p.smooth):
+        animate = True
+
+    if animate:
+        ops.append(Op("animate", {"motion": motion, "smooth": smooth}))
+    elif motion or (smooth and not other):
+        ops.append(Op("motion", {"motion": motion or "ken_burns", "smooth": smooth,
+                                 **({"index": index} if index is not None else {})}))
+    if duration:
+        ops.append(Op("duration", duration))
+    if aspect:
+        ops.append(Op("aspect", {"aspect": aspect}))
+    if transition:
+        ops.append(Op("transition", {"type": transition}))
+    if quoted and (is_title or is_caption):
+        role = "title" if is_title else "caption"
+        for words in quoted[: 1 if role == "title" else 3]:
+            op_args: dict[str, object] = {"role": role, "text": words, **_timing(text)}
+            if (pos := pick(text, p.position)) is not None:
+                op_args["pos"] = pos
+            if replacing:
+                op_args["replace"] = True
+                if index is not None:
+                    op_args["index"] = index
+            ops.append(Op("text", op_args))
+    if is_music and not removing:
+        volume = _volume(text, p)
+        wants_music = (has(text, ["add", "put", "use", "with", "加", "配", "用", "放"])
+                       or has(text, p.generated) or pick(text, p.music_style) is not None
+                       or not volume)
+        if wants_music:
+            ops.append(Op("music", {"generated": has(text, p.generated),
+                                    "style": pick(text, p.music_style)}))
+        if volume:
+            ops.append(Op("volume", {"target": "music", **volume}))
+    elif has(text, p.volume + p.mute):
+        volume = _volume(text, p)
+        if volume:
+            ops.append(Op("volume", {"target": "music", **volume}))
+    if not ops and has(text, p.help):
+        return Parsed([], help=True, quoted=quoted)
+    return Parsed(ops, quoted=quoted)
+
+
+def _volume(text: str, p: Phrases) -> dict[str, object]:
+    if has(text, p.mute):
+        return {"level": 0.0}
+    if m := _PERCENT.search(text):
+        return {"level": min(200, int(m.group(1) or m.group(2))) / 100}
+    if has(text, p.louder):
+        return {"delta": 0.2}
+    if has(text, p.quieter):
+        return {"delta": -0.2}
+    return {}

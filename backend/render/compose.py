@@ -1,0 +1,122 @@
+"""The frame loop: for each output frame, draw the shots that show, crossfade/fade, lay text.
+
+Frames are drawn into a ring of I420 buffers and handed to the encoder's feeder thread, so
+drawing frame n+1 overlaps sending/encoding frame n. Stills and clips are opened when first
+needed and released once their time is over, so memory stays flat however long the draft is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from backend.draft import Segment
+
+from . import text as textmod
+from .encoder import RING, Encoder
+from .errors import RenderCancelled
+from .motion import view_at
+from .pictures import ClipShot, Planes, StillShot, open_still
+from .plan import Plan, Shot, ramp
+
+Resolve = Callable[[Segment], Path]
+
+
+class _Shots:
+    """Opens each shot's source on first use and closes it when its time has passed."""
+
+    def __init__(self, plan: Plan, resolve: Resolve) -> None:
+        self.plan, self.resolve = plan, resolve
+        self.open: dict[int, StillShot | ClipShot] = {}
+
+    def get(self, shot: Shot) -> StillShot | ClipShot:
+        src = self.open.get(shot.index)
+        if src is None:
+            c = self.plan.canvas
+            seg = shot.seg
+            label = seg.n or seg.id or f"shot {shot.index + 1}"
+            path = self.resolve(seg)
+            if seg.kind == "video":
+                src = ClipShot(path, label, seg.in_, c.width, c.height)
+            else:
+                src = StillShot(open_still(path, label), c.width, c.height, seg.fx, shot.index)
+            self.open[shot.index] = src
+        return src
+
+    def release_before(self, t: float) -> None:
+        for shot in self.plan.shots:
+            if shot.end <= t and shot.index in self.open:
+                self.open.pop(shot.index).close()
+
+    def close(self) -> None:
+        for src in self.open.values():
+            src.close()
+        self.open.clear()
+
+
+def _draw_shot(shots: _Shots, shot: Shot, t: float, out: Planes) -> None:
+    src = shots.get(shot)
+    if isinstance(src, ClipShot):
+        src.draw(t - shot.start, out)
+        return
+    span = max(1.0, shot.seg.d)  # motion runs over the segment's own length
+    p = (t - shot.seg.st) / span
+    src.draw(view_at(shot.seg.fx, p, shot.index), out)
+
+
+def draw_frames(plan: Plan, resolve: Resolve, encoder: Encoder, warnings: list[str],
+                progress: Callable[[float], None] | None, cancel: threading.Event | None,
+                span: tuple[float, float] = (0.0, 100.0)) -> None:
+    import cv2
+
+    c = plan.canvas
+    ring = [Planes.alloc(c.width, c.height) for _ in range(RING)]
+    scratch = Planes.alloc(c.width, c.height)
+    black = Planes.alloc(c.width, c.height)
+    black.fill_black()
+    fonts = textmod.find_fonts() if plan.texts else None
+    layers = {}
+    if fonts is not None:
+        for seg in plan.texts:
+            layers[id(seg)] = textmod.make_layer(seg, c.width, c.height, fonts, warnings)
+    shots = _Shots(plan, resolve)
+    last_pct = -1.0
+    try:
+        for i in range(c.frames):
+            if cancel is not None and cancel.is_set():
+                raise RenderCancelled()
+            t = c.time_ms(i)
+            out = ring[i % RING]
+            live = [s for s in plan.shots if s.start <= t < s.end]
+            if not live:
+                out.buf[:] = black.buf
+            else:
+                top = live[-1]
+                _draw_shot(shots, top, t, out)
+                if top.xfade_in > 0 and len(live) > 1 and t < top.start + top.xfade_in:
+                    under = live[-2]
+                    _draw_shot(shots, under, t, scratch)
+                    w = (t - top.start) / top.xfade_in
+                    cv2.addWeighted(out.buf, w, scratch.buf, 1.0 - w, 0.0, dst=out.buf)
+                level = ramp(t, top.start, top.end, top.fade_in, top.fade_out)
+                if level < 1.0:
+                    cv2.addWeighted(out.buf, level, black.buf, 1.0 - level, 0.0, dst=out.buf)
+            for seg in plan.texts:
+                if seg.st <= t < seg.end:
+                    alpha = ramp(t, seg.st, seg.end, seg.fi, seg.fo)
+                    if alpha > 0:
+                        textmod.blend(layers[id(seg)], alpha, out.y, out.u, out.v)
+            encoder.write(out.buf.data)
+            shots.release_before(t)
+            if progress is not None:
+                pct = span[0] + (span[1] - span[0]) * (i + 1) / c.frames
+                if pct - last_pct >= 0.5 or i + 1 == c.frames:
+                    last_pct = pct
+                    with contextlib.suppress(Exception):
+                        progress(round(pct, 1))
+    finally:
+        shots.close()
+
+

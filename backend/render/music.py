@@ -1,0 +1,161 @@
+"""A generated music bed (`gen` on the audio track): soft chords, bass and a light beat.
+
+Deterministic for a given (style, bpm, seed) and made entirely with numpy, so an offline render
+has pleasant music without shipping any recordings. Styles: "calm" (pads and a slow bell
+arpeggio, no drums), "upbeat" (brighter, plucked arpeggio, kick and hats), "lofi" (warm low-passed
+chords, lazy kick/snare, a little vinyl noise). The bed is made at a fixed level (peaks near
+-8 dBFS); the draft's `vol` scales it, nothing else does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from backend.draft import MusicBed
+
+RATE = 48000
+
+# Chord progressions as scale degrees (0 = I) of a major key; minor chords come from the scale.
+_PROGRESSIONS = ((0, 4, 5, 3), (5, 3, 0, 4), (0, 5, 3, 4), (3, 0, 4, 5), (1, 4, 0, 5))
+_SCALE = (0, 2, 4, 5, 7, 9, 11)
+
+
+def _hz(midi: float) -> float:
+    return float(440.0 * 2 ** ((midi - 69) / 12))
+
+
+def _chord(root_midi: int, degree: int) -> list[int]:
+    notes = []
+    for step in (0, 2, 4):
+        i = degree + step
+        notes.append(root_midi + _SCALE[i % 7] + 12 * (i // 7))
+    return notes
+
+
+def _tone(freq: float, n: int, bright: float, detune: float = 0.0) -> np.ndarray:
+    t = np.arange(n, dtype=np.float64) / RATE
+    wave = np.sin(2 * np.pi * freq * t)
+    wave += bright * 0.35 * np.sin(2 * np.pi * 2 * freq * t)
+    wave += bright * 0.12 * np.sin(2 * np.pi * 3 * freq * t)
+    if detune:
+        wave += np.sin(2 * np.pi * freq * (1 + detune) * t)
+        wave *= 0.5
+    return wave
+
+
+def _env(n: int, attack: float, release: float) -> np.ndarray:
+    a, r = max(1, int(attack * RATE)), max(1, int(release * RATE))
+    env = np.ones(n)
+    env[: min(a, n)] = np.linspace(0, 1, min(a, n))
+    if r < n:
+        env[n - r :] *= np.linspace(1, 0, r)
+    return env
+
+
+def _pluck(n: int, decay: float) -> np.ndarray:
+    t = np.arange(n) / RATE
+    return np.exp(-t / decay) * np.minimum(1.0, t / 0.004)
+
+
+def _lowpass(x: np.ndarray, cutoff: float) -> np.ndarray:
+    # one-pole low-pass, applied with a short FIR approximation to stay vectorised
+    k = np.exp(-2 * np.pi * cutoff / RATE)
+    taps = k ** np.arange(int(RATE / cutoff * 4) + 1)
+    taps /= taps.sum()
+    return np.convolve(x, taps, mode="same")
+
+
+def _add(buf: np.ndarray, at: int, sig: np.ndarray) -> None:
+    if at >= len(buf):
+        return
+    m = min(len(sig), len(buf) - at)
+    buf[at : at + m] += sig[:m]
+
+
+def music_bed(spec: MusicBed, seconds: float) -> np.ndarray:
+    """(n, 2) float32 stereo at 48 kHz, `seconds` long."""
+    n = max(0, round(seconds * RATE))
+    rng = np.random.default_rng([spec.seed, spec.bpm, ("calm", "upbeat", "lofi").index(spec.style)])
+    style = spec.style
+    beat = 60.0 / spec.bpm
+    bar = int(4 * beat * RATE)
+    root = 48 + int(rng.integers(0, 12))  # C3..B3
+    prog = _PROGRESSIONS[int(rng.integers(0, len(_PROGRESSIONS)))]
+    bright = {"calm": 0.4, "upbeat": 1.0, "lofi": 0.25}[style]
+    left = np.zeros(n + bar)
+    right = np.zeros(n + bar)
+    bars = n // bar + 1
+    for b in range(bars):
+        degree = prog[b % len(prog)]
+        notes = _chord(root, degree)
+        at = b * bar
+        length = int(bar * 1.15)  # chords overlap a little: no gaps
+        pad = np.zeros(length)
+        for i, note in enumerate(notes):
+            pad += _tone(_hz(note + 12), length, bright, detune=0.0025 * (i + 1))
+        pad *= _env(length, 0.35 if style != "upbeat" else 0.05, 0.4) * 0.09
+        _add(left, at, pad)
+        _add(right, at, pad)
+        bass_note = _hz(notes[0] - 12)
+        hits = (0, 2) if style != "upbeat" else (0, 1, 2, 3)
+        for h in hits:
+            m = int(beat * RATE * (2 if style != "upbeat" else 1))
+            bass = _tone(bass_note, m, 0.3) * _pluck(m, 0.6 if style != "upbeat" else 0.25) * 0.22
+            _add(left, at + int(h * beat * RATE), bass)
+            _add(right, at + int(h * beat * RATE), bass)
+        # arpeggio: bell-like notes on eighths (calm: quarters), a pattern drawn from the seed
+        step = beat / 2 if style == "upbeat" else beat
+        count = int(4 * beat / step)
+        pattern = rng.integers(0, 3, size=count)
+        for k in range(count):
+            if style == "lofi" and k % 2:
+                continue
+            m = int(beat * RATE * 1.5)
+            freq = _hz(notes[int(pattern[k])] + 24)
+            bell = _tone(freq, m, 0.2) * _pluck(m, 0.35) * (0.05 if style != "upbeat" else 0.06)
+            pan = 0.3 + 0.4 * (k % 2)
+            t0 = at + int(k * step * RATE)
+            _add(left, t0, bell * (1 - pan))
+            _add(right, t0, bell * pan)
+        if style in ("upbeat", "lofi"):
+            _drums(left, right, at, beat, style, rng)
+    left, right = left[:n], right[:n]
+    if style == "lofi":
+        left, right = _lowpass(left, 2500), _lowpass(right, 2500)
+        crackle = (rng.random(n) < 0.0004) * rng.normal(0, 0.05, n)
+        left += crackle
+        right += crackle
+    out = np.stack([left, right], axis=1)
+    peak = float(np.max(np.abs(out))) if n else 0.0
+    if peak > 0:
+        out *= 0.4 / peak  # a fixed level for the bed itself (-8 dBFS peaks)
+    fade = min(n // 2, int(0.5 * RATE))
+    if fade:
+        out[:fade] *= np.linspace(0, 1, fade)[:, None]
+        out[n - fade :] *= np.linspace(1, 0, fade)[:, None]
+    return out.astype(np.float32)
+
+
+def _drums(left: np.ndarray, right: np.ndarray, at: int, beat: float, style: str,
+           rng: np.random.Generator) -> None:
+    kick_n = int(0.35 * RATE)
+    t = np.arange(kick_n) / RATE
+    sweep = 50 + 70 * np.exp(-t / 0.04)
+    kick = np.sin(2 * np.pi * np.cumsum(sweep) / RATE) * np.exp(-t / 0.12) * 0.35
+    hat_n = int(0.05 * RATE)
+    hat = np.diff(rng.normal(0, 1, hat_n + 1)) * np.exp(-np.arange(hat_n) / RATE / 0.012) * 0.03
+    snare_n = int(0.2 * RATE)
+    snare = rng.normal(0, 1, snare_n) * np.exp(-np.arange(snare_n) / RATE / 0.05) * 0.06
+    b = int(beat * RATE)
+    kicks = (0, 1, 2, 3) if style == "upbeat" else (0, 2.5)
+    for k in kicks:
+        _add(left, at + int(k * b), kick)
+        _add(right, at + int(k * b), kick)
+    if style == "upbeat":
+        for k in range(4):
+            _add(left, at + k * b + b // 2, hat * 0.8)
+            _add(right, at + k * b + b // 2, hat)
+    else:
+        for k in (1, 3):
+            _add(left, at + k * b, snare)
+            _add(right, at + k * b, snare)

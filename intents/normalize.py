@@ -1,0 +1,53 @@
+"""Text folding for matching only (the backend always receives the raw text).
+
+NFKC turns full-width forms (ＥＸＰＯＲＴ！) into ASCII, casefold removes case, and a small
+Traditional→Simplified table (data/zh_hant.json) lets one vocabulary serve both scripts.
+Quoted spans are masked so a keyword inside a title or caption never triggers an action.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Stands in for a masked quotation: a private-use character no one types.
+QUOTE_MARK = "\ue000"
+
+_APOSTROPHES = {ord("’"): "'", ord("‘"): "'", ord("`"): "'", ord("´"): "'"}
+
+# ``"…"`` ``“…”`` ``「…」`` ``『…』`` ``《…》`` ``【…】`` and ``'…'`` when the quote is not an
+# apostrophe inside a word (don't, it's). Every alternative stops at the next closing mark,
+# so masking stays linear in the length of the text.
+_QUOTED = re.compile(
+    r'"[^"\n]*"|“[^”\n]*”|「[^」\n]*」|『[^』\n]*』|《[^》\n]*》|【[^】\n]*】'
+    r"|(?<![a-z0-9])'[^'\n]+'(?![a-z0-9])"
+)
+
+_ANY_QUOTE = re.compile("[\"“「『《【']")
+
+
+def build_table(t2s: dict[str, str]) -> dict[int, str]:
+    """The ``str.translate`` table applied after casefolding."""
+    table = dict(_APOSTROPHES)
+    table.update({ord(k): v for k, v in t2s.items()})
+    return table
+
+
+def fold(text: str, table: dict[int, str]) -> str:
+    """NFKC + casefold + script folding; ASCII text skips the Unicode pass."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    return text.casefold().translate(table)
+
+
+def mask_quotes(folded: str) -> tuple[str, list[str]]:
+    """Replace quoted spans with ``QUOTE_MARK``; return the new text and the spans."""
+    if _ANY_QUOTE.search(folded) is None:
+        return folded, []
+    spans: list[str] = []
+
+    def _mask(m: re.Match[str]) -> str:
+        spans.append(m.group())
+        return f" {QUOTE_MARK} "
+
+    return _QUOTED.sub(_mask, folded), spans

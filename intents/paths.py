@@ -1,0 +1,110 @@
+"""Media paths and URLs, found by syntax and extension (never by touching the file system).
+
+Forms a terminal pastes: ``~/Pictures/beach.png``, macOS escaped spaces
+(``/Users/amy/My\\ Movies/beach\\ day.mov``), GNOME/PowerShell quotes
+(``'/home/amy/My Videos/a.mp4'``, ``& 'C:\\x\\a.mp4'``), Windows and UNC paths (spaces allowed
+after the drive letter), ``file://`` URIs (percent-decoded into a local path), ``https://`` URLs
+with query strings, upper-case extensions, CJK names, and bare file names (``beach.png``).
+
+Every repetition is bounded (255 characters a name, 40 folders, 1024 a quoted span, 4096 a
+URL) so a scan costs at most a constant per start position: linear in the length of the text
+whatever it contains.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from intents.lexicon import lexicon
+
+_TRAILING = ".,;:!?)]}>'\"，。；：！？）】」』》"
+
+
+class Found:
+    """One path: where it sat in the raw text and the path itself."""
+
+    __slots__ = ("end", "path", "start")
+
+    def __init__(self, start: int, end: int, path: str) -> None:
+        self.start, self.end, self.path = start, end, path
+
+
+@cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], tuple[str, ...]]:
+    rules = lexicon().path_rules
+    ext = "(?i:" + "|".join(sorted(rules.extensions, key=len, reverse=True)) + ")"
+    end = r"(?![A-Za-z0-9_])"
+    # a start that a path-ish ASCII character does not precede
+    start = r"(?<![A-Za-z0-9_.~/\\-])"
+    bare_start = r"(?<![^\s(\[{<,;:=，。；：、（【「『“‘])"
+    piece = r"(?:[^\s/\\'\"]|\\.)"
+    piece_after_space = r"(?:[^\s/\\'\"~.]|\\.)"
+    seg = rf"{piece}{{1,255}}?(?: {piece_after_space}{piece}{{0,255}}?){{0,6}}?"
+    win_seg = r'[^\\/:*?"<>|\r\n]{0,255}?'
+    pattern = (
+        rf"(?P<q>(?P<qo>['\"“‘])(?P<qs>[^'\"“”‘’\n]{{0,1024}}\.{ext}){end}(?P<qc>['\"”’]))"
+        r"|(?P<url>\b(?:https?|file)://[^\s'\"<>]{1,4096})"
+        rf"|(?P<win>{start}(?:[A-Za-z]:|\\\\[^\\/\s]{{1,255}})[\\/](?:{win_seg}[\\/]){{0,40}}?{win_seg}\.{ext}{end})"
+        rf"|(?P<posix>{start}(?:~[A-Za-z0-9_.-]{{0,64}}|\.{{1,2}})?/(?:{seg}/){{0,40}}?{seg}\.{ext}{end})"
+        rf"|(?P<bare>{bare_start}(?:[^\s/\\'\"<>|*?:]|\\.){{1,255}}?\.{ext}{end})"
+    )
+    url_media = re.compile(rf"\.{ext}(?=$|[?#]|[^\x21-\x7e])")
+    hint = re.compile(rf"\.{ext}{end}")
+    lead = tuple(sorted(rules.bare_name_lead, key=len, reverse=True))
+    return re.compile(pattern), url_media, hint, lead
+
+
+def _unescape(p: str) -> str:
+    return re.sub(r"\\(.)", r"\1", p) if "\\" in p else p
+
+
+def _url(token: str, url_media: re.Pattern[str]) -> tuple[str, int] | None:
+    """The media URL at the start of ``token`` (and its length), or None if it is not media."""
+    m = url_media.search(token)
+    if m is None:
+        return None
+    cut = m.end()
+    if cut < len(token) and token[cut] in "?#":
+        q = re.match(r"[\x21-\x7e]*", token[cut:])
+        cut += q.end() if q else 0
+    url = token[:cut].rstrip(_TRAILING)
+    if url.lower().startswith("file:"):
+        from urllib.parse import unquote, urlsplit
+
+        parts = urlsplit(url)
+        local = unquote(parts.path)
+        if re.match(r"/[A-Za-z]:[\\/]", local):
+            local = local[1:]
+        elif parts.netloc and parts.netloc != "localhost":
+            local = f"//{parts.netloc}{local}"
+        return local, len(url)
+    return url, len(url)
+
+
+def find_paths(text: str) -> list[Found]:
+    """Media paths and URLs in ``text``, in order."""
+    pattern, url_media, hint, lead = _patterns()
+    if hint.search(text) is None:
+        return []
+    found: list[Found] = []
+    for m in pattern.finditer(text):
+        kind = m.lastgroup
+        if m.group("qs") is not None:
+            found.append(Found(m.start(), m.end(), m.group("qs").strip()))
+        elif kind == "url":
+            hit = _url(m.group(), url_media)
+            if hit is not None:
+                found.append(Found(m.start(), m.start() + hit[1], hit[0]))
+        elif kind == "win":
+            found.append(Found(m.start(), m.end(), m.group()))
+        elif kind == "posix":
+            found.append(Found(m.start(), m.end(), _unescape(m.group())))
+        else:
+            name, start = m.group(), m.start()
+            for word in lead:
+                if name.startswith(word) and len(name) > len(word) and name[len(word)] != ".":
+                    name, start = name[len(word):], start + len(word)
+                    break
+            found.append(Found(start, m.end(), _unescape(name)))
+    return found

@@ -1,0 +1,270 @@
+"""The routing rules (design: one scan, clause by clause, ``sse`` whenever unsure).
+
+1. Media paths/URLs are found on the raw text (``intents.paths``): any path makes the message
+   an upload; the rest of the text becomes ``remainder``.
+2. The text is folded (NFKC, casefold, Traditional→Simplified) and quoted spans are masked.
+3. One regex scan yields phrases (longest first, so 微积分 hides 积分 and 推导出 hides 导出),
+   unknown words and separators; separators cut clauses.
+4. A clause fires a local route only when everything else in it is filler or an object that
+   route accepts. Negation or a how-to question blocks the clause; two routes at once, or any
+   other request in the message (edit-then-export), send it to the backend. A negated clause
+   before the one that fires is ignored only when it is a bare "no"/"wait" or the firing
+   clause says "just"/直接 ("don't add music, just export").
+5. Typos (short messages only) and IME homophone slips (short commands only) are the last
+   resort before ``sse``.
+"""
+
+from __future__ import annotations
+
+from intents.decision import Decision
+from intents.lexicon import Lexicon, Phrase, lexicon
+from intents.normalize import mask_quotes
+from intents.paths import Found, find_paths
+from intents.typos import closest_keyword
+
+_CREDIT_STATE = frozenset(("credits", "state"))
+_SHORT_WORDS = 5  # typo matching only for messages of at most this many words
+_SHORT_CHARS = 12  # IME slips only for messages of at most this many characters
+_UNKNOWN = Phrase("")  # an unknown word or character: meaningful content
+
+
+class Clause:
+    """The phrases of one clause and what they say together."""
+
+    __slots__ = ("items", "text")
+
+    def __init__(self) -> None:
+        self.items: list[tuple[Phrase, str]] = []
+
+
+def _tokens(lex: Lexicon, folded: str) -> tuple[list[Clause], int]:
+    """Clauses of (phrase, surface text); also the number of word-like tokens."""
+    phrases = lex.phrases
+    clauses = [Clause()]
+    words = 0
+    for m in lex.pattern.finditer(folded):
+        kind = m.lastgroup
+        if kind == "sep":
+            if clauses[-1].items:
+                clauses.append(Clause())
+            continue
+        surface = m.group()
+        words += 1
+        if kind == "en" or kind == "zh":
+            ph = phrases[surface]
+            if ph.sep and not (ph.keys or ph.objs):
+                if clauses[-1].items:
+                    clauses.append(Clause())
+                continue
+            clauses[-1].items.append((ph, surface))
+        else:
+            clauses[-1].items.append((_UNKNOWN, surface))
+    if not clauses[-1].items:
+        clauses.pop()
+    return clauses, words
+
+
+def _allowed(ph: Phrase, route: str, request: bool, short: bool) -> bool:
+    """Whether a phrase may stand beside ``route``'s keyword without asking for something else."""
+    if route in ph.keys or route in ph.objs or route in ph.heads or route in ph.tails:
+        return True
+    if short and route in ph.slips:
+        return True
+    if ph.filler or ph.request or ph.just:
+        return True
+    if ph.query and route in _CREDIT_STATE:
+        return True
+    return ph.ask and (request or route in _CREDIT_STATE)
+
+
+class Verdict:
+    """What one clause amounts to."""
+
+    __slots__ = ("detail", "just", "kind", "route", "rule")
+
+    def __init__(self, kind: str, route: str = "", rule: str = "", detail: str = "") -> None:
+        self.kind, self.route, self.rule, self.detail = kind, route, rule, detail
+        self.just = False
+
+
+def _judge(clause: Clause, short: bool) -> Verdict:
+    items = clause.items
+    neg: list[str] = []
+    bare_neg: list[str] = []
+    howto: list[str] = []
+    asks: list[str] = []
+    substantive: list[str] = []
+    cands: dict[str, str] = {}
+    heads: set[str] = set()
+    tails: set[str] = set()
+    request = just = False
+    for ph, s in items:  # one pass: this loop is the router's hot path
+        if ph.keys:
+            for r in ph.keys:
+                cands.setdefault(r, "keyword")
+        if short and ph.slips:
+            for r in ph.slips:
+                cands.setdefault(r, "ime-slip")
+        if ph.heads:
+            heads.update(ph.heads)
+        if ph.tails:
+            tails.update(ph.tails)
+        if ph.neg:
+            neg.append(s)
+        elif ph.neg_bare:
+            bare_neg.append(s)
+        elif ph.filler or ph.request or ph.just or ph.query:
+            request = request or ph.request
+            just = just or ph.just
+        else:
+            substantive.append(s)
+        if ph.howto:
+            howto.append(s)
+        if ph.ask:
+            asks.append(s)
+    if heads and tails:
+        for r in heads & tails:
+            cands.setdefault(r, "split-verb")
+    if not cands:
+        if (neg or bare_neg) and not substantive:
+            return Verdict("negonly", detail=", ".join(neg + bare_neg))
+        if neg:
+            return Verdict("negated", detail=f"{neg[0]} {' '.join(substantive)}")
+        if not substantive:
+            return Verdict("empty")
+        return Verdict("content", detail=" ".join(substantive))
+    keys = "/".join(sorted(cands))
+    if neg or (bare_neg and not substantive):
+        return Verdict("negated", rule="negation", detail=f"{keys} blocked by {(neg or bare_neg)[0]!r}")
+    if howto:
+        return Verdict("blocked", rule="how-to", detail=f"{keys} inside a question ({howto[0]!r})")
+    fits = [r for r in cands if all(_allowed(ph, r, request, short) for ph, _ in items)]
+    if len(fits) == 1:
+        r = fits[0]
+        matched = [s for ph, s in items if r in ph.keys or r in ph.slips or r in ph.heads or r in ph.tails]
+        v = Verdict("local", r, cands[r], " ".join(matched))
+        v.just = just
+        return v
+    if len(fits) > 1:
+        return Verdict("blocked", rule="conflict", detail=f"clause asks for {' and '.join(sorted(fits))}")
+    if asks and not request and not (set(cands) & _CREDIT_STATE):
+        return Verdict("blocked", rule="question", detail=f"{keys} asked about ({asks[0]!r})")
+    r = sorted(cands)[0]
+    extra = [s for ph, s in items if not _allowed(ph, r, request, short)]
+    blockers = [s for ph, s in items if ph.blocker]
+    if blockers:
+        return Verdict("blocked", rule="longer-word", detail=f"{blockers[0]!r} is not a command")
+    return Verdict("blocked", rule="extra-words", detail=f"{keys} with {' '.join(extra)!r}")
+
+
+def _sse(rule: str, why: str, confidence: float = 0.9) -> Decision:
+    return Decision("sse", confidence, f"sse ({rule}): {why}", [], "", False, rule)
+
+
+def _local(route: str, rule: str, why: str, confidence: float) -> Decision:
+    return Decision(route, confidence, f"{route} ({rule}): {why}", [], "", True, rule)
+
+
+def _decide(lex: Lexicon, folded: str) -> Decision:
+    masked, quoted = mask_quotes(folded)
+    clauses, words = _tokens(lex, masked)
+    if not clauses:
+        return _sse("empty", "nothing to match", 0.5)
+    short = len(masked.strip()) <= _SHORT_CHARS
+    verdicts = [_judge(c, short) for c in clauses]
+    firing = [(i, v) for i, v in enumerate(verdicts) if v.kind == "local"]
+    if not firing:
+        blocked = [v for v in verdicts if v.kind in ("blocked", "negated") and v.rule]
+        if blocked:
+            return _sse(blocked[0].rule, blocked[0].detail, 0.8)
+        typo = _typo(lex, clauses, verdicts, words)
+        if typo is not None:
+            return typo
+        note = f"; quoted text masked: {', '.join(quoted)}" if quoted else ""
+        longer = [s for c in clauses for ph, s in c.items if ph.blocker]
+        if longer:
+            return _sse("longer-word", f"{longer[0]!r} contains a keyword but is not a command" + note)
+        return _sse("no-keyword", "no local command in the message" + note, 0.9)
+    routes = {v.route for _, v in firing}
+    if len(routes) > 1:
+        return _sse("conflict", f"asks for {' and '.join(sorted(routes))} at once", 0.7)
+    first = firing[0][0]
+    just = any(v.just for _, v in firing)
+    route = firing[0][1].route
+    for i, v in enumerate(verdicts):
+        if v.kind in ("local", "empty"):
+            continue
+        if v.kind == "negonly" and i < first:
+            continue
+        if v.kind == "negated" and i < first and just:
+            continue
+        if v.kind == "content":
+            rule = "edit-then-export" if route == "export" else "extra-request"
+            return _sse(rule, f"{route} also asks for {v.detail!r}: the backend goes first", 0.75)
+        what = v.detail or v.kind
+        return _sse(v.rule or "negation", f"{route} with {what!r} in another clause", 0.7)
+    v = firing[0][1]
+    ignored = [verdicts[i].detail for i in range(first) if verdicts[i].kind in ("negonly", "negated")]
+    why = f"matched {v.detail!r}"
+    if len(clauses) > 1:
+        why += f" in clause {first + 1} of {len(clauses)}"
+    if ignored:
+        why += f"; ignored the negated clause {ignored[0]!r}"
+    confidence = {"keyword": 0.95, "split-verb": 0.9, "ime-slip": 0.7}.get(v.rule, 0.8)
+    return _local(route, v.rule, why, confidence - (0.05 if len(clauses) > 1 else 0.0))
+
+
+def _typo(lex: Lexicon, clauses: list[Clause], verdicts: list[Verdict], words: int) -> Decision | None:
+    """A one-edit typo of a keyword in a short single-clause message ("exprot pls")."""
+    if words > _SHORT_WORDS or len(clauses) != 1 or verdicts[0].kind != "content":
+        return None
+    items = clauses[0].items
+    unknown = [k for k, (ph, s) in enumerate(items) if ph is _UNKNOWN]
+    if len(unknown) != 1:
+        return None
+    k = unknown[0]
+    word = items[k][1]
+    if not word.isascii() or not word.isalpha() or word in lex.real_words:
+        return None
+    target = closest_keyword(word, lex.fuzzy_targets)
+    if target is None:
+        return None
+    fixed = Clause()
+    fixed.items = [*items[:k], (lex.phrases[target], target), *items[k + 1:]]
+    v = _judge(fixed, short=False)
+    if v.kind != "local":
+        return None
+    return _local(v.route, "typo", f"{word!r} read as {target!r} (one edit)", 0.7)
+
+
+def _remainder(lex: Lexicon, text: str, found: list[Found]) -> str:
+    """The instruction once the paths are taken out; "" if only filler or "upload" is left."""
+    parts, pos = [], 0
+    for f in found:
+        parts.append(text[pos:f.start])
+        pos = f.end
+    parts.append(text[pos:])
+    rest = " ".join(" ".join(parts).split()).strip(" ,，.。;；:：&-—、+")
+    if not rest:
+        return ""
+    clauses, _ = _tokens(lex, mask_quotes(lex.fold(rest))[0])
+    for c in clauses:
+        for ph, _ in c.items:
+            if not ("upload" in ph.keys or "upload" in ph.objs or ph.filler or ph.request or ph.just):
+                return rest
+    return ""
+
+
+def route(text: str) -> Decision:
+    """Route one message; see the module docstring for the rules."""
+    lex = lexicon()
+    found = find_paths(text)
+    if found:
+        paths = [f.path for f in found]
+        remainder = _remainder(lex, text, found)
+        why = f"upload (path): {len(paths)} media path(s) by syntax: {', '.join(paths)}"
+        why += f"; then relay {remainder!r}" if remainder else "; nothing else to relay"
+        return Decision("upload", 0.99, why, paths, remainder, True, "path")
+    if len(text) > lex.max_command_chars:
+        return _sse("long", f"{len(text)} characters: too long to be a command", 0.95)
+    return _decide(lex, lex.fold(text))

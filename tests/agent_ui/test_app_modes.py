@@ -1,0 +1,103 @@
+"""The chat loop in piped mode and with -m, driven with a scripted conversation."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+from typing import Any
+
+import pytest
+
+from agent.terminal.app import Sink, chat
+from agent.terminal.options import Options
+
+
+def connector(fake_conversation: Any, made: list[Any], **kw: Any) -> Any:
+    async def connect(opts: Options, sink: Sink, stack: contextlib.AsyncExitStack) -> Any:
+        conv = fake_conversation(sink, **kw)
+        made.append(conv)
+        stack.push_async_callback(conv.aclose)
+        return conv if await conv.start() else None
+
+    return connect
+
+
+async def run(fake_conversation: Any, opts: Options, **kw: Any) -> tuple[int, Any]:
+    made: list[Any] = []
+    code = await chat(opts, connect=connector(fake_conversation, made, **kw), interactive=False)
+    return code, made[0]
+
+
+async def test_messages_run_in_order_each_waiting_for_its_work(
+    fake_conversation: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, conv = await run(fake_conversation, Options(messages=["hello", "and more"]))
+    assert code == 0
+    assert conv.log == ["handle:hello", "wait_background", "handle:and more", "wait_background"]
+    assert conv.closed
+    out = capsys.readouterr().out
+    assert "> hello\nYou said: hello \n> and more\nYou said: and more \n" in out
+    assert "\x1b" not in out
+
+
+async def test_exit_code_is_1_when_any_message_failed(
+    fake_conversation: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, conv = await run(fake_conversation, Options(messages=["fail this", "hello"]))
+    assert code == 1
+    assert conv.log[-2] == "handle:hello"  # later messages still run
+    assert "That failed." in capsys.readouterr().out
+
+
+async def test_stdin_lines_are_messages_and_blank_lines_are_skipped(
+    fake_conversation: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("first\n\n  \nsecond\n/quit\nnever\n"))
+    code, conv = await run(fake_conversation, Options())
+    assert code == 0
+    handled = [x for x in conv.log if x.startswith("handle:")]
+    assert handled == ["handle:first", "handle:second", "handle:/quit"]
+
+
+async def test_connection_failure_exits_1_with_a_way_forward(
+    fake_conversation: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, conv = await run(fake_conversation, Options(messages=["hi"]), start_ok=False)
+    assert code == 1 and conv.log == []
+    assert "nemo-chat --local" in capsys.readouterr().out
+
+
+async def test_a_crash_is_one_line_without_traceback_or_secret(
+    fake_conversation: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _ = await run(fake_conversation, Options(messages=["crash", "hello"]))
+    assert code == 1
+    captured = capsys.readouterr()
+    text = captured.out + captured.err
+    assert "Traceback" not in text and "nmv_usr_SECRET123" not in text
+    assert re.search(r"Something went wrong: boom with <redacted> inside", text)
+    assert "You said: hello" in text
+
+
+async def test_debug_shows_details_with_secrets_redacted(
+    fake_conversation: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await run(fake_conversation, Options(messages=["crash"], debug=True))
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "RuntimeError" in err
+    assert "SECRET123" not in err
+
+
+async def test_render_left_running_says_how_to_resume(
+    fake_conversation: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await run(fake_conversation, Options(messages=["render it"]))
+    assert "nemo-chat --resume" in capsys.readouterr().out
+
+
+async def test_language_follows_the_first_message(
+    fake_conversation: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await run(fake_conversation, Options(messages=["渲染一下"]))
+    assert "服务器上还有一个渲染在进行" in capsys.readouterr().out
