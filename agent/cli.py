@@ -9,11 +9,14 @@ ever reaches the terminal: the guard below turns anything unexpected into one cl
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def _t(key: str, lang: str) -> str:
@@ -31,15 +34,16 @@ def _help_lang(argv: Sequence[str]) -> str:
     return "en"
 
 
-class _Version(argparse.Action):
-    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
-        from agent.terminal.cli_version import version
-
-        print(f"nemo-chat {version()}")
-        parser.exit()
-
-
 def build_parser(lang: str = "en") -> argparse.ArgumentParser:
+    import argparse
+
+    class _Version(argparse.Action):
+        def __call__(self, parser: argparse.ArgumentParser, *args: object, **kw: object) -> None:
+            from agent.terminal.cli_version import version
+
+            print(f"nemo-chat {version()}")
+            parser.exit()
+
     lang = lang if lang in ("en", "zh") else "en"
     parser = argparse.ArgumentParser(
         prog="nemo-chat",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
@@ -115,10 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning",
                             access_log=False, timeout_graceful_shutdown=2, ws="none")
     server = uvicorn.Server(config)
-    try:
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):  # uvicorn exits on bind errors
         server.run()
-    except KeyboardInterrupt:
-        pass
     if not server.started:
         print(f"error: could not listen on {args.host}:{args.port} (in use? try --port 0)",
               file=sys.stderr)

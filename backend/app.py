@@ -38,12 +38,12 @@ async def _set_faults(request: Request) -> Response:
         reason = str(exc).splitlines()[0][:300]
         return JSON({"code": 4000, "message": message("bad_fault", reason=reason),
                      "data": None}, status_code=400)
-    return ok({"armed": [f.model_dump(exclude_none=True) for f in board.armed()],
+    return ok({"armed": [f.model_dump() for f in board.armed()],
                "added": len(added)})
 
 
 async def _get_faults(request: Request) -> Response:
-    return ok({"armed": [f.model_dump(exclude_none=True) for f in request.app.state.faults.armed()]})
+    return ok({"armed": [f.model_dump() for f in request.app.state.faults.armed()]})
 
 
 async def _clear_faults(request: Request) -> Response:
@@ -69,6 +69,15 @@ async def _health(request: Request) -> Response:
     return ok({"service": "nemo-local-backend"})
 
 
+def _warm_up() -> None:
+    """Compile the phrase tables now, not during the first person's first turn."""
+    from backend.editor.parse import parse
+    from backend.editor.vocab import replies
+
+    parse("animate my photos")
+    replies()
+
+
 async def _failure(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiFailure)
     return exc.response(sse=request.url.path == "/run_sse")
@@ -91,6 +100,7 @@ def create_app(settings: BackendSettings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         assert be.jobs is not None
         be.jobs.start()
+        _warm_up()
         try:
             yield
         finally:

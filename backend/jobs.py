@@ -56,7 +56,7 @@ class JobRunner:
         self.uploads_dir = uploads_dir
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._cancel: dict[str, threading.Event] = {}
-        self._stuck: dict[str, int] = {}  # render id -> fault generation it waits out
+        self._stuck: dict[str, tuple[int, float]] = {}  # id -> (fault generation, progress)
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -86,8 +86,7 @@ class JobRunner:
     # -- requests from routes ------------------------------------------------------------------
     def submit(self, render_id: str, *, stuck_progress: float | None = None) -> None:
         if stuck_progress is not None:
-            self._stuck[render_id] = self.faults.generation
-            self.store.update_job(render_id, progress=stuck_progress)
+            self._stuck[render_id] = (self.faults.generation, stuck_progress)
         self._enqueue(render_id)
 
     def _enqueue(self, render_id: str) -> None:
@@ -122,10 +121,9 @@ class JobRunner:
     def _wait_if_stuck(self, render_id: str, cancel: threading.Event) -> None:
         if render_id not in self._stuck:
             return
-        job = self.store.job(render_id)
-        self.store.update_job(render_id, status="processing",
-                              progress=job["progress"] if job else 42.0)
-        while (self.faults.generation == self._stuck[render_id] and not cancel.is_set()
+        generation, progress = self._stuck[render_id]
+        self.store.update_job(render_id, status="processing", progress=progress)
+        while (self.faults.generation == generation and not cancel.is_set()
                and not self._stopping.is_set()):
             time.sleep(0.05)
 

@@ -87,8 +87,7 @@ async def state(request: Request) -> Response:
     base = str(request.base_url)
     media = be.store.session_media(session_id)
     uploads = [media_entry(m, base) for m in media if not m["generated"]]
-    generated = [{**media_entry(m, base), **json.loads(m["meta"] or "{}")}
-                 for m in media if m["generated"]]
+    generated = [json.loads(m["meta"] or "{}") for m in media if m["generated"]]
     return ok({
         "state": {"draft": draft, "video_infos": uploads, "generated_media": generated,
                   "canvas_config": canvas_config(draft)},

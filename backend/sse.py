@@ -14,6 +14,7 @@ import hashlib
 import json
 import random
 import time
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -132,6 +133,7 @@ async def _perform(be: Backend, session_id: str, user: str, plan: Plan, make_pla
                 elif isinstance(step, Respond):
                     if step.commit and plan.changed:
                         be.store.save_draft(session_id, plan.draft)
+                        _record_generated(be, session_id, plan)
                         charged = True
                     for frame in frames.respond(step.results):
                         await queue.put(frame)
@@ -139,6 +141,26 @@ async def _perform(be: Backend, session_id: str, user: str, plan: Plan, make_pla
         if plan.cost:
             be.store.settle(user, plan.cost, plan.cost if charged and plan.changed else 0)
         queue.put_nowait(_END)
+
+
+def _record_generated(be: Backend, session_id: str, plan: Plan) -> None:
+    """Music beds the agent generated are listed in state.generated_media."""
+    for step in plan.steps:
+        if not isinstance(step, Respond):
+            continue
+        for result in step.results:
+            if result.call != "generate_music":
+                continue
+            media_id = f"g_{uuid.uuid4().hex[:16]}"
+            meta = {"id": media_id, "kind": "music", "type": "audio",
+                    "style": result.args.get("style"), "bpm": result.args.get("bpm"),
+                    "duration": round((plan.draft or {}).get("d", 0) / 1000, 3),
+                    "created_by": "nemo_agent"}
+            be.store.add_media({"media_id": media_id, "session_id": session_id,
+                                "filename": f"{meta['style']} music bed", "stored": "",
+                                "file_type": "audio", "size": 0, "sha256": "",
+                                "created": time.time(), "generated": 1,
+                                "meta": json.dumps(meta)})
 
 
 async def _relay(be: Backend, frames: Frames, queue: asyncio.Queue[bytes],

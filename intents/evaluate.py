@@ -4,7 +4,8 @@ FILE is tab-separated: ``route<TAB>lang<TAB>category<TAB>text`` (``#`` starts a 
 line; a header row starting with ``route`` is skipped). It prints accuracy, the 5×5
 confusion matrix (rows: expected, columns: routed), accuracy per language, the count of
 false local actions (a backend message routed to a local handler) and every miss with its
-evidence. Exit status 1 when any row is missed.
+evidence. Exit status 1 when there is a false local action or accuracy is below 98% (the bar
+the tests hold the shipped set to), 2 when the file cannot be read.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from intents.decision import ROUTES
+
+MIN_ACCURACY = 0.98
 
 
 class Row(NamedTuple):
@@ -106,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     rep = evaluate(rows)
     print(format_report(rep))
-    return 0 if not rep.misses else 1
+    return 0 if not rep.false_local and rep.accuracy >= MIN_ACCURACY else 1
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from intents.normalize import QUOTE_MARK, build_table, fold
 
@@ -19,8 +19,24 @@ class Phrase:
     """Everything the vocabulary says about one folded phrase (a phrase may play several roles)."""
 
     __slots__ = (
-        "ask", "blocker", "filler", "heads", "howto", "just", "keys", "neg", "neg_bare", "objs",
-        "query", "request", "sep", "slips", "tails", "text",
+        "ack",
+        "ask",
+        "blocker",
+        "filler",
+        "heads",
+        "howto",
+        "just",
+        "keys",
+        "neg",
+        "neg_bare",
+        "objs",
+        "plain",
+        "query",
+        "request",
+        "sep",
+        "slips",
+        "tails",
+        "text",
     )
 
     def __init__(self, text: str) -> None:
@@ -30,8 +46,17 @@ class Phrase:
         self.slips: frozenset[str] = frozenset()
         self.heads: frozenset[str] = frozenset()
         self.tails: frozenset[str] = frozenset()
-        self.filler = self.query = self.request = self.just = False
+        self.filler = self.ack = self.query = self.request = self.just = False
         self.neg = self.neg_bare = self.howto = self.ask = self.sep = self.blocker = False
+        self.plain = False  # set by Lexicon: only filler/request/just/query, no other role
+
+    def finish(self) -> None:
+        """Precompute ``plain`` so the router's hot loop skips such phrases with one test."""
+        other_role = (
+            self.keys or self.objs or self.slips or self.heads or self.tails or self.neg
+            or self.neg_bare or self.howto or self.ask or self.ack or self.blocker or self.sep
+        )
+        self.plain = bool((self.filler or self.request or self.just or self.query) and not other_role)
 
 
 def _trie_regex(words: list[str]) -> str:
@@ -69,17 +94,22 @@ class Lexicon:
         self.real_words: set[str] = set()
         for lang in languages:
             self._add_language(lang)
+        for ph in self.phrases.values():
+            ph.finish()
         ascii_words = [p for p in self.phrases if p[0].isascii()]
         other_words = [p for p in self.phrases if not p[0].isascii()]
+        # Six groups, in this order, so the router can use ``findall`` (no Match objects):
+        # en phrase | other phrase | separator | unknown word | masked quote | any other letter
         self.pattern = re.compile(
             r"(?P<en>(?<![a-z0-9])(?:" + _trie_regex(ascii_words) + r")(?![a-z0-9]))"
-            + (r"|(?P<zh>" + _trie_regex(other_words) + ")" if other_words else "")
+            + r"|(?P<zh>" + (_trie_regex(other_words) if other_words else "(?!)") + ")"
             + r"|(?P<sep>[,，。；;!！?？\n、…]+|\.(?=\s|$)|\s[-–—]+\s)"
             + r"|(?P<w>[a-z0-9]+(?:'[a-z]+)*)"
             + r"|(?P<q>" + QUOTE_MARK + ")"
             + r"|(?P<c>[^\W_])"
         )
         self.max_command_chars = paths.max_command_chars
+        self.path_patterns: Any = None  # compiled by intents.paths on first use
 
     def fold(self, text: str) -> str:
         return fold(text, self.table)
@@ -109,7 +139,7 @@ class Lexicon:
             head.heads = head.heads | {sv.route}
             tail.tails = tail.tails | {sv.route}
         flags = {
-            "filler": lang.filler, "query": lang.query, "request": lang.request,
+            "filler": lang.filler, "ack": lang.acknowledgements, "query": lang.query, "request": lang.request,
             "just": lang.just, "neg": lang.negation, "neg_bare": lang.bare_negation,
             "howto": lang.howto, "ask": lang.ask, "sep": lang.separators,
             "blocker": lang.blockers,

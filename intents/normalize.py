@@ -15,15 +15,24 @@ QUOTE_MARK = "\ue000"
 
 _APOSTROPHES = {ord("’"): "'", ord("‘"): "'", ord("`"): "'", ord("´"): "'"}
 
-# ``"…"`` ``“…”`` ``「…」`` ``『…』`` ``《…》`` ``【…】`` and ``'…'`` when the quote is not an
-# apostrophe inside a word (don't, it's). Every alternative stops at the next closing mark,
-# so masking stays linear in the length of the text.
-_QUOTED = re.compile(
-    r'"[^"\n]*"|“[^”\n]*”|「[^」\n]*」|『[^』\n]*』|《[^》\n]*》|【[^】\n]*】'
-    r"|(?<![a-z0-9])'[^'\n]+'(?![a-z0-9])"
-)
+_patterns: tuple[re.Pattern[str], re.Pattern[str]] | None = None
 
-_ANY_QUOTE = re.compile("[\"“「『《【']")
+
+def _quote_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Compiled on first use, so importing the package compiles nothing.
+
+    ``"…"`` ``“…”`` ``「…」`` ``『…』`` ``《…》`` ``【…】`` and ``'…'`` when the quote is not an
+    apostrophe inside a word (don't, it's). Every alternative stops at the next closing mark,
+    so masking stays linear in the length of the text.
+    """
+    global _patterns
+    if _patterns is None:
+        quoted = re.compile(
+            r'"[^"\n]*"|“[^”\n]*”|「[^」\n]*」|『[^』\n]*』|《[^》\n]*》|【[^】\n]*】'
+            r"|(?<![a-z0-9])'[^'\n]+'(?![a-z0-9])"
+        )
+        _patterns = (re.compile("[\"“「『《【']"), quoted)
+    return _patterns
 
 
 def build_table(t2s: dict[str, str]) -> dict[int, str]:
@@ -35,14 +44,16 @@ def build_table(t2s: dict[str, str]) -> dict[int, str]:
 
 def fold(text: str, table: dict[int, str]) -> str:
     """NFKC + casefold + script folding; ASCII text skips the Unicode pass."""
-    if not text.isascii():
-        text = unicodedata.normalize("NFKC", text)
-    return text.casefold().translate(table)
+    if text.isascii():  # the common case: only the backtick needs folding
+        text = text.casefold()
+        return text.replace("`", "'") if "`" in text else text
+    return unicodedata.normalize("NFKC", text).casefold().translate(table)
 
 
 def mask_quotes(folded: str) -> tuple[str, list[str]]:
     """Replace quoted spans with ``QUOTE_MARK``; return the new text and the spans."""
-    if _ANY_QUOTE.search(folded) is None:
+    any_quote, quoted = _patterns or _quote_patterns()
+    if any_quote.search(folded) is None:
         return folded, []
     spans: list[str] = []
 
@@ -50,4 +61,4 @@ def mask_quotes(folded: str) -> tuple[str, list[str]]:
         spans.append(m.group())
         return f" {QUOTE_MARK} "
 
-    return _QUOTED.sub(_mask, folded), spans
+    return quoted.sub(_mask, folded), spans

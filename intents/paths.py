@@ -14,10 +14,12 @@ whatever it contains.
 from __future__ import annotations
 
 import re
-from functools import cache
+from collections.abc import Iterator
 
-from intents.lexicon import lexicon
+from intents.lexicon import Lexicon, lexicon
 
+# Farther than any path/URL the patterns accept can reach from its extension.
+_REACH = 12_000
 _TRAILING = ".,;:!?)]}>'\"，。；：！？）】」』》"
 
 
@@ -30,13 +32,21 @@ class Found:
         self.start, self.end, self.path = start, end, path
 
 
-@cache
-def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], tuple[str, ...]]:
-    rules = lexicon().path_rules
+_Patterns = tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], tuple[str, ...]]
+
+
+def _patterns(lex: Lexicon) -> _Patterns:
+    if lex.path_patterns is None:
+        lex.path_patterns = _compile(lex)
+    return lex.path_patterns
+
+
+def _compile(lex: Lexicon) -> _Patterns:
+    rules = lex.path_rules
     ext = "(?i:" + "|".join(sorted(rules.extensions, key=len, reverse=True)) + ")"
     end = r"(?![A-Za-z0-9_])"
     # a start that a path-ish ASCII character does not precede
-    start = r"(?<![A-Za-z0-9_.~/\\-])"
+    start = r"(?<![A-Za-z0-9_.~/\\-])(?<!\\ )"
     bare_start = r"(?<![^\s(\[{<,;:=，。；：、（【「『“‘])"
     piece = r"(?:[^\s/\\'\"]|\\.)"
     piece_after_space = r"(?:[^\s/\\'\"~.]|\\.)"
@@ -47,7 +57,7 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], tupl
         r"|(?P<url>\b(?:https?|file)://[^\s'\"<>]{1,4096})"
         rf"|(?P<win>{start}(?:[A-Za-z]:|\\\\[^\\/\s]{{1,255}})[\\/](?:{win_seg}[\\/]){{0,40}}?{win_seg}\.{ext}{end})"
         rf"|(?P<posix>{start}(?:~[A-Za-z0-9_.-]{{0,64}}|\.{{1,2}})?/(?:{seg}/){{0,40}}?{seg}\.{ext}{end})"
-        rf"|(?P<bare>{bare_start}(?:[^\s/\\'\"<>|*?:]|\\.){{1,255}}?\.{ext}{end})"
+        rf"|(?P<bare>{bare_start}(?:[^\s/\\'\"<>|*?:,;=()\[\]{{}}，。；：、（）【】「」『』“”‘’]|\\.){{1,255}}?\.{ext}{end})"
     )
     url_media = re.compile(rf"\.{ext}(?=$|[?#]|[^\x21-\x7e])")
     hint = re.compile(rf"\.{ext}{end}")
@@ -82,13 +92,32 @@ def _url(token: str, url_media: re.Pattern[str]) -> tuple[str, int] | None:
     return url, len(url)
 
 
-def find_paths(text: str) -> list[Found]:
+def _windows(hits: list[int], size: int) -> list[tuple[int, int]]:
+    """Stretches of text around the extension hits, merged: no path lies outside them."""
+    spans: list[tuple[int, int]] = []
+    for h in hits:
+        lo, hi = max(0, h - _REACH), h + _REACH
+        if spans and lo <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], hi)
+        else:
+            spans.append((lo, hi))
+    return [(lo, min(hi, size)) for lo, hi in spans]
+
+
+def _matches(pattern: re.Pattern[str], text: str, hits: list[int]) -> Iterator[re.Match[str]]:
+    """Scan only near the extensions, so a long text with one file name costs one fast search."""
+    for lo, hi in _windows(hits, len(text)):
+        yield from pattern.finditer(text, lo, hi)
+
+
+def find_paths(text: str, lex: Lexicon | None = None) -> list[Found]:
     """Media paths and URLs in ``text``, in order."""
-    pattern, url_media, hint, lead = _patterns()
-    if hint.search(text) is None:
+    pattern, url_media, hint, lead = _patterns(lexicon() if lex is None else lex)
+    hits = [m.start() for m in hint.finditer(text)]
+    if not hits:
         return []
     found: list[Found] = []
-    for m in pattern.finditer(text):
+    for m in _matches(pattern, text, hits):
         kind = m.lastgroup
         if m.group("qs") is not None:
             found.append(Found(m.start(), m.end(), m.group("qs").strip()))

@@ -16,6 +16,8 @@
 
 from __future__ import annotations
 
+import re
+
 from intents.decision import Decision
 from intents.lexicon import Lexicon, Phrase, lexicon
 from intents.normalize import mask_quotes
@@ -23,45 +25,40 @@ from intents.paths import Found, find_paths
 from intents.typos import closest_keyword
 
 _CREDIT_STATE = frozenset(("credits", "state"))
-_SHORT_WORDS = 5  # typo matching only for messages of at most this many words
+_SHORT_WORDS = 4  # typo matching only for messages of at most this many words
 _SHORT_CHARS = 12  # IME slips only for messages of at most this many characters
 _UNKNOWN = Phrase("")  # an unknown word or character: meaningful content
+_STRETCH = r"(.)\1{2,}"  # letters held down: "expoooort"
+
+Clause = list[tuple[Phrase, str]]  # the phrases of one clause with their surface text
 
 
-class Clause:
-    """The phrases of one clause and what they say together."""
-
-    __slots__ = ("items", "text")
-
-    def __init__(self) -> None:
-        self.items: list[tuple[Phrase, str]] = []
-
-
-def _tokens(lex: Lexicon, folded: str) -> tuple[list[Clause], int]:
-    """Clauses of (phrase, surface text); also the number of word-like tokens."""
+def _tokens(lex: Lexicon, folded: str) -> list[Clause]:
+    """Clauses of (phrase, surface text)."""
     phrases = lex.phrases
-    clauses = [Clause()]
-    words = 0
-    for m in lex.pattern.finditer(folded):
-        kind = m.lastgroup
-        if kind == "sep":
-            if clauses[-1].items:
-                clauses.append(Clause())
+    unknown = _UNKNOWN
+    clauses: list[Clause] = []
+    items: Clause = []
+    for en, zh, sep, word, quote, char in lex.pattern.findall(folded):
+        if sep:
+            if items:
+                clauses.append(items)
+                items = []
             continue
-        surface = m.group()
-        words += 1
-        if kind == "en" or kind == "zh":
-            ph = phrases[surface]
+        phrase = en or zh
+        if phrase:
+            ph = phrases[phrase]
             if ph.sep and not (ph.keys or ph.objs):
-                if clauses[-1].items:
-                    clauses.append(Clause())
+                if items:
+                    clauses.append(items)
+                    items = []
                 continue
-            clauses[-1].items.append((ph, surface))
+            items.append((ph, phrase))
         else:
-            clauses[-1].items.append((_UNKNOWN, surface))
-    if not clauses[-1].items:
-        clauses.pop()
-    return clauses, words
+            items.append((unknown, word or quote or char))
+    if items:
+        clauses.append(items)
+    return clauses
 
 
 def _allowed(ph: Phrase, route: str, request: bool, short: bool) -> bool:
@@ -87,18 +84,24 @@ class Verdict:
         self.just = False
 
 
-def _judge(clause: Clause, short: bool) -> Verdict:
-    items = clause.items
+def _judge(items: Clause, short: bool) -> Verdict:
     neg: list[str] = []
     bare_neg: list[str] = []
     howto: list[str] = []
     asks: list[str] = []
     substantive: list[str] = []
+    acks: list[str] = []  # "thanks", "looks great": fine on their own, not beside a command
     cands: dict[str, str] = {}
     heads: set[str] = set()
     tails: set[str] = set()
     request = just = False
     for ph, s in items:  # one pass: this loop is the router's hot path
+        if ph.plain:  # filler, request, "just", query: nothing else to look at
+            if ph.request:
+                request = True
+            if ph.just:
+                just = True
+            continue
         if ph.keys:
             for r in ph.keys:
                 cands.setdefault(r, "keyword")
@@ -116,6 +119,8 @@ def _judge(clause: Clause, short: bool) -> Verdict:
         elif ph.filler or ph.request or ph.just or ph.query:
             request = request or ph.request
             just = just or ph.just
+        elif ph.ack:
+            acks.append(s)
         else:
             substantive.append(s)
         if ph.howto:
@@ -167,7 +172,7 @@ def _local(route: str, rule: str, why: str, confidence: float) -> Decision:
 
 def _decide(lex: Lexicon, folded: str) -> Decision:
     masked, quoted = mask_quotes(folded)
-    clauses, words = _tokens(lex, masked)
+    clauses = _tokens(lex, masked)
     if not clauses:
         return _sse("empty", "nothing to match", 0.5)
     short = len(masked.strip()) <= _SHORT_CHARS
@@ -177,11 +182,11 @@ def _decide(lex: Lexicon, folded: str) -> Decision:
         blocked = [v for v in verdicts if v.kind in ("blocked", "negated") and v.rule]
         if blocked:
             return _sse(blocked[0].rule, blocked[0].detail, 0.8)
-        typo = _typo(lex, clauses, verdicts, words)
+        typo = _typo(lex, clauses, verdicts, len(masked.split()))
         if typo is not None:
             return typo
         note = f"; quoted text masked: {', '.join(quoted)}" if quoted else ""
-        longer = [s for c in clauses for ph, s in c.items if ph.blocker]
+        longer = [s for c in clauses for ph, s in c if ph.blocker]
         if longer:
             return _sse("longer-word", f"{longer[0]!r} contains a keyword but is not a command" + note)
         return _sse("no-keyword", "no local command in the message" + note, 0.9)
@@ -218,7 +223,7 @@ def _typo(lex: Lexicon, clauses: list[Clause], verdicts: list[Verdict], words: i
     """A one-edit typo of a keyword in a short single-clause message ("exprot pls")."""
     if words > _SHORT_WORDS or len(clauses) != 1 or verdicts[0].kind != "content":
         return None
-    items = clauses[0].items
+    items = clauses[0]
     unknown = [k for k, (ph, s) in enumerate(items) if ph is _UNKNOWN]
     if len(unknown) != 1:
         return None
@@ -226,15 +231,15 @@ def _typo(lex: Lexicon, clauses: list[Clause], verdicts: list[Verdict], words: i
     word = items[k][1]
     if not word.isascii() or not word.isalpha() or word in lex.real_words:
         return None
-    target = closest_keyword(word, lex.fuzzy_targets)
+    stretched = re.sub(_STRETCH, r"\1", word)  # "expoooort" -> "export"
+    target = stretched if stretched in lex.fuzzy_targets else closest_keyword(stretched, lex.fuzzy_targets)
     if target is None:
         return None
-    fixed = Clause()
-    fixed.items = [*items[:k], (lex.phrases[target], target), *items[k + 1:]]
+    fixed = [*items[:k], (lex.phrases[target], target), *items[k + 1:]]
     v = _judge(fixed, short=False)
     if v.kind != "local":
         return None
-    return _local(v.route, "typo", f"{word!r} read as {target!r} (one edit)", 0.7)
+    return _local(v.route, "typo", f"{word!r} read as {target!r} (at most one edit)", 0.7)
 
 
 def _remainder(lex: Lexicon, text: str, found: list[Found]) -> str:
@@ -244,21 +249,28 @@ def _remainder(lex: Lexicon, text: str, found: list[Found]) -> str:
         parts.append(text[pos:f.start])
         pos = f.end
     parts.append(text[pos:])
-    rest = " ".join(" ".join(parts).split()).strip(" ,，.。;；:：&-—、+")
+    rest = " ".join(" ".join(parts).split())
+    rest = re.sub(r"\s+(?=[,，。；;:：!！?？、])", "", rest).strip(" ,，.。;；:：&-—、+")
     if not rest:
         return ""
-    clauses, _ = _tokens(lex, mask_quotes(lex.fold(rest))[0])
+    if len(rest) > lex.max_command_chars:
+        return rest
+    clauses = _tokens(lex, mask_quotes(lex.fold(rest))[0])
     for c in clauses:
-        for ph, _ in c.items:
-            if not ("upload" in ph.keys or "upload" in ph.objs or ph.filler or ph.request or ph.just):
+        for ph, _ in c:
+            if not ("upload" in ph.keys or "upload" in ph.objs or ph.filler or ph.ack or ph.request or ph.just):
                 return rest
     return ""
 
 
-def route(text: str) -> Decision:
-    """Route one message; see the module docstring for the rules."""
-    lex = lexicon()
-    found = find_paths(text)
+def route(text: str, *, vocabulary: Lexicon | None = None) -> Decision:
+    """Route one message; see the module docstring for the rules.
+
+    ``vocabulary`` (an addition to the interface) routes with another compiled vocabulary,
+    e.g. one built from edited data files; by default the package's own is used.
+    """
+    lex = lexicon() if vocabulary is None else vocabulary
+    found = find_paths(text, lex)
     if found:
         paths = [f.path for f in found]
         remainder = _remainder(lex, text, found)

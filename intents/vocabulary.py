@@ -37,6 +37,7 @@ class Language(BaseModel):
     routes: dict[LocalRoute, list[str]]
     objects: dict[LocalRoute, list[str]] = {}
     filler: list[str] = []
+    acknowledgements: list[str] = []
     query: list[str] = []
     request: list[str] = []
     just: list[str] = []
@@ -60,7 +61,7 @@ class Language(BaseModel):
         return v
 
     @field_validator(
-        "filler", "query", "request", "just", "negation", "bare_negation", "howto", "ask",
+        "filler", "acknowledgements", "query", "request", "just", "negation", "bare_negation", "howto", "ask",
         "separators", "blockers", "real_words",
     )
     @classmethod

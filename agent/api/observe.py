@@ -3,6 +3,11 @@
 The wire calls an `ExchangeObserver` after each plain exchange and for every SSE frame. The
 recorder (agent/transcripts) stores these; nothing here holds Authorization or X-Client-Id,
 and token values in bodies are replaced by "<token>".
+
+`on_sse_frame` gets `raw_event` (the event's lines, `data: …` in canonical form) or `comment`.
+`on_sse_close` outcomes: "end" (body closed: end of turn), "broken" (connection dropped),
+"stalled", "heartbeat_timeout", "turn_timeout", "cancelled" (the task was cancelled),
+"stopped" (the consumer closed the stream early), "refused" (an error reply, no stream).
 """
 
 from __future__ import annotations

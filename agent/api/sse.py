@@ -9,7 +9,7 @@ in small pieces is joined once, when its end arrives.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 __all__ = ["SSEDecoder", "SSEFrame", "SSELineTooLong"]
@@ -34,12 +34,14 @@ class SSEFrame:
     event: str = "message"
     id: str | None = None
     retry: int | None = None
-    lines: list[bytes] = field(default_factory=list, repr=False)
 
     @property
     def raw(self) -> str:
-        """The block's lines as received (line ends normalised to LF, comments excluded)."""
-        return b"\n".join(self.lines).decode("utf-8", "replace")
+        """The event written back in canonical form (what a replay server sends again)."""
+        head = "" if self.event == "message" else f"event: {self.event}\n"
+        if self.kind == "nodata":
+            return head.rstrip("\n")
+        return head + "\n".join("data: " + line for line in self.data.split("\n"))
 
 
 class SSEDecoder:
@@ -51,7 +53,7 @@ class SSEDecoder:
         self._start = True
         self._data: list[bytes] = []
         self._data_len = 0
-        self._block: list[bytes] = []
+        self._fields = False  # a non-data field was seen in the current block
         self._event = b""
         self._retry: int | None = None
         self.last_event_id: str | None = None
@@ -106,15 +108,25 @@ class SSEDecoder:
             lines.append(b"".join(self._pending))
         self._pending, self._pending_len = [], 0
         lines.append(b"")
-        return self._lines(lines) if (self._block or lines[0]) else []
+        return self._lines(lines)
 
     def _lines(self, lines: list[bytes]) -> list[SSEFrame]:
         out: list[SSEFrame] = []
         limit = self.max_line
+        data = self._data
         for line in lines:
             if not line:
-                if self._block:
+                if data:
                     out.append(self._dispatch())
+                    data = self._data
+                elif self._fields:
+                    out.append(self._dispatch())
+                continue
+            if line[:6] == b"data: ":  # the common case, first
+                data.append(line[6:])
+                self._data_len += len(line)
+                if self._data_len > limit:
+                    raise SSELineTooLong(limit)
                 continue
             if len(line) > limit:
                 raise SSELineTooLong(limit)
@@ -124,7 +136,6 @@ class SSEDecoder:
                     text = text[1:]
                 out.append(SSEFrame("comment", text.decode("utf-8", "replace")))
                 continue
-            self._block.append(line)
             colon = line.find(b":")
             if colon < 0:
                 name, value = line, b""
@@ -133,11 +144,13 @@ class SSEDecoder:
                 if value[:1] == b" ":
                     value = value[1:]
             if name == b"data":
-                self._data.append(value)
+                data.append(value)
                 self._data_len += len(value) + 1
                 if self._data_len > limit:
                     raise SSELineTooLong(limit)
-            elif name == b"event":
+                continue
+            self._fields = True
+            if name == b"event":
                 self._event = value
             elif name == b"id":
                 if b"\0" not in value:
@@ -147,12 +160,12 @@ class SSEDecoder:
         return out
 
     def _dispatch(self) -> SSEFrame:
-        block, self._block = self._block, []
         event = self._event.decode("utf-8", "replace") if self._event else "message"
-        retry, self._retry = self._retry, None
-        self._event = b""
+        retry = self._retry
+        if self._fields:
+            self._event, self._retry, self._fields = b"", None, False
         if not self._data:
-            return SSEFrame("nodata", "", event, self.last_event_id, retry, block)
+            return SSEFrame("nodata", "", event, self.last_event_id, retry)
         data = b"\n".join(self._data).decode("utf-8", "replace")
         self._data, self._data_len = [], 0
-        return SSEFrame("event", data, event, self.last_event_id, retry, block)
+        return SSEFrame("event", data, event, self.last_event_id, retry)

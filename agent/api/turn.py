@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from .base import NOT_SENT
 from .envelope import body_json, error_for
 from .errors import (
     AuthExpired,
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
 __all__ = ["EventStream", "stream_turn"]
 
 PATH = "/run_sse"
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 class EventStream:
@@ -94,11 +94,11 @@ async def _open(client: NemoClient, payload: dict[str, Any], deadline: float) ->
                 raise TurnTimeout() from None
             raise StreamStalled("The service did not start answering.") from None
         except httpx.TransportError as exc:
-            if isinstance(exc, _NOT_SENT) and retries < cfg.max_retries:
+            if isinstance(exc, NOT_SENT) and retries < cfg.max_retries:
                 await asyncio.sleep(backoff_delay(retries, cfg.retry_base, cfg.retry_cap))
                 retries += 1
                 continue
-            if isinstance(exc, _NOT_SENT):
+            if isinstance(exc, NOT_SENT):
                 raise client._unreachable(exc) from None
             raise StreamBroken("The connection dropped before the reply started.") from None
         ctype = response.headers.get("content-type", "")
@@ -202,7 +202,7 @@ async def stream_turn(
     except NemoError:
         raise
     except GeneratorExit:
-        outcome = "closed"
+        outcome = "stopped"  # the consumer stopped listening (closed the stream early)
         raise
     finally:
         await response.aclose()

@@ -1,7 +1,7 @@
 """Checks before an upload, HEIC→PNG conversion, and a multipart body streamed from disk.
 
 httpx's own multipart encoder reads files with blocking calls on the event loop (httpx#1620);
-this body reads each 1 MiB piece in a worker thread, so memory stays flat whatever the file
+this body reads each 256 KiB piece in a worker thread, so memory stays flat whatever the file
 size and the loop keeps serving the terminal. Content-Length is exact, so nothing is chunked.
 """
 
@@ -26,7 +26,7 @@ from .observe import FileSummary
 
 __all__ = ["CHUNK", "MultipartBody", "PreparedFile", "cleanup", "prepare_file"]
 
-CHUNK = 1024 * 1024
+CHUNK = 256 * 1024
 HEIC_EXTS = {"heic", "heif"}
 
 

@@ -41,7 +41,9 @@ class Context:
     def say(self, key: str, /, **values: object) -> str:
         return t(key, self.lang, **values)
 
-    def notice(self, key: str, /, level: Literal["info", "success", "warning"] = "info", **values: object) -> None:
+    def notice(
+        self, key: str, /, level: Literal["info", "success", "warning"] = "info", **values: object
+    ) -> None:
         self.emit(Notice(text=self.say(key, **values), level=level))
 
     def status(self, key: str, /, **values: object) -> None:
@@ -54,6 +56,9 @@ class Context:
         hint = self.say(hint_key, **values) if hint_key else ""
         self.emit(Error(code=code, message=self.say(key, **values), hint=hint))
 
+    def emit_error(self, code: str, message: str, hint: str = "") -> None:
+        self.emit(Error(code=code, message=message, hint=hint))
+
     def drain_notices(self) -> None:
         """Tell the person what the client did by itself (new token, new client id, …)."""
         notices, self.client.notices[:] = list(self.client.notices), []
@@ -62,7 +67,10 @@ class Context:
             if kind in _QUIET_NOTICES:
                 continue
             # the same repair twice in one run is said once
-            if kind in ("permissions_fixed", "credentials_not_saved") and kind in self.seen_notice_kinds:
+            if (
+                kind in ("permissions_fixed", "credentials_not_saved")
+                and kind in self.seen_notice_kinds
+            ):
                 continue
             self.seen_notice_kinds.add(kind)
             text = self.say(f"notice.{kind}", detail=notice.detail)

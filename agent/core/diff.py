@@ -37,14 +37,22 @@ def _span(seg: Seg, lang: str) -> str:
 
 
 def _segments(state: Any, lang: str) -> dict[str, Seg]:
-    return {seg.key: seg for track in read_tracks(_get(state, "draft"), lang) for seg in track.segments}
+    return {
+        seg.key: seg for track in read_tracks(_get(state, "draft"), lang) for seg in track.segments
+    }
 
 
 def _media_keys(items: Any) -> list[str]:
     keys: list[str] = []
     for item in items if isinstance(items, list) else []:
         if isinstance(item, dict):
-            key = item.get("id") or item.get("hash") or item.get("cdn_url") or item.get("filename") or item.get("name")
+            key = (
+                item.get("id")
+                or item.get("hash")
+                or item.get("cdn_url")
+                or item.get("filename")
+                or item.get("name")
+            )
             keys.append(str(key) if key else repr(sorted(item.items())))
         else:
             keys.append(str(item))
@@ -53,7 +61,9 @@ def _media_keys(items: Any) -> list[str]:
 
 def _media_name(items: Any, key: str) -> str:
     for item in items if isinstance(items, list) else []:
-        if isinstance(item, dict) and key in {str(item.get(k)) for k in ("id", "hash", "cdn_url", "filename", "name")}:
+        if isinstance(item, dict) and key in {
+            str(item.get(k)) for k in ("id", "hash", "cdn_url", "filename", "name")
+        }:
             return str(item.get("filename") or item.get("name") or key)
     return key
 
@@ -75,13 +85,22 @@ def describe_changes(before: Any, after: Any, lang: str = "en") -> list[str]:
             continue
         if prev.label != seg.label and prev.label and seg.label:
             noun = t(f"diff.noun.{seg.role}", lang)
-            lines.append((order(seg), t("diff.renamed", lang, noun=noun, old=prev.label, new=seg.label)))
+            lines.append(
+                (order(seg), t("diff.renamed", lang, noun=noun, old=prev.label, new=seg.label))
+            )
         if (prev.start, prev.end) != (seg.start, seg.end):
-            lines.append((order(seg), t("diff.moved", lang, what=_noun(seg, lang), span=_span(seg, lang))))
+            lines.append(
+                (order(seg), t("diff.moved", lang, what=_noun(seg, lang), span=_span(seg, lang)))
+            )
         if prev.volume != seg.volume and seg.volume is not None:
             volume = f"{round(seg.volume * 100)}%"
             lines.append((order(seg), t("diff.volume", lang, what=_noun(seg, lang), volume=volume)))
-        if prev.fingerprint != seg.fingerprint and (prev.label, prev.start, prev.end, prev.volume) == (
+        if prev.fingerprint != seg.fingerprint and (
+            prev.label,
+            prev.start,
+            prev.end,
+            prev.volume,
+        ) == (
             seg.label,
             seg.start,
             seg.end,
@@ -99,13 +118,22 @@ def describe_changes(before: Any, after: Any, lang: str = "en") -> list[str]:
     if new_canvas and old_canvas and new_canvas != old_canvas:
         out.append(t("diff.canvas", lang, canvas=new_canvas))
 
-    old_media, new_media = _media_keys(_get(before, "video_infos")), _media_keys(_get(after, "video_infos"))
+    old_media, new_media = (
+        _media_keys(_get(before, "video_infos")),
+        _media_keys(_get(after, "video_infos")),
+    )
     for key in new_media:
         if key not in old_media:
-            out.append(t("diff.media_added", lang, name=_media_name(_get(after, "video_infos"), key)))
-    generated = len(_media_keys(_get(after, "generated_media"))) - len(_media_keys(_get(before, "generated_media")))
+            out.append(
+                t("diff.media_added", lang, name=_media_name(_get(after, "video_infos"), key))
+            )
+    generated = len(_media_keys(_get(after, "generated_media"))) - len(
+        _media_keys(_get(before, "generated_media"))
+    )
     if generated > 0:
-        out.append(t("diff.generated_one" if generated == 1 else "diff.generated", lang, count=generated))
+        out.append(
+            t("diff.generated_one" if generated == 1 else "diff.generated", lang, count=generated)
+        )
     return out
 
 
@@ -113,5 +141,8 @@ def state_fingerprint(state: Any) -> str:
     """A cheap identity of a state, for "did anything at all change?"."""
     import json
 
-    parts = {name: _get(state, name) for name in ("draft", "video_infos", "generated_media", "canvas_config")}
+    parts = {
+        name: _get(state, name)
+        for name in ("draft", "video_infos", "generated_media", "canvas_config")
+    }
     return json.dumps(parts, sort_keys=True, default=str)

@@ -37,17 +37,24 @@ class _ExportWords(BaseModel):
 
 @cache
 def _words() -> tuple[list[tuple[re.Pattern[str], str]], re.Pattern[str]]:
-    text = resources.files("agent.core.data").joinpath("export_words.json").read_text(encoding="utf-8")
+    text = (
+        resources.files("agent.core.data").joinpath("export_words.json").read_text(encoding="utf-8")
+    )
     data = _ExportWords.model_validate(json.loads(text))
     table: list[tuple[re.Pattern[str], str]] = []
     for value, words in data.resolutions.items():
         for word in words:
             if word.isascii():
-                table.append((re.compile(rf"(?<![A-Za-z0-9]){re.escape(word)}(?![A-Za-z0-9])", re.I), value))
+                table.append(
+                    (re.compile(rf"(?<![A-Za-z0-9]){re.escape(word)}(?![A-Za-z0-9])", re.I), value)
+                )
             else:
                 table.append((re.compile(re.escape(word)), value))
     table.sort(key=lambda pair: -len(pair[0].pattern))  # "full hd" before "hd", 超高清 before 高清
-    formats = re.compile(r"(?<![A-Za-z0-9.])(" + "|".join(map(re.escape, data.other_formats)) + r")(?![A-Za-z0-9])", re.I)
+    formats = re.compile(
+        r"(?<![A-Za-z0-9.])(" + "|".join(map(re.escape, data.other_formats)) + r")(?![A-Za-z0-9])",
+        re.I,
+    )
     return table, formats
 
 
@@ -100,7 +107,9 @@ async def export(ctx: Context, words: str = "") -> bool:
         id=ctx.client.new_render_id(),
         session_id=ctx.client.session_id,
         resolution=resolution,
-        title=str((draft.get("m") or {}).get("title") or "") if isinstance(draft.get("m"), dict) else None,
+        title=str((draft.get("m") or {}).get("title") or "")
+        if isinstance(draft.get("m"), dict)
+        else None,
         duration=_draft_seconds(draft),
     )
     ctx.memory.remember_render(render)
@@ -119,8 +128,11 @@ async def export(ctx: Context, words: str = "") -> bool:
 async def follow_render(ctx: Context, render: PendingRender) -> bool | None:
     """Poll until done, then download. None = the server no longer knows this job."""
     settings = ctx.settings
-    started = time.monotonic() - max(0.0, time.time() - render.started_at)
-    bar = ProgressReporter(ctx.emit, f"render:{render.id}", ctx.say("export.rendering", elapsed=_elapsed(0)))
+    started = time.monotonic() - max(0.0, time.time() - render.started_at)  # shown: since submit
+    give_up = time.monotonic() + settings.render_timeout  # this wait, not the job's whole life
+    bar = ProgressReporter(
+        ctx.emit, f"render:{render.id}", ctx.say("export.rendering", elapsed=_elapsed(0))
+    )
     job: RenderJob | None = None
     while True:
         try:
@@ -139,14 +151,18 @@ async def follow_render(ctx: Context, render: PendingRender) -> bool | None:
             ctx.memory.forget_render(render.id)
             bar.done(job.progress, label=ctx.say("export.render_failed_label"))
             raise RenderFailed(reason=job.error or job.status)
-        if elapsed >= settings.render_timeout:
+        if time.monotonic() >= give_up:
             ctx.notice("export.still_rendering", "warning")
             return False
         # wait for the next poll, telling the time meanwhile
         next_poll = time.monotonic() + settings.poll_interval
         while (left := next_poll - time.monotonic()) > 0:
             await asyncio.sleep(min(left, settings.progress_tick))
-            bar.update(job.progress, 100, label=ctx.say("export.rendering", elapsed=_elapsed(time.monotonic() - started)))
+            bar.update(
+                job.progress,
+                100,
+                label=ctx.say("export.rendering", elapsed=_elapsed(time.monotonic() - started)),
+            )
     bar.done(100, label=ctx.say("export.rendered", elapsed=_elapsed(time.monotonic() - started)))
     return await _download(ctx, render, job)
 
@@ -155,7 +171,9 @@ async def _download(ctx: Context, render: PendingRender, job: RenderJob) -> bool
     out_dir: Path = ctx.settings.out_dir
     await asyncio.to_thread(out_dir.mkdir, parents=True, exist_ok=True)
     name = _file_name(render.title)
-    bar = ProgressReporter(ctx.emit, f"download:{render.id}", ctx.say("export.downloading", name=name))
+    bar = ProgressReporter(
+        ctx.emit, f"download:{render.id}", ctx.say("export.downloading", name=name)
+    )
     bar.update(0, job.size)
 
     def on_progress(done: int, total: int | None) -> None:
@@ -164,11 +182,17 @@ async def _download(ctx: Context, render: PendingRender, job: RenderJob) -> bool
     try:
         if job.url:
             try:
-                result = await ctx.client.download(job.url, out_dir, name=name, on_progress=on_progress)
+                result = await ctx.client.download(
+                    job.url, out_dir, name=name, on_progress=on_progress
+                )
             except DownloadError:
-                result = await ctx.client.download_render(render.id, out_dir, name=name, on_progress=on_progress)
+                result = await ctx.client.download_render(
+                    render.id, out_dir, name=name, on_progress=on_progress
+                )
         else:
-            result = await ctx.client.download_render(render.id, out_dir, name=name, on_progress=on_progress)
+            result = await ctx.client.download_render(
+                render.id, out_dir, name=name, on_progress=on_progress
+            )
     except DownloadError:
         bar.done(0, label=ctx.say("export.download_failed_label"))
         raise

@@ -86,18 +86,38 @@ def _report(ctx: Context, exc: BaseException, file: str | None) -> None:
             ctx.emit(Link(label=ctx.say("link.register"), url=register_url(ctx, None)))
     elif isinstance(exc, LocalFileError):
         reason = str(exc.reason)
-        ctx.error("local_file", f"err.local_file.{reason}", f"err.local_file.{reason}.hint",
-                  path=str(exc.path), name=exc.path.name, formats=FORMATS)
+        ctx.error(
+            "local_file",
+            f"err.local_file.{reason}",
+            f"err.local_file.{reason}.hint",
+            path=str(exc.path),
+            name=exc.path.name,
+            formats=FORMATS,
+        )
     elif isinstance(exc, UnsupportedFile):
         formats = ", ".join(exc.formats) if exc.formats else FORMATS
-        ctx.error("4001", "err.unsupported", "err.unsupported.hint", name=file or "", formats=formats,
-                  what=ctx.say("err.file_named", name=file) if file else ctx.say("err.this_file"))
+        ctx.error(
+            "4001",
+            "err.unsupported",
+            "err.unsupported.hint",
+            name=file or "",
+            formats=formats,
+            what=ctx.say("err.file_named", name=file) if file else ctx.say("err.this_file"),
+        )
     elif isinstance(exc, FileTooLarge):
-        ctx.error("4002", "err.too_large", "err.too_large.hint",
-                  what=ctx.say("err.file_named", name=file) if file else ctx.say("err.this_file"),
-                  limit=f"{exc.limit / (1024 * 1024):.0f}")
+        ctx.error(
+            "4002",
+            "err.too_large",
+            "err.too_large.hint",
+            what=ctx.say("err.file_named", name=file) if file else ctx.say("err.this_file"),
+            limit=f"{exc.limit / (1024 * 1024):.0f}",
+        )
     elif isinstance(exc, AuthExpired):
-        hint = "err.auth_expired.hint_env" if ctx.client.token_source == "env" else "err.auth_expired.hint"
+        hint = (
+            "err.auth_expired.hint_env"
+            if ctx.client.token_source == "env"
+            else "err.auth_expired.hint"
+        )
         ctx.error("1001", "err.auth_expired", hint)
     elif isinstance(exc, SessionNotFound):
         ctx.error("1002", "err.session_lost", "err.session_lost.hint")
@@ -107,30 +127,54 @@ def _report(ctx: Context, exc: BaseException, file: str | None) -> None:
         wait = f"{exc.retry_after:.0f}" if exc.retry_after else "30"
         ctx.error("429", "err.rate_limited", "err.rate_limited.hint", seconds=wait)
     elif isinstance(exc, ServiceUnreachable):
-        ctx.error("unreachable", "err.unreachable", "err.unreachable.hint", url=exc.url or cfg.base_url)
+        ctx.error(
+            "unreachable", "err.unreachable", "err.unreachable.hint", url=exc.url or cfg.base_url
+        )
     elif isinstance(exc, HeartbeatTimeout):
-        ctx.error("heartbeat_timeout", "err.heartbeat_timeout", "err.after_timeout.hint",
-                  minutes=_minutes(cfg.sse_heartbeat_only_timeout))
+        ctx.error(
+            "heartbeat_timeout",
+            "err.heartbeat_timeout",
+            "err.after_timeout.hint",
+            minutes=_minutes(cfg.sse_heartbeat_only_timeout),
+        )
     elif isinstance(exc, TurnTimeout):
-        ctx.error("turn_timeout", "err.turn_timeout", "err.after_timeout.hint",
-                  minutes=_minutes(cfg.sse_total_timeout))
+        ctx.error(
+            "turn_timeout",
+            "err.turn_timeout",
+            "err.after_timeout.hint",
+            minutes=_minutes(cfg.sse_total_timeout),
+        )
     elif isinstance(exc, StreamStalled):
-        ctx.error("stalled", "err.stalled", "err.after_timeout.hint", minutes=_minutes(cfg.sse_idle_timeout))
+        ctx.error(
+            "stalled",
+            "err.stalled",
+            "err.after_timeout.hint",
+            minutes=_minutes(cfg.sse_idle_timeout),
+        )
     elif isinstance(exc, StreamBroken):
         ctx.error("stream_broken", "err.stream_broken", "err.after_timeout.hint")
     elif isinstance(exc, DownloadError):
         ctx.error("download", "err.download", "err.download.hint", detail=str(exc))
     elif isinstance(exc, RenderFailed):
         reason = exc.reason or ""
-        ctx.error("render_failed", "err.render_failed", "err.render_failed.hint",
-                  reason=ctx.say("err.because", reason=reason) if reason else "")
+        ctx.error(
+            "render_failed",
+            "err.render_failed",
+            "err.render_failed.hint",
+            reason=ctx.say("err.because", reason=reason) if reason else "",
+        )
     elif isinstance(exc, ApiError | NemoError):
         code = str(exc.code or exc.status or "api")
         text = exc.server_message or str(exc)
         ctx.error(code, "err.api", "err.api.hint", message=text)
     elif isinstance(exc, OSError):
-        ctx.error("os", "err.os", "err.os.hint", detail=exc.strerror or type(exc).__name__,
-                  path=str(exc.filename or ""))
+        ctx.error(
+            "os",
+            "err.os",
+            "err.os.hint",
+            detail=exc.strerror or type(exc).__name__,
+            path=str(exc.filename or ""),
+        )
     else:
         log.debug("unexpected failure", exc_info=exc)
         ctx.error("internal", "err.internal", "err.internal.hint", kind=type(exc).__name__)

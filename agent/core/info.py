@@ -17,7 +17,11 @@ async def show_credits(ctx: Context) -> bool:
     ctx.emit(
         Table(
             title=ctx.say("credits.title"),
-            columns=[ctx.say("credits.available"), ctx.say("credits.frozen"), ctx.say("credits.total")],
+            columns=[
+                ctx.say("credits.available"),
+                ctx.say("credits.frozen"),
+                ctx.say("credits.total"),
+            ],
             rows=[[str(credits.available), str(credits.frozen), str(credits.total)]],
         )
     )
@@ -30,7 +34,9 @@ def timeline_event(state: Any, lang: str, *, full: bool = True) -> Timeline:
     return Timeline(
         summary=summarize(draft, lang),
         tracks=track_rows(tracks, lang),
-        media=media_rows(getattr(state, "video_infos", None), getattr(state, "generated_media", None), lang)
+        media=media_rows(
+            getattr(state, "video_infos", None), getattr(state, "generated_media", None), lang
+        )
         if full
         else [],
         canvas=canvas_text(getattr(state, "canvas_config", None), draft) if full else "",

@@ -16,7 +16,9 @@ __all__ = ["ProgressReporter"]
 
 
 class ProgressReporter:
-    def __init__(self, emit: Callable[[Event], None], task: str, label: str, *, every: float = 0.25) -> None:
+    def __init__(
+        self, emit: Callable[[Event], None], task: str, label: str, *, every: float = 0.25
+    ) -> None:
         self._emit = emit
         self.task = task
         self.label = label
@@ -25,7 +27,9 @@ class ProgressReporter:
         self._last_fraction = -1.0
         self._total: float | None = None
 
-    def update(self, completed: float, total: float | None = None, *, label: str | None = None) -> None:
+    def update(
+        self, completed: float, total: float | None = None, *, label: str | None = None
+    ) -> None:
         if label is not None:
             self.label = label
         if total is not None:
@@ -35,10 +39,16 @@ class ProgressReporter:
         if fraction - self._last_fraction < 0.01 and now - self._last_time < self._every:
             return
         self._last_time, self._last_fraction = now, fraction
-        self._emit(Progress(task=self.task, label=self.label, completed=completed, total=self._total))
+        self._emit(
+            Progress(task=self.task, label=self.label, completed=completed, total=self._total)
+        )
 
     def done(self, completed: float | None = None, *, label: str | None = None) -> None:
         if label is not None:
             self.label = label
         final = completed if completed is not None else (self._total or 0.0)
-        self._emit(Progress(task=self.task, label=self.label, completed=final, total=self._total, done=True))
+        self._emit(
+            Progress(
+                task=self.task, label=self.label, completed=final, total=self._total, done=True
+            )
+        )

@@ -56,7 +56,9 @@ class _Stages(BaseModel):
 
 @cache
 def _stages() -> _Stages:
-    text = resources.files("agent.core.data").joinpath("tool_stages.json").read_text(encoding="utf-8")
+    text = (
+        resources.files("agent.core.data").joinpath("tool_stages.json").read_text(encoding="utf-8")
+    )
     return _Stages.model_validate(json.loads(text))
 
 
@@ -119,6 +121,7 @@ async def relay(ctx: Context, text: str) -> RelayOutcome:
     errors: list[WireStreamError] = []
     quiet_since = time.monotonic()
     every = ctx.settings.still_working_every
+    last_status = ""
 
     def show(out: str, replace: bool = False) -> None:
         nonlocal shown, quiet_since
@@ -140,7 +143,10 @@ async def relay(ctx: Context, text: str) -> RelayOutcome:
                     show(translator.replace(event.text), replace=True)
                     continue
                 if isinstance(event, WireToolCall):
-                    ctx.status(stages.on_tool(event.name))
+                    key = stages.on_tool(event.name)
+                    if key != last_status:
+                        ctx.status(key)
+                        last_status = key
                 elif isinstance(event, WireStreamError):
                     if not (shown and is_temporary_issue(event.message)):
                         errors.append(event)
@@ -212,7 +218,9 @@ async def _after_break(ctx: Context, before: Any) -> bool:
     settings = ctx.settings
     ctx.clear_status()
     ctx.notice("relay.broken", "warning", seconds=f"{settings.broken_stream_first_check:g}")
-    waits = [settings.broken_stream_first_check] + [settings.broken_stream_every] * (settings.broken_stream_checks - 1)
+    waits = [settings.broken_stream_first_check] + [settings.broken_stream_every] * (
+        settings.broken_stream_checks - 1
+    )
     reference = state_fingerprint(before) if before is not None else None
     for attempt, wait in enumerate(waits, 1):
         ctx.status("relay.broken_waiting", n=attempt, total=len(waits))

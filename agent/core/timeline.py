@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from agent.messages import t
 
@@ -126,7 +126,7 @@ def _as_list(value: Any) -> list[Any]:
 def _basename(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         return ""
-    path = urlsplit(value).path if "://" in value else value
+    path = unquote(urlsplit(value).path) if "://" in value else value
     return os.path.basename(path.rstrip("/\\").replace("\\", "/")) or value
 
 
@@ -152,17 +152,17 @@ def _kind_of_track(track: Mapping[str, Any]) -> str:
 
 
 def _words(obj: Mapping[str, Any]) -> str:
-    parts = [obj.get(k) for k in ("role", "n", "name", "label", "purpose")]
+    parts = [obj.get(k) for k in ("role", "n", "name", "label", "purpose", "type", "kind", "track_type")]
     return " ".join(p.lower() for p in parts if isinstance(p, str))
 
 
 def _segment_role(kind: str, seg: Mapping[str, Any], track: Mapping[str, Any]) -> str:
     words = _words(seg) + " " + _words(track)
     if kind == "text":
-        if "title" in words or "标题" in words:
-            return "title"
         if any(w in words for w in ("caption", "subtitle", "字幕")):
             return "caption"
+        if "title" in words or "标题" in words:
+            return "title"
         return "text"
     if kind == "audio":
         if any(w in words for w in ("voice", "narrat", "旁白", "配音")):
@@ -251,7 +251,9 @@ def _seconds(ms: int) -> str:
     return str(int(value)) if value.is_integer() else f"{value:g}"
 
 
-def format_span(start: int | None, end: int | None, lang: str, *, key: str = "timeline.span") -> str:
+def format_span(
+    start: int | None, end: int | None, lang: str, *, key: str = "timeline.span"
+) -> str:
     """`0-10s` (the summary) or, with key="diff.span", `0–3 s` (sentences)."""
     if start is None and end is None:
         return ""
@@ -291,7 +293,13 @@ def _volume(track: Track) -> str:
 
 def track_rows(tracks: list[Track], lang: str) -> list[list[str]]:
     return [
-        [str(i), role_name(tr.role, lang), track_label(tr, lang), format_span(tr.start, tr.end, lang), _volume(tr)]
+        [
+            str(i),
+            role_name(tr.role, lang),
+            track_label(tr, lang),
+            format_span(tr.start, tr.end, lang),
+            _volume(tr),
+        ]
         for i, tr in enumerate(tracks, 1)
     ]
 
@@ -307,7 +315,7 @@ def summarize(draft: Any, lang: str = "en") -> str:
         key = "timeline.item" if details else "timeline.item_bare"
         items.append(t(key, lang, index=index, role=role, label=label, details=details))
     header_key = "timeline.header_one" if len(tracks) == 1 else "timeline.header"
-    return t(header_key, lang, count=len(tracks)) + " " + " ".join(items)
+    return t("timeline.summary", lang, header=t(header_key, lang, count=len(tracks)), items=" ".join(items))
 
 
 # -- media and canvas ---------------------------------------------------------------------
@@ -318,7 +326,11 @@ def _media_row(item: Any, lang: str, generated: bool) -> list[str] | None:
     if data is None:
         return [_shorten(str(item)), "", ""] if isinstance(item, str) and item else None
     name = _first(data, ("filename", "file_name", "fileName", "name", "title", "n"))
-    name = _shorten(str(name)) if name else _basename(_first(data, _SOURCE)) or str(data.get("id") or "")
+    name = (
+        _shorten(str(name))
+        if name
+        else _basename(_first(data, _SOURCE)) or str(data.get("id") or "")
+    )
     kind = str(_first(data, ("file_type", "fileType", "type", "kind", "media_type")) or "")
     kind_text = t(f"media.type.{kind}", lang) if kind else ""
     if kind_text.startswith("media.type."):

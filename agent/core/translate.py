@@ -89,11 +89,21 @@ class _Phrases:
     def __init__(self, table: PhraseTable) -> None:
         self.table = table
         self.rules = [
-            _Compiled(r, re.compile(r.pattern.replace("{Q}", table.quote_class), re.IGNORECASE if r.lang == "en" else 0))
+            _Compiled(
+                r,
+                re.compile(
+                    r.pattern.replace("{Q}", table.quote_class),
+                    re.IGNORECASE if r.lang == "en" else 0,
+                ),
+            )
             for r in table.rules
         ]
-        en = "|".join(re.escape(w) for w in sorted(table.triggers.get("en", []), key=len, reverse=True))
-        zh = "|".join(re.escape(w) for w in sorted(table.triggers.get("zh", []), key=len, reverse=True))
+        en = "|".join(
+            re.escape(w) for w in sorted(table.triggers.get("en", []), key=len, reverse=True)
+        )
+        zh = "|".join(
+            re.escape(w) for w in sorted(table.triggers.get("zh", []), key=len, reverse=True)
+        )
         self.trigger = re.compile(rf"(?i)\b(?:{en})\b" + (f"|{zh}" if zh else ""))
         self.en_words = [w.lower() for w in table.triggers.get("en", []) if " " not in w]
         self.zh_first = {w[0] for w in table.triggers.get("zh", []) if w}
@@ -106,12 +116,18 @@ class _Phrases:
         zh_markers = "|".join(re.escape(w) for w in (cond.zh if cond else []))
         alternatives = [f"\\b(?:{en_markers})\\b" if en_markers else "", zh_markers]
         self.marker = re.compile("|".join(a for a in alternatives if a) or "(?!)", re.IGNORECASE)
-        self.marker_first = re.compile(r"^\W*(?:" + "|".join(a for a in alternatives if a) + ")", re.IGNORECASE) if any(alternatives) else re.compile("(?!)")
+        self.marker_first = (
+            re.compile(r"^\W*(?:" + "|".join(a for a in alternatives if a) + ")", re.IGNORECASE)
+            if any(alternatives)
+            else re.compile("(?!)")
+        )
 
 
 @cache
 def load_phrases() -> _Phrases:
-    text = resources.files("agent.core.data").joinpath("gui_phrases.json").read_text(encoding="utf-8")
+    text = (
+        resources.files("agent.core.data").joinpath("gui_phrases.json").read_text(encoding="utf-8")
+    )
     return _Phrases(PhraseTable.model_validate(json.loads(text)))
 
 
@@ -185,7 +201,10 @@ def translate(text: str) -> Translation:
         out.append(reply)
         if rule.action != "none" and not _conditional(text, m.start()):
             wanted = _fill(rule.action_text or "", groups).strip()
-            if not rule.only_relay_buttons or groups.get("button", "").casefold() in phrases.relay_buttons:
+            if (
+                not rule.only_relay_buttons
+                or groups.get("button", "").casefold() in phrases.relay_buttons
+            ):
                 actions.append(PlannedAction(kind=rule.action, rule=rule.id, text=wanted))
         pos = m.end()
     out.append(text[pos:])
@@ -261,16 +280,15 @@ class StreamTranslator:
                     out.append(self._take(more.end()))
                     continue
                 break
-            if self._shown_any:
-                start = self._issue_start()
-                if start is not None:
-                    out.append(self._take(start))
-                    if is_temporary_issue(self._pending):
-                        self._held_issue = True
-                        continue
-                    if final:
-                        out.append(self._take(len(self._pending)))
-                    break  # it may still grow into one: wait for more text
+            start = self._issue_start()
+            if start is not None and (self._shown_any or self._pending[:start].strip()):
+                out.append(self._take(start))
+                if is_temporary_issue(self._pending):
+                    self._held_issue = True
+                    continue
+                if final:
+                    out.append(self._take(len(self._pending)))
+                break  # it may still grow into one: wait for more text
             m = self._phrases.trigger.search(self._pending)
             if m is None:
                 cut = len(self._pending) if final else len(self._pending) - self._partial_tail()
@@ -295,7 +313,9 @@ class StreamTranslator:
             if not candidate:
                 continue
             low = candidate.lower()
-            if is_temporary_issue(candidate) or any(p.startswith(low) for p in self._phrases.issue_prefixes):
+            if is_temporary_issue(candidate) or any(
+                p.startswith(low) for p in self._phrases.issue_prefixes
+            ):
                 return start
         return None
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import json
 import logging
 import os
@@ -20,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from agent.events import QuitRequested
+from agent.events import QuitRequested, Status, StatusClear
 from agent.messages import lang_of, t
 from agent.terminal.options import ConversationLike, Options
 from agent.terminal.redact import redact
@@ -127,18 +126,52 @@ def _local_settings(data_dir: Path) -> Any:
     return BackendSettings.model_validate(values)
 
 
+def _port_is_free(port: int) -> bool:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _start_local(start: Callable[..., Any], settings: Any, folder: Path) -> Any:
+    """Start the local backend on the port it had last time when that port is free.
+
+    The wire keeps its token per API address, and the backend gives one anonymous token per
+    client id: a new port each run would mean a new token request, refused (429) and
+    retried after a 30-s wait. A stable address keeps the stored token valid.
+    """
+    port_file = folder / "port"
+    port = 0
+    with contextlib.suppress(OSError, ValueError):
+        remembered = int(port_file.read_text().strip())
+        if 1024 <= remembered <= 65535 and _port_is_free(remembered):
+            port = remembered
+    try:
+        server = start(settings, port=port)
+    except RuntimeError:
+        if port == 0:
+            raise
+        server = start(settings, port=0)
+    with contextlib.suppress(OSError):
+        folder.mkdir(parents=True, exist_ok=True)
+        port_file.write_text(f"{server.port}\n")
+    return server
+
+
 async def connect_real(
     opts: Options, sink: Sink, stack: contextlib.AsyncExitStack
 ) -> ConversationLike | None:
     renderer = sink.renderer
     lang = renderer.lang
     try:
-        # looked up by name: the terminal is built against interfaces §6, not one version
-        api = importlib.import_module("agent.api")
-        core = importlib.import_module("agent.core")
-        ApiConfig, NemoClient = api.ApiConfig, api.NemoClient
-        ChatSettings, Conversation = core.ChatSettings, core.Conversation
-    except (ImportError, AttributeError):
+        from agent.api import ApiConfig, NemoClient
+        from agent.core import ChatSettings, Conversation
+    except ImportError:
         renderer.note(t("ui.core_missing", lang), style="red")
         renderer.note(t("ui.core_missing_hint", lang))
         if opts.debug:
@@ -158,11 +191,12 @@ async def connect_real(
         from agent.terminal.paths import local_backend_dir
 
         folder = local_backend_dir()
+        renderer.handle(Status(text=t("ui.local_starting", lang)))
         try:
             from backend.local import start_local_backend
 
             settings = _local_settings(folder)
-            server = await asyncio.to_thread(start_local_backend, settings)
+            server = await asyncio.to_thread(_start_local, start_local_backend, settings, folder)
         except Exception as exc:
             renderer.note(
                 t("ui.local_failed", lang, error=redact(str(exc)) or type(exc).__name__), "red"
@@ -171,6 +205,7 @@ async def connect_real(
             if opts.debug:
                 traceback.print_exc()
             return None
+        renderer.handle(StatusClear())
         stack.callback(server.stop)
         base_url = server.url
         if opts.debug:
@@ -202,13 +237,16 @@ async def connect_real(
             report_crash(renderer, exc, debug=True)
         return None
     renderer.settle()
+    renderer.lang = getattr(conv, "lang", renderer.lang)  # e.g. a resumed Chinese session
     return conv if started else None
 
 
 def _open_recorder(opts: Options, config: Any, chat_settings: Any, renderer: Renderer) -> Any:
     try:
+        from agent.transcripts.format import TranscriptError
         from agent.transcripts.recorder import Recorder, timing_settings
     except ImportError:
+        renderer.note(t("ui.record_missing", renderer.lang), "red")
         return None
     from agent.terminal.cli_version import version
 
@@ -223,6 +261,9 @@ def _open_recorder(opts: Options, config: Any, chat_settings: Any, renderer: Ren
             secrets=[token, config.client_id],
             settings=timing_settings(config, chat_settings),
         )
+    except TranscriptError as exc:  # its text already says what to do
+        renderer.note(redact(str(exc)), "red")
+        return None
     except Exception as exc:
         renderer.note(
             t("ui.record_failed", renderer.lang, path=opts.record, error=redact(str(exc))), "red"
@@ -291,6 +332,7 @@ async def chat(
         from agent.terminal.piped import list_lines, run_piped, stdin_lines
 
         lines = list_lines(opts.messages) if opts.messages else stdin_lines()
+        pending_before = conv.pending_render
         code = await run_piped(
             conv,
             lines,
@@ -299,8 +341,8 @@ async def chat(
             report_crash=crash,
             quit_requested=lambda: sink.quit or sink.output_closed,
         )
-        if conv.pending_render:
-            renderer.note(t("ui.render_running", renderer.lang))
+        if conv.pending_render and conv.pending_render != pending_before:
+            renderer.note(t("ui.render_running", renderer.lang))  # one this run left running
         return code
     return 1  # pragma: no cover - the stack does not swallow exceptions
 

@@ -18,7 +18,7 @@ from prompt_toolkit.document import Document
 
 from agent.messages import t
 
-# the slash commands of the conversation core (issue 6), each with a one-line help key
+# the slash commands of issue 6; the core's own table wins when it is there (core_commands)
 SLASH_COMMANDS: tuple[str, ...] = (
     "/upload",
     "/export",
@@ -30,6 +30,15 @@ SLASH_COMMANDS: tuple[str, ...] = (
     "/help",
     "/quit",
 )
+
+
+def core_commands() -> tuple[str, ...]:
+    """The slash commands the conversation core really has, in its order."""
+    try:
+        from agent.core.commands import COMMANDS
+    except ImportError:
+        return SLASH_COMMANDS
+    return tuple("/" + name for name in COMMANDS) or SLASH_COMMANDS
 
 _QUOTED = re.compile(r"""(["'])([^"']*)$""")
 _WORD = re.compile(r"(\S*)$")
@@ -53,12 +62,13 @@ class ChatCompleter(Completer):
     def _commands(self, typed: str) -> Iterable[Completion]:
         for name in self.commands:
             if name.startswith(typed.lower()):
-                meta = t(f"ui.cmd.{name[1:]}", self.lang)
+                key = f"cmd.{name[1:]}.help"  # the core's one-line help of the command
+                meta = t(key, self.lang)
                 yield Completion(
                     name + " ",
                     start_position=-len(typed),
                     display=name,
-                    display_meta="" if meta.startswith("ui.cmd.") else meta,
+                    display_meta="" if meta == key else meta,
                 )
 
     def _paths(self, before: str, *, explicit: bool) -> Iterable[Completion]:

@@ -21,7 +21,8 @@ class Options:
 class ConversationLike(Protocol):
     """The part of `agent.core.Conversation` the terminal drives (interfaces §6)."""
 
-    pending_render: str | None
+    @property
+    def pending_render(self) -> str | None: ...
 
     async def start(self) -> bool: ...
 

@@ -27,7 +27,7 @@ from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.patch_stdout import patch_stdout
 
 from agent.messages import t
-from agent.terminal.completion import ChatCompleter
+from agent.terminal.completion import ChatCompleter, core_commands
 from agent.terminal.options import ConversationLike
 
 
@@ -75,7 +75,7 @@ def make_session(lang: str, history: History, **kwargs: Any) -> PromptSession[st
 
     session = PromptSession(
         history=history,
-        completer=ChatCompleter(lang),
+        completer=ChatCompleter(lang, core_commands()),
         complete_while_typing=Condition(_typing_command),
         key_bindings=key_bindings(),
         multiline=False,
@@ -90,7 +90,7 @@ def make_session(lang: str, history: History, **kwargs: Any) -> PromptSession[st
 
 @contextlib.contextmanager
 def no_echo() -> Iterator[None]:
-    """Keys typed while a reply streams are not echoed into it (they wait for the prompt)."""
+    """Keys typed while a reply streams are not echoed into it; they wait for the prompt."""
     try:
         import termios
 
@@ -101,6 +101,9 @@ def no_echo() -> Iterator[None]:
         return
     new = list(old)
     new[3] = new[3] & ~termios.ECHO
+    # keep Enter a CR: typed ahead in cooked mode it would become "\n", which the prompt
+    # reads as Ctrl-J (new line) instead of "send"
+    new[0] = new[0] & ~termios.ICRNL
     try:
         termios.tcsetattr(fd, termios.TCSANOW, new)
         yield
@@ -153,8 +156,10 @@ class Repl:
             self.set_idle(True)
             try:
                 with patch_stdout(raw=True):
+                    # Ctrl-C at the prompt is a key (raw mode), handled by our key binding
                     text = await self.session.prompt_async(
-                        FormattedText([("bold", t("ui.prompt", self.lang()))])
+                        FormattedText([("bold", t("ui.prompt", self.lang()))]),
+                        handle_sigint=False,
                     )
             except (PromptInterrupted, KeyboardInterrupt):
                 if ctrl_c_once:
@@ -175,7 +180,7 @@ class Repl:
         task = asyncio.ensure_future(self.conv.handle(text))
         self._running = task
         try:
-            with self.echo_guard():
+            with self.echo_guard(), self._sigint_cancels():
                 await asyncio.wait({task})
         finally:
             self._running = None
@@ -190,23 +195,29 @@ class Repl:
             return False
         return bool(task.result())
 
-    async def run(self) -> int:
+    @contextlib.contextmanager
+    def _sigint_cancels(self) -> Iterator[None]:
+        """While a message runs, SIGINT (Ctrl-C in cooked mode) cancels it, nothing more."""
         loop = asyncio.get_running_loop()
-        installed = False
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(signal.SIGINT, self.interrupt)
-            installed = True
         try:
-            while True:
-                text = await self.read()
-                if text is None:
-                    break
-                await self.run_one(text)
-                if self.quit_requested():
-                    break
+            loop.add_signal_handler(signal.SIGINT, self.interrupt)
+        except (NotImplementedError, RuntimeError, ValueError):  # Windows, non-main thread
+            yield
+            return
+        try:
+            yield
         finally:
-            if installed:
-                loop.remove_signal_handler(signal.SIGINT)
+            loop.remove_signal_handler(signal.SIGINT)
+
+    async def run(self) -> int:
+        while True:
+            text = await self.read()
+            if text is None:
+                break
+            await self.run_one(text)
+            if self.quit_requested():
+                break
+            self.note("")  # air between one turn and the next prompt
         if self.conv.pending_render:
             self.note(t("ui.render_running", self.lang()))
         self.note(t("ui.bye", self.lang()))

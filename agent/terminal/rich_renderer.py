@@ -16,17 +16,18 @@ import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.live import Live
-from rich.markdown import Markdown
+from rich.padding import Padding
 from rich.progress import (
     BarColumn,
     DownloadColumn,
     Progress,
+    Task,
     TaskID,
     TaskProgressColumn,
     TextColumn,
-    TimeElapsedColumn,
 )
 from rich.segment import Segment
 from rich.spinner import Spinner
@@ -96,10 +97,9 @@ class RichRenderer:
         self._status_since = 0.0
         self._progress = Progress(
             TextColumn("{task.description}"),
-            BarColumn(bar_width=None),
+            BarColumn(bar_width=30),
             TaskProgressColumn(),
-            DownloadColumn(),
-            TimeElapsedColumn(),
+            _BytesColumn(),
             console=console,
             auto_refresh=False,
             expand=False,
@@ -171,7 +171,7 @@ class RichRenderer:
         self._reply_started = False
 
     def _commit_markdown(self, text: str) -> None:
-        lines = self.console.render_lines(Markdown(text), self.console.options, pad=False)
+        lines = self.console.render_lines(_markdown(text), self.console.options, pad=False)
         while lines and _is_blank(lines[0]):
             lines.pop(0)
         while lines and _is_blank(lines[-1]):
@@ -202,7 +202,8 @@ class RichRenderer:
                 del self._tasks[event.task]
             return
         if task is None:
-            task = self._progress.add_task(event.label, total=event.total)
+            counts_bytes = event.task.startswith(_BYTE_TASKS) and event.task != "upload:urls"
+            task = self._progress.add_task(event.label, total=event.total, bytes=counts_bytes)
             self._tasks[event.task] = task
         self._progress.update(
             task, description=event.label, completed=event.completed, total=event.total
@@ -284,9 +285,9 @@ class RichRenderer:
             style = {"info": "dim", "success": "green", "warning": "yellow"}[event.level]
             self._print(Text(event.text, style=style))
         elif isinstance(event, ev.Error):
-            self._print(Text.assemble(("✗ ", "bold red"), (event.message, "red")))
+            self._print(_hanging("✗ ", "bold red", Text(event.message, style="red")))
             if event.hint:
-                self._print(Text("  " + event.hint))
+                self._print(Padding(Text(event.hint), (0, 0, 0, 2)))
         elif isinstance(event, ev.Action):
             self._print(Text.assemble(("→ ", "cyan"), (event.text, "cyan")))
         elif isinstance(event, ev.Table):
@@ -344,6 +345,33 @@ class RichRenderer:
         return table
 
 
+def _markdown(text: str) -> RenderableType:
+    """rich.markdown pulls in markdown-it and pygments (~0.1 s): imported at the first reply,
+    not at start-up, so the prompt comes sooner."""
+    from rich.markdown import Markdown
+
+    return Markdown(text)
+
+
+_BYTE_TASKS = ("upload:", "download:")  # the core's task names whose numbers are bytes
+
+
+class _BytesColumn(DownloadColumn):
+    """ "1.2/3.4 MB" for file transfers; nothing for percentages (a render)."""
+
+    def render(self, task: Task) -> Text:
+        return super().render(task) if task.fields.get("bytes") else Text("")
+
+
+def _hanging(mark: str, mark_style: str, body: Text) -> RichTable:
+    """`mark` then `body`, whose wrapped lines stay indented under the body's first line."""
+    grid = RichTable.grid()
+    grid.add_column(width=cell_len(mark), no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_row(Text(mark, style=mark_style), body)
+    return grid
+
+
 class _Tail:
     """The unfinished block of the reply, rendered as Markdown, last lines only."""
 
@@ -351,7 +379,7 @@ class _Tail:
         self.text = text
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        lines = console.render_lines(Markdown(self.text), options, pad=False)
+        lines = console.render_lines(_markdown(self.text), options, pad=False)
         limit = max(2, min(TAIL_MAX_LINES, (options.height or console.height) // 2))
         for line in lines[-limit:]:
             yield from _strip_line(line)

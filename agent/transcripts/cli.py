@@ -45,13 +45,25 @@ def _parser(lang: str) -> argparse.ArgumentParser:
         epilog=t("transcripts.cli.epilog", lang),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("files", nargs="+", type=Path, metavar="FILE",
-                        help=t("transcripts.cli.help.files", lang))
-    parser.add_argument("--speed", type=float, default=None, metavar="N",
-                        help=t("transcripts.cli.help.speed", lang, default=f"{DEFAULT_SPEED:g}"))
+    parser.add_argument(
+        "files", nargs="+", type=Path, metavar="FILE", help=t("transcripts.cli.help.files", lang)
+    )
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=None,
+        metavar="N",
+        help=t("transcripts.cli.help.speed", lang, default=f"{DEFAULT_SPEED:g}"),
+    )
     parser.add_argument("--check", action="store_true", help=t("transcripts.cli.help.check", lang))
-    parser.add_argument("--files", dest="files_dir", type=Path, default=None, metavar="DIR",
-                        help=t("transcripts.cli.help.files_dir", lang))
+    parser.add_argument(
+        "--files",
+        dest="files_dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help=t("transcripts.cli.help.files_dir", lang),
+    )
     return parser
 
 
@@ -75,8 +87,17 @@ def _replay_one(path: Path, speed: float, files_dir: Path | None, out: TextIO, l
     transcript = load(path)
     lang = _transcript_lang(transcript, lang)
     header = transcript.header
-    print(t("transcripts.replay.header", lang, file=path.name, created=header.created,
-            version=header.app_version, speed=f"{speed:g}"), file=out)
+    print(
+        t(
+            "transcripts.replay.header",
+            lang,
+            file=path.name,
+            created=header.created,
+            version=header.app_version,
+            speed=f"{speed:g}",
+        ),
+        file=out,
+    )
     renderer = _renderer(out, lang)
     result = asyncio.run(replay(transcript, speed=speed, on_event=renderer, files_dir=files_dir))
     settle = getattr(renderer, "settle", None)
@@ -92,11 +113,18 @@ def _replay_one(path: Path, speed: float, files_dir: Path | None, out: TextIO, l
     return 0
 
 
-def check_files(paths: list[Path], *, speed: float = CHECK_SPEED, files_dir: Path | None = None,
-                out: TextIO = sys.stdout, lang: str = "en") -> int:
+def check_files(
+    paths: list[Path],
+    *,
+    speed: float = CHECK_SPEED,
+    files_dir: Path | None = None,
+    out: TextIO | None = None,
+    lang: str = "en",
+) -> int:
     """Replay each file and compare; print ok/DIFFERS per file and the diffs."""
     from agent.transcripts.replay import replay
 
+    out = out or sys.stdout
     bad = 0
     broken = 0
     for path in paths:
@@ -104,14 +132,23 @@ def check_files(paths: list[Path], *, speed: float = CHECK_SPEED, files_dir: Pat
             transcript = load(path)
             result = asyncio.run(replay(transcript, speed=speed, files_dir=files_dir))
         except TranscriptError as exc:
-            print(t("transcripts.check.failed", lang, file=str(path), message=exc.message(lang)),
-                  file=out)
+            print(
+                t("transcripts.check.failed", lang, file=str(path), message=exc.message(lang)),
+                file=out,
+            )
             broken += 1
             continue
         except Exception as exc:  # the agent crashed: that is a difference, not a traceback
             bad += 1
-            print(t("transcripts.check.failed", lang, file=str(path),
-                    message=t("transcripts.check.agent_failed", lang, error=_safe(exc))), file=out)
+            print(
+                t(
+                    "transcripts.check.failed",
+                    lang,
+                    file=str(path),
+                    message=t("transcripts.check.agent_failed", lang, error=_safe(exc)),
+                ),
+                file=out,
+            )
             continue
         if result.ok:
             print(t("transcripts.check.ok", lang, file=str(path)), file=out)

@@ -131,11 +131,7 @@ class Transcript(BaseModel):
         return [line.payload for line in self.lines if line.kind == "event"]
 
     def user_messages(self) -> list[str]:
-        return [
-            str(ev.get("text", ""))
-            for ev in self.events()
-            if ev.get("kind") == "user_message"
-        ]
+        return [str(ev.get("text", "")) for ev in self.events() if ev.get("kind") == "user_message"]
 
 
 def dumps_line(value: object) -> str:

@@ -61,6 +61,9 @@ def timing_settings(*sources: object) -> dict[str, Any]:
         else:
             items = [(k, getattr(source, k, None)) for k in TIMING_KEYS]
         for key, value in items:
+            if key == "token":  # whether it came from NEMO_TOKEN (changes 1001 handling)
+                found["token_from_env"] = value is not None
+                continue
             if key in _NOT_RECORDED:
                 continue
             if isinstance(value, Path):
@@ -87,7 +90,11 @@ def _digest(value: object) -> dict[str, Any] | None:
         return None
     data = _as_dict(value)
     name = data.get("name") or data.get("filename") or ""
-    return {"name": str(name), "size": int(data.get("size") or 0), "sha256": str(data.get("sha256") or "")}
+    return {
+        "name": str(name),
+        "size": int(data.get("size") or 0),
+        "sha256": str(data.get("sha256") or ""),
+    }
 
 
 def _first(data: Mapping[str, Any], *keys: str) -> Any:
@@ -144,9 +151,7 @@ class _Observer:
     def on_sse_open(self, path: str, request_json: Any, status: int) -> None:
         self._recorder.write("sse_open", {"path": path, "request": request_json, "status": status})
 
-    def on_sse_frame(
-        self, path: str, raw_event: str | None, comment: str | None, t: float
-    ) -> None:
+    def on_sse_frame(self, path: str, raw_event: str | None, comment: str | None, t: float) -> None:
         self._recorder.write("sse", {"path": path, "data": raw_event, "comment": comment})
 
     def on_sse_close(self, path: str, outcome: str) -> None:

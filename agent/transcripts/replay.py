@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import os
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +41,7 @@ class ReplayResult:
     recorded_events: list[str] = field(default_factory=list)
     replayed_events: list[str] = field(default_factory=list)
     problem: str | None = None  # the replay itself could not finish (key for messages)
+    uploads: list[dict[str, Any]] = field(default_factory=list)  # files the replay sent
 
     @property
     def ok(self) -> bool:
@@ -61,7 +64,11 @@ def scaled_settings(model: type[Any], recorded: dict[str, Any], speed: float, **
         if name in fixed:
             continue
         value = recorded.get(name, info.default)
-        if info.annotation is float and isinstance(value, int | float) and not isinstance(value, bool):
+        if (
+            info.annotation is float
+            and isinstance(value, int | float)
+            and not isinstance(value, bool)
+        ):
             values[name] = float(value) if name in UNSCALED else float(value) / speed
         elif name in recorded and info.annotation in (int, str, bool):
             values[name] = recorded[name]
@@ -74,12 +81,75 @@ def _default_factory(client: Any, settings: Any, sink: Callable[[Any], None]) ->
     return core.Conversation(client, settings, sink)
 
 
-def _needs_given_token(transcript: Transcript) -> bool:
-    """True when the recording never asked for an anonymous token before its first call."""
+def _stopped_texts() -> set[str]:
+    from agent.messages import LANGS, t
+
+    return {t("stopped", lang) for lang in LANGS}
+
+
+def turns(transcript: Transcript) -> list[tuple[str, float | None]]:
+    """Each recorded message, and when the person pressed Ctrl-C during it (seconds after it).
+
+    The core says "Stopped." when its turn is cancelled; that notice marks the moment.
+    """
+    stopped = _stopped_texts()
+    found: list[tuple[str, float | None]] = []
+    start = 0.0
+    for line in transcript.lines:
+        if line.kind != "event":
+            continue
+        kind = line.payload.get("kind")
+        if kind == "user_message":
+            found.append((str(line.payload.get("text", "")), None))
+            start = line.t
+        elif (
+            kind == "notice"
+            and found
+            and found[-1][1] is None
+            and line.payload.get("text") in stopped
+        ):
+            found[-1] = (found[-1][0], max(0.0, line.t - start))
+    return found
+
+
+async def _handle(conversation: Any, text: str, stop_after: float | None, speed: float) -> None:
+    """One message; cancelled after `stop_after` (scaled) when the person had pressed Ctrl-C."""
+    if stop_after is None:
+        await conversation.handle(text)
+        return
+    task = asyncio.ensure_future(conversation.handle(text))
+    timer = asyncio.get_running_loop().call_later(stop_after / speed, task.cancel)
+    try:
+        await task
+    except asyncio.CancelledError:
+        current = asyncio.current_task()
+        if current is not None and current.cancelling():
+            raise  # the replay itself is being stopped
+    finally:
+        timer.cancel()
+
+
+def _given_token(transcript: Transcript) -> str | None:
+    """How the recorded session had its token when it did not ask for one: "env" or "stored"."""
     for line in transcript.lines:
         if line.kind in ("http", "sse_open"):
-            return not str(line.payload.get("path", "")).endswith(TOKEN_PATH)
-    return False
+            if str(line.payload.get("path", "")).endswith(TOKEN_PATH):
+                return None
+            break
+    else:
+        return None
+    return "env" if transcript.header.settings.get("token_from_env") else "stored"
+
+
+def _store_token(config_dir: Path, base_url: str) -> None:
+    from pydantic import SecretStr
+
+    from agent.api.identity import CredentialStore, StoredToken
+
+    store = CredentialStore(config_dir)
+    store.save_token(
+        base_url, StoredToken(token=SecretStr(REPLAY_TOKEN), expires_at=time.time() + 7 * 86400)
+    )
 
 
 def _as_json(event: Any) -> dict[str, Any]:
@@ -101,6 +171,9 @@ async def _drive(
     from agent.core.settings import ChatSettings
 
     recorded = transcript.header.settings
+    given_token = _given_token(transcript)
+    if given_token == "stored":  # the person had a token from an earlier run
+        _store_token(work / "config", base_url)
     lang = transcript.header.lang if transcript.header.lang in ("en", "zh") else None
     config = scaled_settings(
         ApiConfig,
@@ -109,7 +182,7 @@ async def _drive(
         base_url=base_url,
         web_url=str(recorded.get("web_url") or "https://nemovideo.com"),
         config_dir=work / "config",
-        token=REPLAY_TOKEN if _needs_given_token(transcript) else None,
+        token=REPLAY_TOKEN if given_token == "env" else None,
         client_id=None,
         platform=str(recorded.get("platform") or "unknown"),
     )
@@ -127,9 +200,9 @@ async def _drive(
         try:
             if not await conversation.start():
                 return
-            for text in transcript.user_messages():
+            for text, stop_after in turns(transcript):
                 before = len(collected)
-                await conversation.handle(feed(text))
+                await _handle(conversation, feed(text), stop_after, speed)
                 await conversation.wait_background()
                 if not any(e.get("kind") == "user_message" for e in collected[before:]):
                     collected.insert(before, {"kind": "user_message", "text": feed(text)})
@@ -167,16 +240,28 @@ async def replay(
             out_dir = transcript.header.settings.get("out_dir")
             if isinstance(out_dir, str) and out_dir:
                 path_map.append((str(work / "out"), out_dir))
+            old_cwd = os.getcwd()
+            if plan.cwd is not None:  # relative paths resolve as they did when recorded
+                plan.cwd.mkdir(parents=True, exist_ok=True)
+                os.chdir(plan.cwd)
             try:
                 await asyncio.wait_for(
                     _drive(
-                        transcript, thread.url, work, speed, plan.apply,
-                        collected, on_event, factory or _default_factory,
+                        transcript,
+                        thread.url,
+                        work,
+                        speed,
+                        plan.apply,
+                        collected,
+                        on_event,
+                        factory or _default_factory,
                     ),
                     budget,
                 )
             except TimeoutError:
                 result.problem = "timeout"
+            finally:
+                os.chdir(old_cwd)
             events = Normaliser(path_map, Scrubber(api_base=thread.url, home=Path.home()))
             live_events = [events.value(e) for e in collected]
         finally:
@@ -186,13 +271,16 @@ async def replay(
     result.recorded_events = compare.event_lines(
         compare.shown(canon.value(e) for e in transcript.events())
     )
-    result.replayed_events = compare.event_lines(compare.shown(live_events))
+    result.replayed_events = compare.reconcile_durations(
+        result.recorded_events, compare.event_lines(compare.shown(live_events)), speed
+    )
     result.recorded_requests = compare.request_lines(c.summary() for c in server.calls)
     received = sorted(
         enumerate(server.received),
         key=lambda p: (p[1].matched if p[1].matched is not None else _after(server, p[0]), p[0]),
     )
     result.replayed_requests = compare.request_lines(r.summary() for _, r in received)
+    result.uploads = [f for r in server.received for f in r.files or []]
     return result
 
 

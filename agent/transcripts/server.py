@@ -17,6 +17,7 @@ import hashlib
 import json
 import logging
 import mimetypes
+import re
 import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -108,9 +109,7 @@ class ReplayServer:
         )
         _install_filter()
 
-    def configure(
-        self, base_url: str, *, path_map: list[tuple[str, str]] | None = None
-    ) -> None:
+    def configure(self, base_url: str, *, path_map: list[tuple[str, str]] | None = None) -> None:
         """Where the server listens, and which live paths stand for recorded ones."""
         self.base_url = base_url.rstrip("/")
         self.live = Normaliser(path_map, Scrubber(api_base=self.base_url, home=Path.home()))
@@ -181,20 +180,7 @@ class ReplayServer:
     async def _read_body(self, request: Request, received: Received) -> None:
         ctype = request.headers.get("content-type", "")
         if ctype.startswith("multipart/form-data"):
-            files: list[dict[str, Any]] = []
-            async with request.form(max_files=1000, max_fields=1000) as form:
-                for _, value in form.multi_items():
-                    if isinstance(value, str):
-                        continue
-                    data = await value.read()
-                    files.append(
-                        {
-                            "name": value.filename or "",
-                            "size": len(data),
-                            "sha256": hashlib.sha256(data).hexdigest(),
-                        }
-                    )
-            received.files = files
+            received.files = multipart_files(await request.body(), ctype)
             return
         body = await request.body()
         if not body:
@@ -278,6 +264,36 @@ class ReplayServer:
 _SSE_STATUS_CODES = {401: 1001, 404: 1002, 403: 2001, 415: 4001, 413: 4002}
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 _PASSED_HEADERS = frozenset({"retry-after", "content-type"})
+
+
+_FILENAME_RE = re.compile(rb'filename="((?:[^"\\]|\\.)*)"')
+
+
+def multipart_files(body: bytes, content_type: str) -> list[dict[str, Any]]:
+    """Name, size and SHA-256 of each file part of a multipart body.
+
+    Parsed here rather than with python-multipart, which refuses the raw UTF-8 file names
+    browsers (and our client) send for names like 海滩.png.
+    """
+    match = re.search(r'boundary="?([^";]+)"?', content_type)
+    if not match:
+        return []
+    delimiter = b"--" + match.group(1).encode("latin-1")
+    files: list[dict[str, Any]] = []
+    for part in body.split(delimiter)[1:]:
+        if part.startswith(b"--"):
+            break
+        head, sep, data = part.partition(b"\r\n\r\n")
+        found = _FILENAME_RE.search(head)
+        if not sep or not found:
+            continue
+        if data.endswith(b"\r\n"):
+            data = data[:-2]
+        name = found.group(1).decode("utf-8", "replace").replace('\\"', '"').replace("%22", '"')
+        files.append(
+            {"name": name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        )
+    return files
 
 
 def _filler(size: int) -> bytes:

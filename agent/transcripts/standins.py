@@ -14,7 +14,7 @@ import re
 import struct
 import zlib
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from agent.transcripts.format import FileDigest, Transcript
 
@@ -32,7 +32,9 @@ def _png(width: int, height: int, seed: int) -> bytes:
     data = zlib.compress(bytes(rows), 6)
 
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
@@ -69,7 +71,9 @@ _MAGIC: dict[str, bytes] = {
 }
 
 
-def standin_bytes(name: str, size: int | None = None, *, width: int = 96, height: int = 64) -> bytes:
+def standin_bytes(
+    name: str, size: int | None = None, *, width: int = 96, height: int = 64
+) -> bytes:
     """A small valid file for `name`'s kind, padded with zeros to `size` if that is larger."""
     seed = int(hashlib.sha256(name.encode("utf-8")).hexdigest()[:6], 16)
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
@@ -92,6 +96,7 @@ class FilePlan:
 
     feed: dict[str, str] = field(default_factory=dict)  # recorded text → live path
     made: list[Path] = field(default_factory=list)
+    cwd: Path | None = None  # relative paths are made here: run the replay in this folder
 
     def apply(self, text: str) -> str:
         for recorded in sorted(self.feed, key=len, reverse=True):
@@ -128,6 +133,16 @@ def _find_real(folder: Path | None, digest: FileDigest) -> Path | None:
     return None
 
 
+def _safe_relative(text: str) -> PurePosixPath | None:
+    """A relative path that stays inside its folder, or None (absolute, ~, or with ..)."""
+    if text.startswith(("/", "~", "\\")) or ":" in text or "\\" in text:
+        return None
+    path = PurePosixPath(text)
+    if any(part == ".." for part in path.parts):
+        return None
+    return path
+
+
 def plan_files(transcript: Transcript, work: Path, files_dir: Path | None = None) -> FilePlan:
     """Make a file for every path a recorded message named that was then uploaded."""
     plan = FilePlan()
@@ -143,6 +158,18 @@ def plan_files(transcript: Transcript, work: Path, files_dir: Path | None = None
                 if recorded in plan.feed or "://" in recorded:
                     continue
                 if recorded != name and not recorded.endswith(("/" + name, "\\" + name)):
+                    continue
+                relative = _safe_relative(recorded)
+                if relative is not None:  # typed as recorded, found from the replay's folder
+                    plan.cwd = work / "cwd"
+                    target = plan.cwd / relative
+                    if not target.exists():
+                        real = _find_real(files_dir, digest)
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        target.write_bytes(
+                            real.read_bytes() if real else standin_bytes(name, digest.size)
+                        )
+                        plan.made.append(target)
                     continue
                 real = _find_real(files_dir, digest)
                 if real is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from backend.editor.vocab import Phrases, phrases
 
@@ -43,14 +44,16 @@ def normalize(text: str) -> str:
     return _CN_NUMBER.sub(lambda m: str(_cn_to_int(m.group(0))), text.lower())
 
 
+@lru_cache(maxsize=512)
+def _matcher(words: tuple[str, ...]) -> re.Pattern[str]:
+    """One regex per word list: English words match whole words, Chinese ones anywhere."""
+    alts = [rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])" if w.isascii() and w[:1].isalnum()
+            else re.escape(w) for w in words if w]
+    return re.compile("|".join(alts) or r"(?!x)x")
+
+
 def has(text: str, words: list[str]) -> bool:
-    for word in words:
-        if word.isascii() and word[:1].isalnum():
-            if re.search(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", text):
-                return True
-        elif word in text:
-            return True
-    return False
+    return _matcher(tuple(words)).search(text) is not None
 
 
 def pick(text: str, table: dict[str, list[str]]) -> str | None:

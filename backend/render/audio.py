@@ -44,7 +44,10 @@ def decode_audio(path: Path, label: str, start_s: float = 0.0, max_s: float | No
         if start_s > 0:
             with contextlib.suppress(av.FFmpegError):
                 container.seek(int(start_s * 1_000_000), backward=True)
-        resampler = av.AudioResampler(format="flt", layout="stereo", rate=RATE)
+        # mono is copied to both sides at full level (libswresample's upmix would take 3 dB off)
+        mono = stream.codec_context.channels == 1
+        resampler = av.AudioResampler(format="flt", layout="mono" if mono else "stereo", rate=RATE)
+        width = 1 if mono else 2
         skip: int | None = None
         got = 0
         limit = None if max_s is None else int(max_s * RATE) + RATE
@@ -54,15 +57,17 @@ def decode_audio(path: Path, label: str, start_s: float = 0.0, max_s: float | No
                     t0 = float(frame.time or 0.0)
                     skip = max(0, round((start_s - t0) * RATE))
                 for out in resampler.resample(frame):
-                    chunks.append(out.to_ndarray().reshape(-1, 2))
+                    chunks.append(out.to_ndarray().reshape(-1, width))
                     got += out.samples
                 if limit is not None and got - (skip or 0) >= limit:
                     break
             for out in resampler.resample(None):
-                chunks.append(out.to_ndarray().reshape(-1, 2))
+                chunks.append(out.to_ndarray().reshape(-1, width))
         except (av.FFmpegError, ValueError) as exc:
             raise RenderError(f"{label}: the audio is damaged ({exc})") from None
     data = np.concatenate(chunks) if chunks else np.zeros((0, 2), np.float32)
+    if data.shape[1] == 1:
+        data = np.repeat(data, 2, axis=1)
     data = data[skip or 0 :]
     if max_s is not None:
         data = data[: int(max_s * RATE)]
@@ -123,7 +128,7 @@ def build_mix(plan: Plan, resolve_path: Callable[[Segment], Path],
         n = round(seg.d * RATE / 1000)
         label = seg.n or seg.id or "the music"
         if seg.gen is not None and not seg.src:
-            data = music_bed(seg.gen, n / RATE)
+            data = music_bed(seg.gen, n / RATE, cancelled)
         else:
             src = decode_audio(resolve_path(seg), label, seg.in_ / 1000, seg.d / 1000)
             data = _fit(src, n, seg.loop)

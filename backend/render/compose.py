@@ -18,7 +18,7 @@ from . import text as textmod
 from .encoder import RING, Encoder
 from .errors import RenderCancelled
 from .motion import view_at
-from .pictures import ClipShot, Planes, StillShot, open_still
+from .pictures import ClipShot, Planes, StillShot, open_still, prescaled_size
 from .plan import Plan, Shot, ramp
 
 Resolve = Callable[[Segment], Path]
@@ -41,7 +41,8 @@ class _Shots:
             if seg.kind == "video":
                 src = ClipShot(path, label, seg.in_, c.width, c.height)
             else:
-                src = StillShot(open_still(path, label), c.width, c.height, seg.fx, shot.index)
+                need = prescaled_size(c.width, c.height, seg.fx)
+                src = StillShot(open_still(path, label, need), c.width, c.height, seg.fx, shot.index)
             self.open[shot.index] = src
         return src
 
@@ -71,6 +72,7 @@ def draw_frames(plan: Plan, resolve: Resolve, encoder: Encoder, warnings: list[s
                 span: tuple[float, float] = (0.0, 100.0)) -> None:
     import cv2
 
+    cv2.setNumThreads(1)  # x264 already keeps both cores busy: threads here only contend
     c = plan.canvas
     ring = [Planes.alloc(c.width, c.height) for _ in range(RING)]
     scratch = Planes.alloc(c.width, c.height)

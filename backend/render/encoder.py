@@ -14,6 +14,7 @@ import contextlib
 import os
 import queue
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -24,6 +25,10 @@ from .errors import RenderCancelled, RenderError
 
 PRESET = "veryfast"
 CRF = 20
+# veryfast with the cheapest motion search: on our Ken Burns frames it cut x264's CPU time by a
+# third (4.8 s against 7.5 s for 300 1080p frames) at the same PSNR (52.0 dB against 51.9) and
+# nearly the same size (665 kB against 636 kB). x264 is most of a render's cost on 2 cores.
+X264_PARAMS = "me=dia:subme=1"
 AUDIO_BITRATE = "160k"
 RING = 4
 
@@ -50,7 +55,8 @@ def encoder_args(width: int, height: int, fps: int, audio: Path | None, out: Pat
     if audio is not None:
         args += ["-map", "1:a", "-c:a", "aac", "-b:a", AUDIO_BITRATE]
     args += [
-        "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p",
+        "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-x264-params", X264_PARAMS,
+        "-pix_fmt", "yuv420p",
         # the frames are BT.601 limited range (OpenCV's RGB->I420); say so, so players agree
         "-colorspace", "smpte170m", "-color_primaries", "bt709", "-color_trc", "bt709",
         "-color_range", "tv",
@@ -74,6 +80,7 @@ class Encoder:
         except OSError as exc:
             self._stderr.close()
             raise RenderError(f"the video encoder could not start ({exc})") from None
+        _widen_pipe(self.proc.stdin)
         self._queue: queue.Queue[memoryview | None] = queue.Queue(maxsize=2)
         self._error: BaseException | None = None
         self._writer = threading.Thread(target=self._feed, name="render-encoder-feed", daemon=True)
@@ -162,6 +169,16 @@ class Encoder:
         self._writer.join(timeout=1)
         with contextlib.suppress(OSError):
             self._stderr.close()
+
+
+def _widen_pipe(pipe: IO[bytes] | None) -> None:
+    """Linux: a 1 MiB pipe (default 64 KiB) moves a frame in a few writes, not ~50 wake-ups."""
+    if pipe is None or not sys.platform.startswith("linux"):
+        return
+    import fcntl
+
+    with contextlib.suppress(OSError):
+        fcntl.fcntl(pipe.fileno(), 1031, 1 << 20)  # F_SETPIPE_SZ
 
 
 def temp_names(out_path: Path) -> tuple[Path, Path]:

@@ -9,9 +9,13 @@ chords, lazy kick/snare, a little vinyl noise). The bed is made at a fixed level
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from backend.draft import MusicBed
+
+from .errors import RenderCancelled
 
 RATE = 48000
 
@@ -72,8 +76,9 @@ def _add(buf: np.ndarray, at: int, sig: np.ndarray) -> None:
     buf[at : at + m] += sig[:m]
 
 
-def music_bed(spec: MusicBed, seconds: float) -> np.ndarray:
-    """(n, 2) float32 stereo at 48 kHz, `seconds` long."""
+def music_bed(spec: MusicBed, seconds: float,
+              cancelled: Callable[[], bool] | None = None) -> np.ndarray:
+    """(n, 2) float32 stereo at 48 kHz, `seconds` long (about 20 ms of work per second)."""
     n = max(0, round(seconds * RATE))
     rng = np.random.default_rng([spec.seed, spec.bpm, ("calm", "upbeat", "lofi").index(spec.style)])
     style = spec.style
@@ -86,6 +91,8 @@ def music_bed(spec: MusicBed, seconds: float) -> np.ndarray:
     right = np.zeros(n + bar)
     bars = n // bar + 1
     for b in range(bars):
+        if cancelled is not None and cancelled():
+            raise RenderCancelled()
         degree = prog[b % len(prog)]
         notes = _chord(root, degree)
         at = b * bar

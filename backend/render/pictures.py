@@ -62,7 +62,7 @@ def rgb_to_planes(rgb: np.ndarray) -> Planes:
     return Planes.wrap(i420.reshape(-1), w, h)
 
 
-def open_still(path: Path, label: str) -> Any:
+def open_still(path: Path, label: str, need: tuple[int, int] = (2600, 2600)) -> Any:
     """The picture as an upright RGB Pillow image (EXIF rotation, alpha over black, GIF frame 1)."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -75,7 +75,10 @@ def open_still(path: Path, label: str) -> Any:
     try:
         with Image.open(path) as im:
             im.seek(0)
-            im.draft("RGB", (2600, 2600))  # JPEG: decode at the smallest scale still >= 2600 px
+            # JPEG: decode at the smallest 1/2^k scale that still covers the frame we need
+            iw, ih = im.size
+            cover = max(need[0] / iw, need[1] / ih) if iw and ih else 1.0
+            im.draft("RGB", (math.ceil(iw * cover), math.ceil(ih * cover)))
             im.load()
             img = ImageOps.exif_transpose(im)
             if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
@@ -97,6 +100,11 @@ def _cover_box(iw: int, ih: int, ow: float, oh: float) -> tuple[float, float, fl
     return (iw - cw) / 2, (ih - ch) / 2, (iw + cw) / 2, (ih + ch) / 2
 
 
+def prescaled_size(width: int, height: int, fx: Effect | None) -> tuple[int, int]:
+    s = math.sqrt(max_zoom(fx))  # zoom 1 samples at 1/s, full zoom at s: both near 1:1
+    return max(2, round(width * s / 2) * 2), max(2, round(height * s / 2) * 2)
+
+
 class StillShot:
     """A still prepared for motion: pre-scaled so that sampling stays near 1:1 at every zoom."""
 
@@ -104,8 +112,7 @@ class StillShot:
         from PIL import Image, ImageFilter
 
         self.width, self.height, self.fx, self.index = width, height, fx, index
-        s = math.sqrt(max_zoom(fx))  # zoom 1 samples at 1/s, full zoom at s: both near 1:1
-        pw, ph = max(2, round(width * s / 2) * 2), max(2, round(height * s / 2) * 2)
+        pw, ph = prescaled_size(width, height, fx)
         iw, ih = img.size
         mismatch = (iw / ih) / (width / height)
         if max(mismatch, 1 / mismatch) > 1.3:
@@ -117,10 +124,12 @@ class StillShot:
             back = Image.eval(back, lambda c: c * 45 // 100)
             fit = min(pw / iw, ph / ih)
             fw, fh = max(1, round(iw * fit)), max(1, round(ih * fit))
-            back.paste(img.resize((fw, fh), Image.Resampling.LANCZOS), ((pw - fw) // 2, (ph - fh) // 2))
+            fg = img.resize((fw, fh), Image.Resampling.LANCZOS, reducing_gap=3.0)
+            back.paste(fg, ((pw - fw) // 2, (ph - fh) // 2))
             prepared = back
         else:
-            prepared = img.resize((pw, ph), Image.Resampling.LANCZOS, box=_cover_box(iw, ih, pw, ph))
+            prepared = img.resize((pw, ph), Image.Resampling.LANCZOS, box=_cover_box(iw, ih, pw, ph),
+                                  reducing_gap=3.0)
         self.src = rgb_to_planes(np.asarray(prepared))
         self.pw, self.ph = pw, ph
 

@@ -53,7 +53,7 @@ class Plan:
 
 
 def _even(value: float) -> int:
-    return max(2, round(value / 2.0) * 2)
+    return max(2, int(value / 2 + 0.5) * 2)  # nearest even: x264 needs even sides
 
 
 def output_size(draft: Draft, max_height: int | None = None) -> tuple[int, int]:

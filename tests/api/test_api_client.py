@@ -356,3 +356,27 @@ async def test_unusable_config_folder_keeps_working_in_memory(
         assert (await client.credits()).total == 100
     assert blocker.read_text() == "mine"
     assert "credentials_not_saved" in [n.kind for n in client.notices]
+
+
+async def test_render_submit_is_retried_with_the_same_id(fake_api: Any, tmp_path: Path) -> None:
+    async with NemoClient(fake_api.config(tmp_path)) as client:
+        await client.create_session()
+        fake_api.fail("render", status=503)
+        job = await client.submit_render({"t": [{"tt": 0, "sg": [{"src": "m1"}]}]})
+    ids = [
+        json.loads(r.body)["id"]
+        for r in fake_api.hits("/api/render/proxy/lambda")
+        if r.method == "POST"
+    ]
+    assert len(ids) == 2 and ids[0] == ids[1] == job.id and list(fake_api.renders) == [job.id]
+
+
+async def test_rate_limit_on_other_calls(fake_api: Any, tmp_path: Path) -> None:
+    async with NemoClient(fake_api.config(tmp_path)) as client:
+        await client.create_session()
+        fake_api.fail("credits", status=429, headers={"Retry-After": "0.01"})
+        assert (await client.credits()).total == 100  # a GET waits as asked and retries
+        fake_api.fail("session", status=429, headers={"Retry-After": "7"})
+        with pytest.raises(RateLimited) as info:
+            await client.create_session()  # starts work: reported, not re-sent
+    assert info.value.retry_after == 7.0

@@ -187,3 +187,13 @@ async def test_token_is_not_sent_to_other_hosts(
         result = await client.download(f"{cdn.url}/files/out.mp4?X-Signature=abc", tmp_path)
     assert result.size == 5000
     assert "authorization" not in cdn.hits("/files/out.mp4")[0].headers
+
+
+async def test_download_render_renews_an_expired_token(fake_api: Any, tmp_path: Path) -> None:
+    fake_api.download_body = b"v" * 2048
+    async with NemoClient(fake_api.config(tmp_path)) as client:
+        await client.connect()
+        fake_api.valid_tokens.clear()
+        result = await client.download_render("render_x", tmp_path / "out")
+    assert result.size == 2048 and len(fake_api.tokens_issued) == 2
+    assert [n.kind for n in client.notices] == ["reauthenticated"]

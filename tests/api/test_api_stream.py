@@ -191,3 +191,41 @@ async def test_observer_sees_every_frame_and_the_outcome(
         await collect(client)
     assert rec.frames[0] == (None, "ping") and rec.frames[1][0] and '"hi"' in rec.frames[1][0]
     assert rec.closed == ["end"] and rec.opened[0]["session_id"] == "5529798706024415232"
+
+
+async def test_unknown_session_before_the_stream(fake_api: Any, tmp_path: Path) -> None:
+    from agent.api import SessionNotFound
+
+    async with NemoClient(fake_api.config(tmp_path)) as client:
+        await client.create_session()
+        fake_api.fail("sse", status=404, message="Session not found: 5529798706024415232")
+        with pytest.raises(SessionNotFound):
+            await collect(client)
+
+
+async def test_an_endless_line_is_refused_clearly(
+    fake_api: Any, tmp_path: Path, recorder: Any
+) -> None:
+    from agent.api import StreamLineTooLong
+
+    fake_api.sse_script = [(0, b"data: " + b"x" * 5000)] * 10
+    async with NemoClient(
+        fake_api.config(tmp_path, sse_max_line=20_000), observer=recorder
+    ) as client:
+        await client.create_session()
+        with pytest.raises(StreamLineTooLong) as info:
+            await collect(client)
+    assert "20000 bytes" in str(info.value) and recorder.closed == ["broken"]
+
+
+async def test_outcomes_reach_the_observer(fake_api: Any, tmp_path: Path, recorder: Any) -> None:
+    fake_api.sse_script = [(0, adk("a")), (0.05, b"DROP")]
+    async with NemoClient(fake_api.config(tmp_path), observer=recorder) as client:
+        await client.create_session()
+        with pytest.raises(StreamBroken):
+            await collect(client)
+        fake_api.sse_script = [(0, adk("a"))] + [(0.05, b": ping\n\n")] * 100
+        async with client.run_sse("x") as stream:
+            async for _ in stream:
+                break
+    assert recorder.closed == ["broken", "stopped"]

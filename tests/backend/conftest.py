@@ -32,8 +32,39 @@ class Frame:
         return json.loads(self.data) if self.data else None
 
 
-def read_frames(raw: bytes) -> list[Frame]:
-    frames: list[Frame] = []
+class Frames(list[Frame]):
+    """The frames of one turn, with the readings tests need."""
+
+    def events(self) -> list[dict[str, Any]]:
+        """JSON objects among the data frames (malformed ones skipped)."""
+        out = []
+        for f in self:
+            try:
+                value = json.loads(f.data) if f.data else None
+            except ValueError:
+                continue
+            if isinstance(value, dict):
+                out.append(value)
+        return out
+
+    def texts(self, *, partial: bool = False) -> list[str]:
+        """Text parts of ADK events (non-partial ones unless partial=True)."""
+        out = []
+        for ev in self.events():
+            if "content" in ev and bool(ev.get("partial")) == partial:
+                out += [p["text"] for p in ev["content"]["parts"] if "text" in p]
+        return out
+
+    def calls(self) -> list[dict[str, Any]]:
+        out = []
+        for ev in self.events():
+            if "content" in ev and not ev.get("partial"):
+                out += [p["functionCall"] for p in ev["content"]["parts"] if "functionCall" in p]
+        return out
+
+
+def read_frames(raw: bytes) -> Frames:
+    frames = Frames()
     for block in raw.decode("utf-8").split("\n\n"):
         if not block:
             continue
@@ -89,7 +120,7 @@ class Api:
                 "session_id": session_id or self.session_id,
                 "new_message": {"parts": [{"text": text}]}, "streaming": streaming}
 
-    def turn(self, text: str, *, streaming: bool = False) -> tuple[httpx.Response, list[Frame]]:
+    def turn(self, text: str, *, streaming: bool = False) -> tuple[httpx.Response, Frames]:
         with self.http.stream("POST", self.url + "/run_sse", json=self.sse_body(text, streaming=streaming),
                               headers={**self.headers, "Accept": "text/event-stream"}) as r:
             raw = r.read()
@@ -106,28 +137,6 @@ class Api:
     def fault(self, **spec: Any) -> None:
         r = self.http.post(self.url + "/_nemo/faults", json=spec)
         assert r.status_code == 200, r.text
-
-
-def texts(frames: list[Frame], *, partial: bool | None = None) -> list[str]:
-    """Text parts of ADK events (non-partial ones unless partial=True)."""
-    out = []
-    for f in frames:
-        ev = f.json if f.data else None
-        if not isinstance(ev, dict) or "content" not in ev:
-            continue
-        if bool(ev.get("partial")) != bool(partial):
-            continue
-        out += [p["text"] for p in ev["content"]["parts"] if "text" in p]
-    return out
-
-
-def calls(frames: list[Frame]) -> list[dict[str, Any]]:
-    out = []
-    for f in frames:
-        ev = f.json if f.data else None
-        if isinstance(ev, dict) and "content" in ev and not ev.get("partial"):
-            out += [p["functionCall"] for p in ev["content"]["parts"] if "functionCall" in p]
-    return out
 
 
 @pytest.fixture
@@ -151,3 +160,18 @@ def start_backend(tmp_path: Path) -> Iterator[Callable[..., ServerThread]]:
     yield _start
     for server in running:
         server.stop()
+
+
+@pytest.fixture
+def new_api() -> Iterator[Callable[[str], Api]]:
+    """new_api(url) -> a connected client with its own client id (another person)."""
+    made: list[Api] = []
+
+    def _make(url: str) -> Api:
+        client = Api(url).connect()
+        made.append(client)
+        return client
+
+    yield _make
+    for client in made:
+        client.http.close()

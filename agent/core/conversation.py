@@ -1,0 +1,350 @@
+"""The conversation: one message in, typed events out.
+
+`start()` connects (token, session, or the last session with `--resume`) and greets;
+`handle()` takes one message (slash commands bypass the router), sends it to the right
+handler and ends with `TurnEnd`. Nothing escapes `handle()` but `CancelledError` (Ctrl-C): the
+terminal cancels the task, the core says "Stopped.", remembers a running render and re-raises.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import difflib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from agent.api import NemoError, RateLimited, ServiceUnreachable, SessionNotFound
+from agent.events import Action, Event, Ready, Routed, TurnEnd, UserMessage
+from agent.messages import lang_of
+
+from .commands import COMMANDS, parse_slash
+from .context import Context
+from .export import export, follow_render
+from .failures import report
+from .info import show_credits, show_state
+from .relay import relay
+from .settings import ChatSettings
+from .store import ChatMemory, PendingRender
+from .translate import PlannedAction
+from .upload import upload
+
+if TYPE_CHECKING:
+    from agent.api import NemoClient
+    from intents import Decision
+
+__all__ = ["Conversation"]
+
+log = logging.getLogger("agent.core")
+
+
+def _session_language(lang: str) -> str:
+    return "zh-CN" if lang == "zh" else "en"
+
+
+class Conversation:
+    def __init__(
+        self, client: NemoClient, settings: ChatSettings, sink: Callable[[Event], None]
+    ) -> None:
+        self.client = client
+        self.settings = settings
+        self._sink = sink
+        self.memory = ChatMemory(client.config.config_dir, client.config.base_url)
+        self.ctx = Context(
+            client=client,
+            settings=settings,
+            emit=self._emit,
+            memory=self.memory,
+            lang=settings.lang or "en",
+            new_session=self.new_session,
+        )
+        self.last_decision: Decision | None = None
+        self._lang_known = settings.lang is not None
+        self._session_language: str | None = None
+        self._may_switch_session = settings.lang is None  # until the first message is handled
+        self._background: asyncio.Task[bool] | None = None
+
+    # -- the sink -------------------------------------------------------------------------------
+    def _emit(self, event: Event) -> None:
+        try:
+            self._sink(event)
+        except Exception:  # a broken renderer must not break the conversation
+            log.debug("event sink failed", exc_info=True)
+
+    @property
+    def lang(self) -> str:
+        return self.ctx.lang
+
+    @property
+    def pending_render(self) -> str | None:
+        """The id of a render still running on the server (for the "how to resume" note)."""
+        found = self.memory.pending_render()
+        return found.id if found else None
+
+    # -- start ----------------------------------------------------------------------------------
+    async def start(self) -> bool:
+        ctx = self.ctx
+        ctx.status("start.connecting")
+        resumed = False
+        try:
+            await self.client.connect()
+            if self.settings.resume:
+                resumed = await self._resume_session()
+            if not resumed:
+                await self.new_session()
+        except asyncio.CancelledError:
+            ctx.clear_status()
+            raise
+        except Exception as exc:
+            ctx.clear_status()
+            ctx.drain_notices()
+            self._report_start(exc)
+            return False
+        ctx.clear_status()
+        ctx.drain_notices()
+        greeting = ctx.say("ready.greeting")
+        if self.settings.lang is None:
+            greeting += "\n" + ctx.say("ready.also_chinese")
+        examples = [ctx.say(f"ready.example{i}") for i in (1, 2, 3)]
+        self._emit(Ready(greeting=greeting, examples=examples))
+        if self.settings.resume:
+            pending = self.memory.pending_render()
+            if pending is not None:
+                ctx.notice("resume.render")
+                self._background = asyncio.create_task(self._follow_in_background(pending))
+        return True
+
+    def _report_start(self, exc: BaseException) -> None:
+        ctx = self.ctx
+        if isinstance(exc, ServiceUnreachable):
+            ctx.error(
+                "unreachable",
+                "start.unreachable",
+                "start.unreachable.hint",
+                url=exc.url or self.client.config.base_url,
+            )
+        elif isinstance(exc, RateLimited):
+            ctx.error("429", "start.rate_limited", "start.rate_limited.hint")
+        else:
+            report(ctx, exc)
+
+    async def _resume_session(self) -> bool:
+        session_id, language = self.memory.last_session()
+        if not session_id:
+            self.ctx.notice("resume.nothing")
+            return False
+        self.client.use_session(session_id)
+        try:
+            await self.client.state()
+        except SessionNotFound:
+            self.ctx.notice("resume.gone", "warning")
+            return False
+        self._session_language = language
+        self._may_switch_session = False
+        if not self._lang_known and language == "zh-CN":
+            self.ctx.lang = "zh"
+        self.ctx.notice("resume.continued")
+        return True
+
+    async def new_session(self) -> None:
+        language = _session_language(self.ctx.lang)
+        info = await self.client.create_session(language)
+        self._session_language = language
+        self.memory.remember_session(info.session_id, language)
+
+    # -- one message ----------------------------------------------------------------------------
+    async def handle(self, text: str) -> bool:
+        """One message, slash commands included; True when it succeeded."""
+        stripped = text.strip()
+        if not stripped:
+            return True
+        ctx = self.ctx
+        if not self._lang_known:
+            ctx.lang = lang_of(stripped)
+            self._lang_known = True
+        self._emit(UserMessage(text=text))
+        ok = False
+        try:
+            ok = await self._dispatch(stripped)
+        except asyncio.CancelledError:
+            ctx.clear_status()
+            ctx.drain_notices()
+            ctx.notice("stopped")
+            if self.memory.pending_render() is not None:
+                ctx.notice("export.left_running")
+            self._emit(TurnEnd(ok=False))
+            raise
+        except Exception as exc:  # the last net: nothing but Ctrl-C leaves handle()
+            log.debug("handle failed", exc_info=True)
+            ctx.clear_status()
+            report(ctx, exc)
+            ok = False
+        ctx.drain_notices()
+        self._emit(TurnEnd(ok=ok))
+        return ok
+
+    async def _dispatch(self, text: str) -> bool:
+        if self._may_switch_session:
+            self._may_switch_session = False
+            wanted = _session_language(self.ctx.lang)
+            if wanted != self._session_language:
+                # the person writes Chinese: the (still empty) session should know it
+                switched = await self._guarded(self._switch_session)
+                if not switched:
+                    return False
+        slash = parse_slash(text)
+        if slash is not None:
+            name, args = slash
+            command = COMMANDS.get(name)
+            if command is None:
+                close = difflib.get_close_matches(name, list(COMMANDS), n=1)
+                hint = (
+                    self.ctx.say("cmd.unknown.suggest", suggestion=close[0])
+                    if close
+                    else self.ctx.say("cmd.unknown.hint")
+                )
+                self.ctx.emit_error("unknown_command", self.ctx.say("cmd.unknown", name=name), hint)
+                return False
+            return await self._guarded(lambda: command.run(self, args))
+        from intents import route
+
+        decision = route(text)
+        self.last_decision = decision
+        self._emit(
+            Routed(
+                route=decision.route,
+                confidence=decision.confidence,
+                evidence=decision.evidence,
+                paths=list(decision.paths),
+            )
+        )
+        return await self._guarded(lambda: self._run_route(decision, text))
+
+    async def _switch_session(self) -> bool:
+        await self.new_session()
+        return True
+
+    async def _run_route(self, decision: Decision, text: str) -> bool:
+        if decision.route == "export":
+            return await self.run_export(text)
+        if decision.route == "credits":
+            return await show_credits(self.ctx)
+        if decision.route == "state":
+            return await show_state(self.ctx)
+        if decision.route == "upload":
+            return await self._upload_then_relay(list(decision.paths), decision.remainder)
+        return await self.run_relay(text)
+
+    # -- handlers the commands share ------------------------------------------------------------
+    async def run_upload_text(self, args: str) -> bool:
+        """`/upload PATH…`: the paths as the router reads them (quotes, escapes, URLs)."""
+        if not args.strip():
+            return await self._upload_then_relay([], "")
+        from intents import route
+
+        decision = route(args)
+        paths = list(decision.paths)
+        if not paths:
+            import shlex
+
+            try:
+                paths = shlex.split(args)
+            except ValueError:
+                paths = args.split()
+            return await self._upload_then_relay(paths, "")
+        return await self._upload_then_relay(paths, decision.remainder)
+
+    async def _upload_then_relay(self, paths: list[str], remainder: str) -> bool:
+        ctx = self.ctx
+        if not paths:
+            ctx.notice("upload.ask")
+            return True
+        done, failed = await upload(ctx, paths)
+        ok = failed == 0
+        if remainder.strip():
+            if done:
+                ok = await self.run_relay(remainder) and ok
+            else:
+                ctx.notice("upload.not_relayed", text=remainder.strip())
+        return ok
+
+    async def run_export(self, words: str = "") -> bool:
+        if self._background is not None and not self._background.done():
+            self.ctx.notice("export.following")
+            return await asyncio.shield(self._background)
+        return await export(self.ctx, words)
+
+    async def run_relay(self, text: str, *, allow_action: bool = True) -> bool:
+        outcome = await relay(self.ctx, text)
+        if allow_action and outcome.ok and outcome.actions:
+            await self._run_action(outcome.actions[0])  # at most one, and never a chain
+        return outcome.ok
+
+    async def _run_action(self, action: PlannedAction) -> None:
+        ctx = self.ctx
+        self._emit(Action(text=ctx.say(f"action.{action.kind}", text=action.text)))
+        runners: dict[str, Callable[[], Awaitable[bool]]] = {
+            "export": lambda: self.run_export(""),
+            "credits": lambda: show_credits(ctx),
+            "state": lambda: show_state(ctx),
+            "timeline": lambda: show_state(ctx, full=False),
+            "sse": lambda: self.run_relay(action.text, allow_action=False),
+        }
+        runner = runners.get(action.kind)
+        if runner is not None:
+            await self._guarded(runner)
+
+    # -- failures -------------------------------------------------------------------------------
+    async def _guarded(self, run: Callable[[], Awaitable[bool]]) -> bool:
+        """Run a handler; report failures; a lost session is replaced and the step retried once."""
+        ctx = self.ctx
+        for attempt in (1, 2):
+            try:
+                return await run()
+            except asyncio.CancelledError:
+                raise
+            except SessionNotFound as exc:
+                ctx.clear_status()
+                ctx.drain_notices()
+                if attempt == 2:
+                    report(ctx, exc)
+                    return False
+                ctx.notice("session.renewed", "warning")
+                try:
+                    await self.new_session()
+                except NemoError as again:
+                    report(ctx, again)
+                    return False
+            except Exception as exc:
+                log.debug("handler failed", exc_info=True)
+                ctx.clear_status()
+                ctx.drain_notices()
+                report(ctx, exc)
+                return False
+        return False
+
+    # -- background work ------------------------------------------------------------------------
+    async def _follow_in_background(self, pending: PendingRender) -> bool:
+        ok = await self._guarded(lambda: self._follow(pending))
+        self.ctx.drain_notices()
+        return ok
+
+    async def _follow(self, pending: PendingRender) -> bool:
+        outcome = await follow_render(self.ctx, pending)
+        return bool(outcome)
+
+    async def wait_background(self) -> None:
+        """Piped mode: let a picked-up render finish before the next line."""
+        task = self._background
+        if task is not None:
+            with contextlib.suppress(Exception):
+                await task
+
+    async def aclose(self) -> None:
+        """Stop background work (a render keeps running on the server and stays remembered)."""
+        task, self._background = self._background, None
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task

@@ -1,0 +1,251 @@
+"""Renderer figures, each beside its peer in the same run.
+
+    .venv/bin/python bench/bench_render.py            # full: 30-s 1080p30 + smoothness
+    .venv/bin/python bench/bench_render.py --quick    # 10-s clip, shorter smoothness run
+
+1. Speed: a 30-s 1080p30 clip from 3 photo-sized stills (motion on each, 2 crossfades, a title,
+   a generated music bed): wall and CPU time, peak RSS (ours and the encoder's); peer: the encode
+   floor, the same number of frames of one static image through the same encoder and settings.
+2. Smoothness: a slow zoom over a pattern of Gaussian dots, decoded back; each dot's centroid is
+   tracked per frame. Jitter = RMS of the second difference of (tracked - ideal) position in
+   px/frame²; backward steps = steps against the ideal direction. Peer: FFmpeg `zoompan` with
+   the same zoom curve on the same picture and the same encoder settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from backend.draft import Draft
+from backend.render import render_draft
+from backend.render.audio import write_raw
+from backend.render.encoder import CRF, PRESET, X264_PARAMS, Encoder, encoder_args, ffmpeg_exe
+from backend.render.music import music_bed
+from backend.render.pictures import rgb_to_planes
+
+
+def _cpu() -> tuple[float, float]:
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime
+
+
+def _photo(path: Path, seed: int, size: tuple[int, int] = (4000, 3000)) -> Path:
+    """A photo-sized JPEG with detail at every scale (fractal, gradients, shapes, grain)."""
+    from PIL import Image, ImageDraw, ImageFilter
+
+    w, h = size
+    rng = np.random.default_rng(seed)
+    cx, cy = -0.75 + 0.3 * seed, 0.1 * seed
+    frac = Image.effect_mandelbrot((w, h), (cx - 1.6, cy - 1.2, cx + 1.6, cy + 1.2), 64)
+    grad = Image.linear_gradient("L").resize((w, h)).rotate(90 * seed)
+    img = Image.merge("RGB", (frac, grad, frac.filter(ImageFilter.GaussianBlur(8)))).convert("RGB")
+    draw = ImageDraw.Draw(img)
+    for _ in range(60):
+        x, y, r = rng.integers(0, w), rng.integers(0, h), rng.integers(20, 250)
+        draw.ellipse([x - r, y - r, x + r, y + r], outline=tuple(int(c) for c in rng.integers(0, 255, 3)), width=6)
+    grain = Image.effect_noise((w, h), 12).convert("RGB")
+    img = Image.blend(img, grain, 0.08)
+    img.save(path, quality=90)
+    return path
+
+
+def _speed_draft(seconds: int) -> Draft:
+    third = seconds * 1000 // 3
+    xf = 1000
+    return Draft.model_validate({
+        "m": {"aspect": "16:9", "fps": 30},
+        "t": [
+            {"tt": 0, "sg": [
+                {"id": "s1", "src": "photo0", "st": 0, "d": third + xf // 2, "fx": {"motion": "zoom_in"}},
+                {"id": "s2", "src": "photo1", "st": third - xf // 2, "d": third + xf,
+                 "fx": {"motion": "pan_right"}, "tr": {"type": "crossfade", "d": xf}},
+                {"id": "s3", "src": "photo2", "st": 2 * third - xf // 2, "d": seconds * 1000 - 2 * third + xf // 2,
+                 "fx": {"motion": "ken_burns"}, "tr": {"type": "crossfade", "d": xf}},
+            ]},
+            {"tt": 1, "sg": [{"id": "m", "gen": {"style": "calm", "bpm": 84, "seed": 7}, "st": 0,
+                              "d": seconds * 1000, "fo": 1500}]},
+            {"tt": 7, "sg": [{"id": "t", "text": "A Day by the Sea · 海边的一天", "role": "title",
+                              "st": 500, "d": 4000, "fi": 500, "fo": 500}]},
+        ],
+    })
+
+
+def render_child(folder: Path, seconds: int) -> None:
+    """Run in a fresh process, so its peak RSS is the render's own, not the bench's."""
+    c0 = _cpu()
+    t0 = time.perf_counter()
+    result = render_draft(_speed_draft(seconds), lambda src: folder / f"{src}.jpg", folder / "render.mp4")
+    wall = time.perf_counter() - t0
+    c1 = _cpu()
+    print(json.dumps({
+        "wall": wall, "cpu_self": c1[0] - c0[0], "cpu_encoder": c1[1] - c0[1],
+        "rss_self": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "rss_encoder": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "size_mb": result.size_bytes / 1e6,
+    }))
+
+
+def bench_speed(folder: Path, seconds: int) -> dict[str, float]:
+    stills = [_photo(folder / f"photo{i}.jpg", i) for i in range(3)]
+    draft = _speed_draft(seconds)
+    child = subprocess.run(
+        [sys.executable, __file__, "--render-child", str(folder), str(seconds)],
+        check=True, capture_output=True, text=True, timeout=900,
+    )
+    fig: dict[str, float] = json.loads(child.stdout.strip().splitlines()[-1])
+    frames = round(seconds * 30)
+
+    # the floor: the same frames count of one static image, same encoder, settings and sound
+    from PIL import Image
+
+    with Image.open(stills[0]) as im:
+        still = np.asarray(im.convert("RGB").resize((1920, 1080)))
+    planes = rgb_to_planes(still)
+    sound = folder / "floor.f32"
+    write_raw(music_bed(draft.t[1].sg[0].gen, seconds), sound)  # type: ignore[arg-type]
+    f0 = _cpu()
+    t1 = time.perf_counter()
+    enc = Encoder(encoder_args(1920, 1080, 30, sound, folder / "floor.mp4"), threading.Event())
+    try:
+        for _ in range(frames):
+            enc.write(planes.buf.data)
+        enc.finish()
+    finally:
+        enc.close()
+    floor = time.perf_counter() - t1
+    f1 = _cpu()
+    return {**fig, "floor": floor, "floor_cpu": (f1[0] - f0[0]) + (f1[1] - f0[1]), "frames": frames}
+
+
+# ---------------------------------------------------------------------------------------------
+# smoothness
+
+DOTS = [(u, v) for u in (0.22, 0.36, 0.64, 0.78) for v in (0.25, 0.38, 0.62, 0.75)]
+SRC = (3200, 1800)
+ZOOM = 1.3
+
+
+def _dots(path: Path) -> Path:
+    from PIL import Image
+
+    w, h = SRC
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    img = np.full((h, w), 20.0, np.float32)
+    sigma = 7.0
+    for u, v in DOTS:
+        cx, cy = u * w - 0.5, v * h - 0.5
+        img += 220 * np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * sigma**2))
+    Image.fromarray(np.clip(img, 0, 255).astype(np.uint8)).convert("RGB").save(path)
+    return path
+
+
+def _ideal(frame: int, frames: int, size: tuple[int, int]) -> list[tuple[float, float]]:
+    w, h = size
+    z = ZOOM ** (frame / frames)
+    return [(((u - 0.5) * z + 0.5) * w - 0.5, ((v - 0.5) * z + 0.5) * h - 0.5) for u, v in DOTS]
+
+
+def _track(video: Path, frames: int) -> tuple[float, int, float]:
+    import av
+
+    tracked = []
+    ideal = []
+    with av.open(str(video)) as c:
+        for i, frame in enumerate(c.decode(video=0)):
+            if i >= frames:
+                break
+            gray = frame.to_ndarray(format="gray").astype(np.float32)
+            h, w = gray.shape
+            exp = _ideal(i, frames, (w, h))
+            pos = []
+            for ex, ey in exp:
+                x0, y0 = round(ex) - 14, round(ey) - 14
+                win = gray[y0 : y0 + 29, x0 : x0 + 29]
+                wgt = np.clip(win - np.median(win) - 10, 0, None)
+                yy, xx = np.mgrid[0 : win.shape[0], 0 : win.shape[1]]
+                s = wgt.sum()
+                pos.append((x0 + (wgt * xx).sum() / s, y0 + (wgt * yy).sum() / s))
+            tracked.append(pos)
+            ideal.append(exp)
+    t = np.array(tracked)  # (frames, dots, 2)
+    e = np.array(ideal)
+    err = t - e
+    jitter = float(np.sqrt(np.mean(np.diff(err, n=2, axis=0) ** 2)))
+    steps_t, steps_e = np.diff(t, axis=0), np.diff(e, axis=0)
+    backward = int(np.sum((steps_t * steps_e < 0) & (np.abs(steps_e) > 1e-6)))
+    return jitter, backward, float(np.sqrt(np.mean(err**2)))
+
+
+def bench_smooth(folder: Path, frames: int) -> dict[str, tuple[float, int, float, float]]:
+    dots = _dots(folder / "dots.png")
+    draft = Draft.model_validate({
+        "m": {"aspect": "16:9", "fps": 30},
+        "t": [{"tt": 0, "sg": [{"src": "dots", "st": 0, "d": round(frames * 1000 / 30),
+                                "fx": {"motion": "zoom_in", "amount": ZOOM - 1, "ease": "linear"}}]}],
+    })
+    ours = folder / "ours.mp4"
+    t0 = time.perf_counter()
+    render_draft(draft, lambda _src: dots, ours)
+    t_ours = time.perf_counter() - t0
+    peer = folder / "zoompan.mp4"
+    t0 = time.perf_counter()
+    subprocess.run(
+        [ffmpeg_exe(), "-v", "error", "-y", "-loop", "1", "-i", str(dots), "-vf",
+         f"zoompan=z='pow({ZOOM},on/{frames})':x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)'"
+         f":d={frames}:s=1920x1080:fps=30,format=yuv420p",
+         "-frames:v", str(frames), "-c:v", "libx264", "-preset", PRESET, "-crf", str(CRF),
+         "-x264-params", X264_PARAMS, str(peer)],
+        check=True, timeout=600,
+    )
+    t_peer = time.perf_counter() - t0
+    return {"ours": (*_track(ours, frames), t_ours), "zoompan": (*_track(peer, frames), t_peer)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="10-s clip and 90 frames of zoom")
+    ap.add_argument("--render-child", nargs=2, metavar=("FOLDER", "SECONDS"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.render_child:
+        render_child(Path(args.render_child[0]), int(args.render_child[1]))
+        return
+    seconds, zframes = (10, 90) if args.quick else (30, 150)
+    print(f"machine: {os.cpu_count()} cores, load average before: {os.getloadavg()[0]:.2f}")
+    with tempfile.TemporaryDirectory(prefix="bench-render-") as tmp:
+        folder = Path(tmp)
+        s = bench_speed(folder, seconds)
+        print(f"\n1. speed: {seconds}-s 1080p30 ({s['frames']} frames), 3 stills with motion, "
+              f"2 crossfades, a title, music  [x264 {PRESET} crf {CRF} {X264_PARAMS}]")
+        print(f"   render          wall {s['wall']:6.2f} s   cpu {s['cpu_self']:6.2f} s (python) "
+              f"+ {s['cpu_encoder']:6.2f} s (encoder)   {s['size_mb']:.1f} MB   goal <= 15 s")
+        print(f"   peer: floor     wall {s['floor']:6.2f} s   cpu {s['floor_cpu']:6.2f} s  "
+              f"(static image, same encoder and settings)")
+        print(f"   ratio to floor  {s['wall'] / s['floor']:.2f}   goal <= 1.3")
+        print(f"   peak RSS        {s['rss_self']:.0f} MB (python) + {s['rss_encoder']:.0f} MB (encoder)"
+              f" = {s['rss_self'] + s['rss_encoder']:.0f} MB   goal <= 600 MB")
+        print(f"   load average after: {os.getloadavg()[0]:.2f}")
+        sm = bench_smooth(folder, zframes)
+        print(f"\n2. smoothness: zoom 1.0 -> {ZOOM} over {zframes} frames at 1080p30, "
+              f"{len(DOTS)} dots tracked on the decoded output")
+        for name, (jit, back, rms, secs) in sm.items():
+            print(f"   {name:8s} jitter {jit:5.3f} px/frame²   backward steps {back:4d} "
+                  f"/ {len(DOTS) * 2 * (zframes - 1)}   path RMS error {rms:5.2f} px   wall {secs:5.2f} s")
+        print("   goal: jitter <= 0.1 px/frame², 0 backward steps (zoompan measured ~1.4 before)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,160 @@
+"""The renderer's pure parts (timing plan, motion, sound mix, music bed) and still-image inputs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from backend.draft import Draft, Effect, MusicBed
+from backend.render import render_draft
+from backend.render.audio import RATE, build_mix
+from backend.render.errors import RenderError
+from backend.render.motion import view_at
+from backend.render.music import music_bed
+from backend.render.plan import make_plan, output_size
+
+
+def _d(meta: dict[str, object], video: list[dict[str, object]] | None = None) -> Draft:
+    return Draft.model_validate({"m": meta, "t": [{"tt": 0, "sg": video or [{"src": "x", "d": 1000}]}]})
+
+
+@pytest.mark.parametrize(
+    ("meta", "cap", "size"),
+    [
+        ({"aspect": "16:9"}, None, (1920, 1080)),
+        ({"aspect": "9:16"}, None, (1080, 1920)),  # width/height left at 16:9 defaults
+        ({"aspect": "1:1"}, None, (1080, 1080)),
+        ({"aspect": "16:9", "width": 1280, "height": 720}, None, (1280, 720)),
+        ({"aspect": "16:9"}, 180, (320, 180)),
+        ({"aspect": "9:16"}, 180, (102, 180)),
+        ({"aspect": "4:3", "width": 1001, "height": 751}, None, (1002, 752)),  # made even
+    ],
+)
+def test_output_size(meta: dict[str, object], cap: int | None, size: tuple[int, int]) -> None:
+    assert output_size(_d(meta), cap) == size
+
+
+def test_plan_counts_frames_and_times_transitions() -> None:
+    d = _d({"fps": 30}, [
+        {"src": "a", "st": 0, "d": 2000},
+        {"src": "b", "st": 1500, "d": 2000, "tr": {"type": "crossfade", "d": 500}},
+        {"src": "c", "st": 3500, "d": 1001, "tr": {"type": "fade", "d": 600}},
+    ])
+    plan = make_plan(d)
+    assert plan.canvas.frames == 135  # 4.501 s at 30 fps, to the frame
+    a, b, c = plan.shots
+    assert b.xfade_in == 500 and a.end == 2000  # the overlap the draft already has
+    assert c.fade_in == 300 and b.fade_out == 300 and b.end == 3500
+    # a crossfade between shots that do not overlap holds the previous picture under the new one
+    d2 = _d({}, [{"src": "a", "st": 0, "d": 1000},
+                 {"src": "b", "st": 1000, "d": 1000, "tr": {"type": "crossfade", "d": 400}}])
+    first, second = make_plan(d2).shots
+    assert second.xfade_in == 400 and first.end == 1400
+    assert make_plan(d2, fps=10, max_height=180).canvas.frames == 20
+    with pytest.raises(RenderError, match="frame rate"):
+        make_plan(d2, fps=500)
+
+
+@pytest.mark.parametrize("motion", ["zoom_in", "zoom_out", "pan_left", "pan_right", "pan_up",
+                                    "pan_down", "ken_burns"])
+@pytest.mark.parametrize("ease", ["smooth", "linear"])
+def test_motion_stays_in_the_picture_and_moves_one_way(motion: str, ease: str) -> None:
+    fx = Effect(motion=motion, ease=ease, amount=0.3)  # type: ignore[arg-type]
+    views = np.array([view_at(fx, i / 200, index=1) for i in range(201)])
+    cx, cy, z = views.T
+    half = 0.5 / z
+    assert np.all(cx - half >= -1e-9) and np.all(cx + half <= 1 + 1e-9)
+    assert np.all(cy - half >= -1e-9) and np.all(cy + half <= 1 + 1e-9)
+    for series in (cx, cy, z):
+        steps = np.diff(series)
+        assert np.all(steps >= -1e-12) or np.all(steps <= 1e-12)  # never turns back
+    assert np.ptp(views, axis=0).max() > 0.05  # it does move
+    if ease == "smooth":
+        assert abs(np.diff(z)[0]) + abs(np.diff(cx)[0]) < 1e-3  # starts at rest
+
+
+def test_music_bed_is_deterministic_pleasantly_levelled_and_varied() -> None:
+    a = music_bed(MusicBed(style="upbeat", bpm=110, seed=4), 3.0)
+    b = music_bed(MusicBed(style="upbeat", bpm=110, seed=4), 3.0)
+    c = music_bed(MusicBed(style="upbeat", bpm=110, seed=5), 3.0)
+    assert a.shape == (3 * RATE, 2) and a.dtype == np.float32
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+    assert 0.3 < np.abs(a).max() <= 0.41  # a fixed level, well below clipping
+    for style in ("calm", "lofi"):
+        bed = music_bed(MusicBed(style=style, seed=1), 2.0)  # type: ignore[arg-type]
+        assert np.sqrt(np.mean(bed**2)) > 0.02
+
+
+def _mix(draft: Draft, files: dict[str, Path]) -> np.ndarray:
+    plan = make_plan(draft, fps=10)
+    return build_mix(plan, lambda seg: files[seg.src or ""], lambda: False)
+
+
+def test_track_is_looped_or_trimmed_at_its_volume_without_normalisation(
+    make_wav: Callable[..., Path],
+) -> None:
+    tone = make_wav("tone.wav", seconds=1.0)  # 440 Hz, amplitude 8000/32768
+    peak = 8000 / 32768
+    d = Draft.model_validate({"t": [
+        {"tt": 0, "sg": [{"src": "p", "d": 3000}]},
+        {"tt": 1, "sg": [{"src": "tone", "st": 0, "d": 3000, "vol": 0.5, "loop": True}]},
+    ]})
+    mix = _mix(d, {"tone": tone})
+    assert mix.shape == (3 * RATE, 2)
+    for second in range(3):  # looped: sound all the way, at half the source level
+        part = mix[second * RATE + 2000 : (second + 1) * RATE - 2000]
+        assert np.abs(part).max() == pytest.approx(0.5 * peak, rel=0.03)
+    d.t[1].sg[0].loop = False
+    d.t[1].sg[0].fi = 500
+    mix = _mix(d, {"tone": tone})
+    assert np.abs(mix[int(1.1 * RATE) :]).max() < 1e-4  # not looped: silence after its end
+    assert np.abs(mix[: RATE // 10]).max() < 0.25 * 0.5 * peak  # fading in
+    assert np.abs(mix[RATE // 2 + 1000 : RATE - 2000]).max() == pytest.approx(0.5 * peak, rel=0.03)
+
+
+def test_two_sources_add_up_instead_of_being_scaled_down(make_wav: Callable[..., Path]) -> None:
+    tone = make_wav("tone.wav", seconds=2.0)
+    d = Draft.model_validate({"t": [
+        {"tt": 0, "sg": [{"src": "p", "d": 2000}]},
+        {"tt": 1, "sg": [{"src": "tone", "st": 0, "d": 2000, "vol": 0.4}]},
+        {"tt": 1, "sg": [{"gen": {"style": "calm"}, "st": 0, "d": 2000, "vol": 0.0}]},
+    ]})
+    mix = _mix(d, {"tone": tone})
+    # amix would halve the tone because a second (silent) input exists; we keep 0.4 of it
+    assert np.abs(mix[RATE // 2 : RATE]).max() == pytest.approx(0.4 * 8000 / 32768, rel=0.03)
+
+
+def _render_still(tmp_path: Path, rt: SimpleNamespace, path: Path, aspect: str) -> np.ndarray:
+    d = rt.draft([{"src": "s", "st": 0, "d": 500}], aspect=aspect)
+    render_draft(d, lambda _src: path, tmp_path / "o.mp4", **rt.SMALL)
+    return rt.frames_rgb(tmp_path / "o.mp4")[2].astype(np.int32)
+
+
+def test_stills_exif_rotation_alpha_and_gif_first_frame(tmp_path: Path, rt: SimpleNamespace) -> None:
+    # stored landscape: left half red, right half blue; EXIF says turn it a quarter clockwise
+    img = Image.new("RGB", (480, 400), (220, 0, 0))
+    img.paste((0, 0, 220), (240, 0, 480, 400))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    img.save(tmp_path / "phone.jpg", exif=exif, quality=95)
+    frame = _render_still(tmp_path, rt, tmp_path / "phone.jpg", "1:1")
+    top, bottom = frame[10:70].reshape(-1, 3).mean(0), frame[110:170].reshape(-1, 3).mean(0)
+    assert top[0] > 150 and top[2] < 60 and bottom[2] > 150 and bottom[0] < 60  # upright
+
+    rgba = Image.new("RGBA", (320, 180), (0, 200, 0, 255))
+    rgba.paste((255, 255, 255, 0), (0, 0, 160, 180))  # left half fully transparent
+    rgba.save(tmp_path / "alpha.png")
+    frame = _render_still(tmp_path, rt, tmp_path / "alpha.png", "16:9")
+    assert frame[40:140, 10:140].max() < 40  # transparent shows black, not white
+    assert frame[40:140, 180:310, 1].mean() > 150
+
+    frames = [Image.new("RGB", (160, 90), c) for c in ((0, 200, 0), (200, 0, 0))]
+    frames[0].save(tmp_path / "anim.gif", save_all=True, append_images=frames[1:], duration=100)
+    frame = _render_still(tmp_path, rt, tmp_path / "anim.gif", "16:9")
+    r, g, _ = frame[40:140, 60:260].reshape(-1, 3).mean(0)
+    assert g > 150 and r < 60  # the first frame
