@@ -114,6 +114,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             record=ns.record.expanduser() if ns.record is not None else None,
             debug=ns.debug,
         )
+        if not opts.messages and sys.stdin.isatty():
+            from agent.terminal.typeahead import quiet_typeahead
+
+            with quiet_typeahead():  # from now on, keys typed ahead wait for the prompt
+                from agent.terminal.app import run
+
+                return run(opts)
         from agent.terminal.app import run
 
         return run(opts)

@@ -29,6 +29,7 @@ fault injection (for testing clients; no token needed):
             render_cancel render_download files *
   kinds K:  error (code, status, message, retry_after)   delay (seconds)
             drop (after_events | after_bytes)            heartbeats_only (seconds)
+            stall (after_events, seconds)
             malformed (raw, after_events)                stream_error (style, message)
             temporary_issue   no_text   wrapped   stuck (progress)   ignore_range
   example:  curl -X POST localhost:8765/_nemo/faults \\
@@ -106,16 +107,31 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"error: {str(exc).splitlines()[-1].strip()}", file=sys.stderr)
         return 2
+    import logging
+
     import uvicorn
 
     from backend.app import create_app
 
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
+
     app = create_app(settings)
+    if args.port == 0:
+        from backend.serve import free_port
+
+        args.port = free_port(args.host)
     print(f"NemoVideo local backend on http://{args.host}:{args.port}  "
           f"(data: {app.state.settings.data_dir}; Ctrl-C to stop)", file=sys.stderr)
     config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning",
                             access_log=False, timeout_graceful_shutdown=2, ws="none")
-    server = uvicorn.Server(config)
+    shutting_down = app.state.backend.shutting_down
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: object) -> None:
+            shutting_down.set()  # open event streams end now instead of holding the exit
+            super().handle_exit(sig, frame)  # type: ignore[arg-type]
+
+    server = Server(config)
     with contextlib.suppress(KeyboardInterrupt, SystemExit):  # uvicorn exits on bind errors
         server.run()
     if not server.started:

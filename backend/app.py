@@ -8,6 +8,7 @@ ping format and shutdown handling that we would then have to work around.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -15,9 +16,11 @@ from collections.abc import AsyncIterator
 
 from pydantic import ValidationError
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend import files, renders, routes_api, sse, uploads
 from backend.context import Backend, backend_of
@@ -53,10 +56,15 @@ async def _clear_faults(request: Request) -> Response:
 
 async def _set_credits(request: Request) -> Response:
     """Test hook: {"user_id": "anon_…", "available": 3} sets a user's available credits."""
-    body = json.loads(await request.body())
+    try:
+        body = json.loads(await request.body())
+        user_id, available = str(body["user_id"]), int(body["available"])
+    except (ValueError, KeyError, TypeError):
+        return JSON({"code": 4000, "message": 'send {"user_id": "anon_…", "available": N}',
+                     "data": None}, status_code=400)
     be = backend_of(request)
-    be.store.set_credits(str(body["user_id"]), int(body["available"]))
-    return ok(be.store.credits(str(body["user_id"])))
+    be.store.set_credits(user_id, available)
+    return ok(be.store.credits(user_id))
 
 
 async def _expire_tokens(request: Request) -> Response:
@@ -78,6 +86,38 @@ def _warm_up() -> None:
     replies()
 
 
+class _ContainErrors:
+    """A bug in a route answers 500 with an envelope, and no traceback reaches a terminal.
+
+    (Starlette's own error middleware re-raises for the server to log; with the backend
+    running inside `nemo-chat --local` that would print into the chat.)
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception as exc:
+            log.info("internal error on %s: %r", scope.get("path"), exc, exc_info=True)
+            if not started:
+                reply = JSON({"code": 500, "message": f"internal error ({type(exc).__name__})",
+                              "data": None}, status_code=500)
+                await reply(scope, receive, send)
+
+
 async def _failure(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiFailure)
     return exc.response(sse=request.url.path == "/run_sse")
@@ -94,6 +134,7 @@ def create_app(settings: BackendSettings | None = None) -> Starlette:
         folder.mkdir(parents=True, exist_ok=True)
     for leftover in be.tmp_dir.glob("*.part"):  # uploads cut short by a stop
         leftover.unlink(missing_ok=True)
+    store.release_frozen()  # no turn survives a restart: what they reserved goes back
     be.jobs = JobRunner(settings, store, be.faults, be.renders_dir, be.uploads_dir)
 
     @contextlib.asynccontextmanager
@@ -105,8 +146,11 @@ def create_app(settings: BackendSettings | None = None) -> Starlette:
             yield
         finally:
             be.shutting_down.set()
-            for task in list(be.turn_tasks):
+            turns = list(be.turn_tasks)
+            for task in turns:
                 task.cancel()
+            if turns:  # let their `finally` settle the credits they froze
+                await asyncio.wait(turns, timeout=2)
             be.jobs.stop()
             store.close()
 
@@ -130,7 +174,8 @@ def create_app(settings: BackendSettings | None = None) -> Starlette:
         Route("/_nemo/health", _health, methods=["GET"]),
     ]
     app = Starlette(routes=routes, lifespan=lifespan,
-                    exception_handlers={ApiFailure: _failure})
+                    exception_handlers={ApiFailure: _failure},
+                    middleware=[Middleware(_ContainErrors)])
     app.state.backend = be
     app.state.faults = be.faults
     app.state.settings = settings

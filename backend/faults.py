@@ -30,6 +30,9 @@ KINDS and their fields:
   "drop"             run_sse: close the connection after `after_events` frames (default 1;
                      heartbeats not counted). The turn still finishes on the server.
                      files/render_download: close after `after_bytes` bytes (default 1024).
+  "stall"            run_sse: after `after_events` frames (default 1) send nothing at all,
+                     not even heartbeats, for `seconds` (null = until the client goes away),
+                     then carry on (tests a client's idle timeout).
   "heartbeats_only"  run_sse: send only heartbeats for `seconds` (null = until the client
                      goes away), then close; the message is not processed.
   "malformed"        run_sse: send one broken frame (`raw`, default `data: {"oops": ,}`)
@@ -37,7 +40,7 @@ KINDS and their fields:
   "stream_error"     run_sse: after `after_events` frames (default 1) send an in-stream
                      error and end: `style` "frame" = `data: {"error": …, "error_details":
                      {…}}` (default), "event" = an ADK event with errorCode/errorMessage.
-                     `message` sets the text.
+                     `message` sets the text. The turn still finishes on the server.
   "temporary_issue"  run_sse: end the turn with an extra text "I encountered a temporary
                      issue…" after the good output.
   "no_text"          run_sse: the turn's edits are applied with no text at all.
@@ -65,7 +68,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 Route = Literal["token", "session", "run_sse", "upload", "credits", "state", "render_submit",
                 "render_status", "render_cancel", "render_download", "files", "*"]
-Kind = Literal["error", "delay", "drop", "heartbeats_only", "malformed", "stream_error",
+Kind = Literal["error", "delay", "drop", "stall", "heartbeats_only", "malformed", "stream_error",
                "temporary_issue", "no_text", "wrapped", "stuck", "ignore_range"]
 
 ROUTES: tuple[str, ...] = Route.__args__  # type: ignore[attr-defined]

@@ -112,7 +112,7 @@ class JobRunner:
             try:
                 self._render(render_id)
             except Exception as exc:  # the worker must survive anything a job does
-                log.warning("render %s failed unexpectedly: %s", render_id, exc)
+                log.info("render %s failed unexpectedly: %r", render_id, exc, exc_info=True)
                 self.store.update_job(render_id, status="failed", error=str(exc)[:300])
             finally:
                 self._cancel.pop(render_id, None)

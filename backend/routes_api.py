@@ -77,14 +77,26 @@ def canvas_config(draft: dict[str, Any] | None) -> dict[str, Any]:
             "aspect": aspect}
 
 
+def rebase_urls(draft: dict[str, Any] | None, base_url: str) -> dict[str, Any] | None:
+    """Segment urls point at this server as it is reached now (the port may have changed)."""
+    if not draft:
+        return draft
+    for track in draft.get("t") or []:
+        for seg in track.get("sg") or []:
+            url = seg.get("url")
+            if isinstance(url, str) and "/files/uploads/" in url:
+                seg["url"] = base_url.rstrip("/") + "/files/uploads/" + url.rsplit("/", 1)[-1]
+    return draft
+
+
 async def state(request: Request) -> Response:
     be = backend_of(request)
     await faults_for(request, "state")
     user = require_user(request)
     session_id = request.path_params["session_id"]
     row = require_session(request, user, session_id)
-    draft = be.store.draft(session_id)
     base = str(request.base_url)
+    draft = rebase_urls(be.store.draft(session_id), base)
     media = be.store.session_media(session_id)
     uploads = [media_entry(m, base) for m in media if not m["generated"]]
     generated = [json.loads(m["meta"] or "{}") for m in media if m["generated"]]

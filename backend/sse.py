@@ -168,8 +168,13 @@ async def _relay(be: Backend, frames: Frames, queue: asyncio.Queue[bytes],
     malformed = first(faults, "malformed")
     drop = first(faults, "drop")
     broken = first(faults, "stream_error")
+    stall = first(faults, "stall")
     interval = be.settings.heartbeat_interval
     sent = 0
+    if stall is not None and stall.after_events == 0:
+        yield b""  # the response starts (status, headers), then nothing
+        await _silence(be, stall)
+        stall = None
     last = time.monotonic()
     while not be.shutting_down.is_set():
         try:
@@ -194,6 +199,16 @@ async def _relay(be: Backend, frames: Frames, queue: asyncio.Queue[bytes],
         yield frame
         sent += 1
         last = time.monotonic()
+        if stall is not None and sent >= (stall.after_events if stall.after_events is not None else 1):
+            await _silence(be, stall)
+            stall = None
+            last = time.monotonic()
+
+
+async def _silence(be: Backend, fault: Fault) -> None:
+    end = None if fault.seconds is None else time.monotonic() + fault.seconds
+    while not be.shutting_down.is_set() and (end is None or time.monotonic() < end):
+        await asyncio.sleep(0.05)
 
 
 async def _heartbeats_only(be: Backend, frames: Frames, fault: Fault) -> AsyncIterator[bytes]:

@@ -143,6 +143,9 @@ class Store:
         self._exec("UPDATE users SET frozen=MAX(0, frozen-?), available=available+? "
                    "WHERE user_id=?", frozen, frozen - charge, user_id)
 
+    def release_frozen(self) -> None:
+        self._exec("UPDATE users SET available=available+frozen, frozen=0 WHERE frozen>0")
+
     # -- sessions and drafts ---------------------------------------------------------------------
     def add_session(self, session_id: str, task_id: str, user_id: str, language: str) -> None:
         self._exec("INSERT INTO sessions(session_id, task_id, user_id, language, created) "

@@ -129,6 +129,20 @@ class AuthClient(BaseClient):
         body: MultipartBody | None = None,
     ) -> dict[str, Any]:
         """An authenticated call: the envelope's `data`, or a typed failure (after recovery)."""
+        return data_of(
+            await self._call_body(method, path, idempotent=idempotent, json=json, body=body)
+        )
+
+    async def _call_body(
+        self,
+        method: str,
+        path: str,
+        *,
+        idempotent: bool,
+        json: Any = None,
+        body: MultipartBody | None = None,
+    ) -> Any:
+        """Like `_call`, but the whole reply body (render status has two forms)."""
         await self.connect()
         reauthed = False
         while True:
@@ -138,7 +152,7 @@ class AuthClient(BaseClient):
                 reply.status, reply.body, reply.raw, retry_after=parse_retry_after(reply.headers)
             )
             if err is None:
-                return data_of(reply.body)
+                return reply.body
             if isinstance(err, AuthExpired) and not reauthed:
                 if self.token_source == "env":
                     raise err

@@ -35,6 +35,17 @@ APP = "nemo_agent"
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
+def _keepalive_options() -> list[tuple[int, int, int]]:
+    """TCP keepalive, so a 15-minute turn through a quiet NAT or proxy is not silently cut."""
+    import socket
+
+    options = [(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]
+    for name, value in (("TCP_KEEPIDLE", 60), ("TCP_KEEPINTVL", 60), ("TCP_KEEPCNT", 5)):
+        if hasattr(socket, name):
+            options.append((socket.IPPROTO_TCP, getattr(socket, name), value))
+    return options
+
+
 def package_version() -> str:
     try:
         from importlib.metadata import version
@@ -78,7 +89,7 @@ class BaseClient:
             base_url=config.base_url,
             timeout=httpx.Timeout(config.read_timeout, connect=config.connect_timeout, write=120.0),
             headers=self.attribution_headers(),
-            transport=transport,
+            transport=transport or httpx.AsyncHTTPTransport(socket_options=_keepalive_options()),
             follow_redirects=True,
         )
 
@@ -98,9 +109,9 @@ class BaseClient:
     def attribution_headers(self) -> dict[str, str]:
         return {
             "X-Skill-Source": SKILL_SOURCE,
-            "X-Skill-Version": getattr(self, "_version", None) or package_version(),
+            "X-Skill-Version": self._version,
             "X-Skill-Platform": self.config.platform,
-            "User-Agent": f"nemo-chat/{getattr(self, '_version', '0')}",
+            "User-Agent": f"nemo-chat/{self._version}",
         }
 
     # -- notices --------------------------------------------------------------------------------

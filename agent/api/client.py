@@ -19,8 +19,7 @@ from typing import Any
 from . import downloads, turn
 from .auth import AuthClient
 from .base import APP, package_version
-from .envelope import error_for
-from .errors import ApiError, AuthExpired
+from .errors import ApiError
 from .models import (
     Credits,
     DownloadResult,
@@ -30,11 +29,9 @@ from .models import (
     UploadedFile,
     UploadProgress,
 )
-from .retry import parse_retry_after
 from .uploads import MultipartBody, PreparedFile, cleanup, prepare_file
 
 __all__ = ["NemoClient", "package_version"]
-
 
 
 class NemoClient(AuthClient):
@@ -93,22 +90,10 @@ class NemoClient(AuthClient):
         return job if job.id else job.model_copy(update={"id": rid})
 
     async def render_status(self, render_id: str) -> RenderJob:
-        await self.connect()
-        path = f"/api/render/proxy/lambda/{render_id}"
-        reauthed = False
-        while True:
-            used = self._token
-            reply = await self._exchange("GET", path, idempotent=True)
-            err = error_for(
-                reply.status, reply.body, reply.raw, retry_after=parse_retry_after(reply.headers)
-            )
-            if isinstance(err, AuthExpired) and not reauthed and self.token_source != "env":
-                reauthed = True
-                await self._reauthenticate(used)
-                continue
-            if err is not None:
-                raise err
-            return RenderJob.from_reply(reply.body, render_id)  # both reply forms
+        body = await self._call_body(
+            "GET", f"/api/render/proxy/lambda/{render_id}", idempotent=True
+        )
+        return RenderJob.from_reply(body, render_id)  # top-level or wrapped form
 
     async def wait_render(
         self,
@@ -166,7 +151,7 @@ class NemoClient(AuthClient):
             )
             return _files(data)
         finally:
-            await asyncio.to_thread(cleanup, prepared)
+            cleanup(prepared)  # synchronous: it must happen even when the task is cancelled
 
     # -- the event stream -------------------------------------------------------------------------
     def run_sse(self, text: str, *, streaming: bool = True) -> turn.EventStream:

@@ -62,6 +62,17 @@ class PayloadReader:
         self.thought = TextAssembler()
 
     def read(self, frame: SSEFrame) -> list[StreamEvent]:
+        """The events in one frame; a frame we cannot make sense of is reported, not fatal."""
+        try:
+            return self._read(frame)
+        except Exception as exc:  # an odd shape inside valid JSON (e.g. args of a wrong type)
+            return [
+                MalformedFrame(
+                    raw=frame.data[:2000], error=f"unexpected shape ({type(exc).__name__})"
+                )
+            ]
+
+    def _read(self, frame: SSEFrame) -> list[StreamEvent]:
         if frame.kind == "comment":
             return [Heartbeat(source="comment")]
         if frame.kind == "nodata":

@@ -21,7 +21,6 @@ from .envelope import body_json, error_for
 from .errors import (
     AuthExpired,
     HeartbeatTimeout,
-    NemoError,
     NoCredits,
     StreamBroken,
     StreamLineTooLong,
@@ -199,8 +198,6 @@ async def stream_turn(
             if loop.time() >= total_deadline:
                 outcome = "turn_timeout"
                 raise TurnTimeout()
-    except NemoError:
-        raise
     except GeneratorExit:
         outcome = "stopped"  # the consumer stopped listening (closed the stream early)
         raise

@@ -153,12 +153,18 @@ class MultipartBody:
             digest = hashlib.sha256() if self.want_hash else None
             remaining = f.size
             fh = await asyncio.to_thread(open, f.send_path, "rb")
+            ahead: asyncio.Future[bytes] | None = None
             try:
-                while remaining > 0:
-                    piece = await asyncio.to_thread(_read_piece, fh, min(CHUNK, remaining), digest)
+                # read the next piece in a worker thread while this one is being sent
+                ahead = _read_ahead(fh, min(CHUNK, remaining), digest) if remaining else None
+                while ahead is not None:
+                    piece = await ahead
+                    ahead = None
                     if not piece:
                         raise LocalFileError(f.source, "changed")
                     remaining -= len(piece)
+                    if remaining > 0:
+                        ahead = _read_ahead(fh, min(CHUNK, remaining), digest)
                     sent += len(piece)
                     yield piece
                     if self.on_progress is not None:
@@ -172,6 +178,9 @@ class MultipartBody:
                             )
                         )
             finally:
+                if ahead is not None:  # stopped early: let the pending read finish first
+                    with contextlib.suppress(Exception):
+                        await asyncio.shield(ahead)
                 with contextlib.suppress(OSError):
                     fh.close()
             yield b"\r\n"
@@ -179,6 +188,10 @@ class MultipartBody:
                 FileSummary(name=f.name, size=f.size, sha256=digest.hexdigest() if digest else None)
             )
         yield self._tail
+
+
+def _read_ahead(fh: BinaryIO, n: int, digest: Any) -> asyncio.Future[bytes]:
+    return asyncio.get_running_loop().run_in_executor(None, _read_piece, fh, n, digest)
 
 
 def _read_piece(fh: BinaryIO, n: int, digest: Any) -> bytes:

@@ -6,7 +6,7 @@ command: handlers stay small modules, and tests can build a context around any c
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -35,7 +35,6 @@ class Context:
     emit: Callable[[Event], None]
     memory: ChatMemory
     lang: str = "en"
-    new_session: Callable[[], Awaitable[None]] | None = None
     seen_notice_kinds: set[str] = field(default_factory=set)
 
     def say(self, key: str, /, **values: object) -> str:

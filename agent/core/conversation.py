@@ -57,7 +57,6 @@ class Conversation:
             emit=self._emit,
             memory=self.memory,
             lang=settings.lang or "en",
-            new_session=self.new_session,
         )
         self.last_decision: Decision | None = None
         self._lang_known = settings.lang is not None
@@ -104,7 +103,7 @@ class Conversation:
         ctx.clear_status()
         ctx.drain_notices()
         greeting = ctx.say("ready.greeting")
-        if self.settings.lang is None:
+        if not self._lang_known and ctx.lang == "en":
             greeting += "\n" + ctx.say("ready.also_chinese")
         examples = [ctx.say(f"ready.example{i}") for i in (1, 2, 3)]
         self._emit(Ready(greeting=greeting, examples=examples))

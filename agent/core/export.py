@@ -126,14 +126,19 @@ async def export(ctx: Context, words: str = "") -> bool:
 
 
 async def follow_render(ctx: Context, render: PendingRender) -> bool | None:
-    """Poll until done, then download. None = the server no longer knows this job."""
+    """Poll until done, then download. None = the server no longer knows this job.
+
+    The first polls come sooner (first_poll, doubling up to poll_interval) so that a render
+    that takes seconds is not waited on for the full 30-s interval.
+    """
     settings = ctx.settings
     started = time.monotonic() - max(0.0, time.time() - render.started_at)  # shown: since submit
     give_up = time.monotonic() + settings.render_timeout  # this wait, not the job's whole life
     bar = ProgressReporter(
-        ctx.emit, f"render:{render.id}", ctx.say("export.rendering", elapsed=_elapsed(0))
+        ctx.emit, "render", ctx.say("export.rendering", elapsed=_elapsed(0))
     )
     job: RenderJob | None = None
+    polls = 0
     while True:
         try:
             job = await ctx.client.render_status(render.id)
@@ -155,7 +160,9 @@ async def follow_render(ctx: Context, render: PendingRender) -> bool | None:
             ctx.notice("export.still_rendering", "warning")
             return False
         # wait for the next poll, telling the time meanwhile
-        next_poll = time.monotonic() + settings.poll_interval
+        wait = min(settings.poll_interval, settings.first_poll * 2**polls)
+        polls += 1
+        next_poll = time.monotonic() + wait
         while (left := next_poll - time.monotonic()) > 0:
             await asyncio.sleep(min(left, settings.progress_tick))
             bar.update(
@@ -172,7 +179,7 @@ async def _download(ctx: Context, render: PendingRender, job: RenderJob) -> bool
     await asyncio.to_thread(out_dir.mkdir, parents=True, exist_ok=True)
     name = _file_name(render.title)
     bar = ProgressReporter(
-        ctx.emit, f"download:{render.id}", ctx.say("export.downloading", name=name)
+        ctx.emit, "download", ctx.say("export.downloading", name=name)
     )
     bar.update(0, job.size)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from agent.events import Table, Timeline
+from agent.messages import t
 
 from .context import Context
 from .timeline import canvas_text, media_rows, read_tracks, summarize, track_rows
@@ -31,14 +32,16 @@ async def show_credits(ctx: Context) -> bool:
 def timeline_event(state: Any, lang: str, *, full: bool = True) -> Timeline:
     draft = getattr(state, "draft", None)
     tracks = read_tracks(draft, lang)
+    media = media_rows(
+        getattr(state, "video_infos", None), getattr(state, "generated_media", None), lang
+    )
+    summary = summarize(draft, lang)
+    if not tracks and media:  # photos are here already: the next step is asking for the video
+        summary = t("timeline.empty_with_media", lang)
     return Timeline(
-        summary=summarize(draft, lang),
+        summary=summary,
         tracks=track_rows(tracks, lang),
-        media=media_rows(
-            getattr(state, "video_infos", None), getattr(state, "generated_media", None), lang
-        )
-        if full
-        else [],
+        media=media if full else [],
         canvas=canvas_text(getattr(state, "canvas_config", None), draft) if full else "",
     )
 

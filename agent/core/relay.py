@@ -33,12 +33,10 @@ from agent.api import (
     TurnTimeout,
     UnsupportedFile,
 )
-from agent.api import Heartbeat as WireHeartbeat
 from agent.api import StreamError as WireStreamError
 from agent.api import TextDelta as WireTextDelta
 from agent.api import TextReplace as WireTextReplace
 from agent.api import ToolCall as WireToolCall
-from agent.api import ToolResult as WireToolResult
 from agent.events import Notice, TextDelta, TextDone, TextReplace
 
 from .context import Context
@@ -112,79 +110,81 @@ def _report_changes(ctx: Context, before: Any, after: Any) -> bool:
     return bool(lines)
 
 
+class _Turn:
+    """What one relayed turn has shown so far, and the steps it went through."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.translator = StreamTranslator()
+        self.stages = _StageTracker()
+        self.shown = False
+        self.errors: list[WireStreamError] = []
+        self.quiet_since = time.monotonic()
+        self.last_status = ""
+
+    def show(self, out: str, *, replace: bool = False) -> None:
+        if not out and not replace:
+            return
+        if not self.shown:
+            self.ctx.clear_status()
+        self.ctx.emit(TextReplace(text=out) if replace else TextDelta(text=out))
+        self.shown = True
+        self.quiet_since = time.monotonic()
+
+    def on_event(self, event: object) -> None:
+        if isinstance(event, WireTextDelta):
+            self.show(self.translator.feed(event.text))
+            return
+        if isinstance(event, WireTextReplace):
+            self.show(self.translator.replace(event.text), replace=True)
+            return
+        if isinstance(event, WireToolCall):  # never shown: a status says work is going on
+            key = self.stages.on_tool(event.name)
+            if key != self.last_status:
+                self.ctx.status(key)
+                self.last_status = key
+        elif isinstance(event, WireStreamError) and not (self.shown and is_temporary_issue(event.message)):
+            self.errors.append(event)
+        # thoughts, tool results, heartbeats, state deltas, malformed frames: nothing to show
+        if time.monotonic() - self.quiet_since >= self.ctx.settings.still_working_every:
+            self.ctx.emit(Notice(text=self.ctx.say("relay.still_working")))
+            self.quiet_since = time.monotonic()
+
+    def close_text(self) -> None:
+        """Show what the translator still holds and end the reply block."""
+        self.show(self.translator.finish())
+        if self.shown:
+            self.ctx.emit(TextDone())
+
+
 async def relay(ctx: Context, text: str) -> RelayOutcome:
     before = await _read_state(ctx)
     ctx.status("relay.thinking")
-    translator = StreamTranslator()
-    stages = _StageTracker()
-    shown = False
-    errors: list[WireStreamError] = []
-    quiet_since = time.monotonic()
-    every = ctx.settings.still_working_every
-    last_status = ""
-
-    def show(out: str, replace: bool = False) -> None:
-        nonlocal shown, quiet_since
-        if not out and not replace:
-            return
-        if not shown:
-            ctx.clear_status()
-        ctx.emit(TextReplace(text=out) if replace else TextDelta(text=out))
-        shown = True
-        quiet_since = time.monotonic()
-
+    turn = _Turn(ctx)
     try:
         async with ctx.client.run_sse(text) as stream:
             async for event in stream:
-                if isinstance(event, WireTextDelta):
-                    show(translator.feed(event.text))
-                    continue
-                if isinstance(event, WireTextReplace):
-                    show(translator.replace(event.text), replace=True)
-                    continue
-                if isinstance(event, WireToolCall):
-                    key = stages.on_tool(event.name)
-                    if key != last_status:
-                        ctx.status(key)
-                        last_status = key
-                elif isinstance(event, WireStreamError):
-                    if not (shown and is_temporary_issue(event.message)):
-                        errors.append(event)
-                elif isinstance(event, WireToolResult | WireHeartbeat):
-                    pass
-                if time.monotonic() - quiet_since >= every:
-                    ctx.emit(Notice(text=ctx.say("relay.still_working")))
-                    quiet_since = time.monotonic()
+                turn.on_event(event)
     except StreamBroken:
-        show(translator.finish())
-        if shown:
-            ctx.emit(TextDone())
+        turn.close_text()
         return RelayOutcome(ok=await _after_break(ctx, before))
     except (HeartbeatTimeout, TurnTimeout, StreamStalled) as exc:
-        show(translator.finish())
-        if shown:
-            ctx.emit(TextDone())
+        turn.close_text()
         ctx.clear_status()
         report(ctx, exc)
         return RelayOutcome(ok=False)
     except asyncio.CancelledError:
-        rest = translator.finish()
-        if rest:
-            ctx.emit(TextDelta(text=rest))
-        if shown or rest:
-            ctx.emit(TextDone())
+        turn.close_text()  # what was said stays said
         raise
-    show(translator.finish())
-    if shown:
-        ctx.emit(TextDone())
+    turn.close_text()
     ctx.clear_status()
-    for error in errors:
+    for error in turn.errors:
         _report_stream_error(ctx, error)
-    if errors:
+    if turn.errors:
         return RelayOutcome(ok=False)
-    if not shown:
-        await _explain_silence(ctx, before, stages)
-    return RelayOutcome(ok=True, actions=list(translator.actions))
+    if not turn.shown:
+        await _explain_silence(ctx, before, turn.stages)
+    return RelayOutcome(ok=True, actions=list(turn.translator.actions))
 
 
 def _report_stream_error(ctx: Context, error: WireStreamError) -> None:

@@ -21,6 +21,7 @@ class ChatSettings(BaseModel):
     lang: Literal["en", "zh"] | None = None
     out_dir: Path = Field(default_factory=Path.cwd)
     poll_interval: float = Field(30.0, gt=0)  # NEMO_POLL_INTERVAL
+    first_poll: float = Field(2.0, gt=0)  # then doubling up to poll_interval: quick renders show quickly
     render_timeout: float = Field(900.0, gt=0)  # then stop waiting; the job keeps running
     still_working_every: float = Field(120.0, gt=0)
     broken_stream_first_check: float = Field(30.0, ge=0)

@@ -45,6 +45,15 @@ class Conditional(BaseModel):
     zh: list[str] = Field(default_factory=list)
 
 
+class Hant(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    map: str  # pairs: simplified, traditional, simplified, traditional, …
+
+    def pairs(self) -> dict[str, str]:
+        return {self.map[i]: self.map[i + 1] for i in range(0, len(self.map) - 1, 2)}
+
+
 class PhraseTable(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
@@ -54,6 +63,7 @@ class PhraseTable(BaseModel):
     temporary_issue_prefixes: list[str] = Field(default_factory=list)
     relay_buttons: list[str] = Field(default_factory=list)
     conditional: Conditional | None = None
+    hant: Hant | None = None
     rules: list[PhraseRule]
 
     @field_validator("rules")
@@ -85,8 +95,56 @@ class _Compiled:
     regex: re.Pattern[str]
 
 
+def _hant_pattern(pattern: str, hant: dict[str, str]) -> str:
+    """The same regex, matching each Simplified character of it in Traditional too."""
+    out: list[str] = []
+    in_class = False
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < len(pattern):
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if ch == "[" and not in_class:
+            in_class = True
+        elif ch == "]" and in_class:
+            in_class = False
+        trad = hant.get(ch)
+        if trad is None:
+            out.append(ch)
+        else:
+            out.append(ch + trad if in_class else f"[{ch}{trad}]")
+        i += 1
+    return "".join(out)
+
+
+def _hant_words(words: list[str], hant: dict[str, str]) -> list[str]:
+    out = list(words)
+    for word in words:
+        trad = "".join(hant.get(ch, ch) for ch in word)
+        if trad not in out:
+            out.append(trad)
+    return out
+
+
 class _Phrases:
     def __init__(self, table: PhraseTable) -> None:
+        hant = table.hant.pairs() if table.hant else {}
+        cond = table.conditional
+        table = table.model_copy(
+            update={
+                "rules": [
+                    r.model_copy(update={"pattern": _hant_pattern(r.pattern, hant)}) if r.lang == "zh" else r
+                    for r in table.rules
+                ],
+                "triggers": {**table.triggers, "zh": _hant_words(table.triggers.get("zh", []), hant)},
+                "temporary_issue": [_hant_pattern(p, hant) for p in table.temporary_issue],
+                "temporary_issue_prefixes": _hant_words(table.temporary_issue_prefixes, hant),
+                "relay_buttons": _hant_words(table.relay_buttons, hant),
+                "conditional": cond.model_copy(update={"zh": _hant_words(cond.zh, hant)}) if cond else None,
+            }
+        )
         self.table = table
         self.rules = [
             _Compiled(

@@ -58,7 +58,7 @@ def _announce(ctx: Context, item: UploadedFile, fallback_name: str, size: int | 
 
 async def _upload_file(ctx: Context, path: Path) -> bool:
     size = _size(path)
-    bar = ProgressReporter(ctx.emit, f"upload:{path}", ctx.say("upload.progress", name=path.name))
+    bar = ProgressReporter(ctx.emit, f"upload:{path.name}", ctx.say("upload.progress", name=path.name))
     bar.update(0, size)
 
     def on_progress(p: UploadProgress) -> None:

@@ -19,7 +19,6 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from agent.events import QuitRequested, Status, StatusClear
 from agent.messages import lang_of, t
 from agent.terminal.options import ConversationLike, Options
 from agent.terminal.redact import redact
@@ -63,7 +62,7 @@ class Sink:
         self.output_closed = False
 
     def __call__(self, event: Event) -> None:
-        if isinstance(event, QuitRequested):
+        if event.kind == "quit":
             self.quit = True
         if not self.output_closed:
             try:
@@ -188,6 +187,7 @@ async def connect_real(
 
     base_url: str | None = None
     if opts.local:
+        from agent.events import Status, StatusClear
         from agent.terminal.paths import local_backend_dir
 
         folder = local_backend_dir()
@@ -302,22 +302,19 @@ async def chat(
 
     async with contextlib.AsyncExitStack() as stack:
         stack.callback(renderer.settle)
-        conv = await connect(opts, sink, stack)
-        if conv is None:
-            return 1
         if interactive:
             from agent.terminal.paths import history_file
             from agent.terminal.repl import Repl, make_session, open_history
 
-            session = make_session(
-                renderer.lang, open_history(history_file()), **(prompt_kwargs or {})
-            )
+            history = open_history(history_file())
+            session = make_session(renderer.lang, history, **(prompt_kwargs or {}))
 
             def set_idle(value: bool) -> None:
                 renderer.idle = value
 
+            # the prompt comes first; the connection is made behind it
             repl = Repl(
-                conv,
+                lambda: connect(opts, sink, stack),
                 session,
                 note=renderer.note,
                 set_idle=set_idle,
@@ -327,8 +324,14 @@ async def chat(
                 quit_requested=lambda: sink.quit,
                 lang=lambda: renderer.lang,
             )
-            return await repl.run()
+            try:
+                return await repl.run()
+            finally:
+                await repl.stop_connecting()
 
+        conv = await connect(opts, sink, stack)
+        if conv is None:
+            return 1
         from agent.terminal.piped import list_lines, run_piped, stdin_lines
 
         lines = list_lines(opts.messages) if opts.messages else stdin_lines()

@@ -40,15 +40,24 @@ def core_commands() -> tuple[str, ...]:
         return SLASH_COMMANDS
     return tuple("/" + name for name in COMMANDS) or SLASH_COMMANDS
 
+
 _QUOTED = re.compile(r"""(["'])([^"']*)$""")
 _WORD = re.compile(r"(\S*)$")
 MAX_PATHS = 200
 
 
 class ChatCompleter(Completer):
-    def __init__(self, lang: str = "en", commands: Sequence[str] = SLASH_COMMANDS) -> None:
+    def __init__(self, lang: str = "en", commands: Sequence[str] | None = None) -> None:
+        """`commands` None: the core's own table, looked up at the first completion (the
+        core's imports would otherwise delay the first prompt)."""
         self.lang = lang
-        self.commands = tuple(commands)
+        self._names = tuple(commands) if commands is not None else None
+
+    @property
+    def commands(self) -> tuple[str, ...]:
+        if self._names is None:
+            self._names = core_commands()
+        return self._names
 
     def get_completions(
         self, document: Document, complete_event: CompleteEvent

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TextIO
 
-from agent import events as ev
 from agent.messages import t
 from agent.terminal import formatting as fmt
 
 if TYPE_CHECKING:
+    from agent import events as ev
     from agent.events import Event
 
 
@@ -53,32 +53,32 @@ class PlainRenderer:
     # -- events ---------------------------------------------------------------------------
     def handle(self, event: Event) -> None:
         lang = self.lang
-        if isinstance(event, ev.TextDelta):
+        if event.kind == "text_delta":
             self._write(event.text)
             self._step_text += event.text
             return
-        if isinstance(event, ev.TextReplace):
+        if event.kind == "text_replace":
             if event.text.startswith(self._step_text):
                 self._write(event.text[len(self._step_text) :])
             else:
                 self._line(event.text.rstrip("\n"))
             self._step_text = event.text
             return
-        if isinstance(event, ev.Status):
+        if event.kind == "status":
             if event.text != self._last_status:
                 self._line(event.text)
             self._last_status = event.text
             return
-        if isinstance(event, ev.StatusClear):
+        if event.kind == "status_clear":
             self._last_status = None
             return
-        if isinstance(event, ev.Progress):
+        if event.kind == "progress":
             self._progress(event)
             return
         self._end_text()
-        if isinstance(event, ev.UserMessage):
+        if event.kind == "user_message":
             self._line("> " + event.text.replace("\n", "\n  "))
-        elif isinstance(event, ev.Routed):
+        elif event.kind == "routed":
             if self.debug:
                 self._line(
                     t(
@@ -89,23 +89,23 @@ class PlainRenderer:
                         evidence=event.evidence,
                     )
                 )
-        elif isinstance(event, ev.Ready):
+        elif event.kind == "ready":
             self._line(event.greeting)
             if event.examples:
                 self._line(t("ui.try", lang))
                 for example in event.examples:
                     self._line("  - " + example)
-        elif isinstance(event, ev.Notice | ev.Action):
+        elif event.kind == "notice" or event.kind == "action":
             self._line(event.text)
-        elif isinstance(event, ev.Error):
+        elif event.kind == "error":
             self._line(t("ui.error_line", lang, message=event.message))
             if event.hint:
                 self._line("  " + event.hint)
-        elif isinstance(event, ev.Table):
+        elif event.kind == "table":
             if event.title:
                 self._line(event.title)
             self._rows([event.columns, *event.rows] if event.columns else event.rows)
-        elif isinstance(event, ev.Timeline):
+        elif event.kind == "timeline":
             self._line(event.summary)
             self._rows(event.tracks)
             if event.media:
@@ -113,21 +113,21 @@ class PlainRenderer:
                 self._rows(event.media)
             if event.canvas:
                 self._line(t("ui.canvas", lang, canvas=event.canvas))
-        elif isinstance(event, ev.Link):
+        elif event.kind == "link":
             self._line(f"{event.label} {event.url}")
-        elif isinstance(event, ev.MediaUploaded):
+        elif event.kind == "media_uploaded":
             details = fmt.media_details(
                 event.file_type, event.size, event.width, event.height, event.duration
             )
             self._line(
                 t("ui.uploaded", lang, name=event.name) + (f" ({details})" if details else "")
             )
-        elif isinstance(event, ev.FileSaved):
+        elif event.kind == "file_saved":
             extra = ", ".join(
                 x for x in (fmt.seconds(event.duration), fmt.human_size(event.size)) if x
             )
             self._line(t("ui.saved", lang, path=event.path) + (f" ({extra})" if extra else ""))
-        elif isinstance(event, ev.TurnEnd):
+        elif event.kind == "turn_end":
             self._last_status = None
             self._progress_marks.clear()
 

@@ -5,8 +5,8 @@ lines stays one message, Tab completes commands and paths. Ctrl-C with text at t
 clears it; at an empty prompt it tells how to quit and a second Ctrl-C quits; Ctrl-D
 quits. While a message is being handled, the terminal is in cooked mode, so Ctrl-C is a
 SIGINT: the loop cancels only the task running `handle()` (the core closes what it opened
-and says "Stopped.") and comes back to the prompt. Keys typed meanwhile are not echoed
-over the output; they wait for the next prompt.
+and says "Stopped.") and comes back to the prompt. Keys typed meanwhile wait for the next
+prompt (see `typeahead`).
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +26,12 @@ from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.patch_stdout import patch_stdout
 
 from agent.messages import t
-from agent.terminal.completion import ChatCompleter, core_commands
+from agent.terminal.completion import ChatCompleter
 from agent.terminal.options import ConversationLike
+
+
+class _StartFailed(Exception):
+    """The connection made behind the first prompt failed: leave the prompt."""
 
 
 class PromptInterrupted(Exception):
@@ -75,7 +78,7 @@ def make_session(lang: str, history: History, **kwargs: Any) -> PromptSession[st
 
     session = PromptSession(
         history=history,
-        completer=ChatCompleter(lang, core_commands()),
+        completer=ChatCompleter(lang),
         complete_while_typing=Condition(_typing_command),
         key_bindings=key_bindings(),
         multiline=False,
@@ -88,36 +91,18 @@ def make_session(lang: str, history: History, **kwargs: Any) -> PromptSession[st
     return session
 
 
-@contextlib.contextmanager
-def no_echo() -> Iterator[None]:
-    """Keys typed while a reply streams are not echoed into it; they wait for the prompt."""
-    try:
-        import termios
-
-        fd = sys.stdin.fileno()
-        old = termios.tcgetattr(fd)
-    except (ImportError, OSError, ValueError):
-        yield
-        return
-    new = list(old)
-    new[3] = new[3] & ~termios.ECHO
-    # keep Enter a CR: typed ahead in cooked mode it would become "\n", which the prompt
-    # reads as Ctrl-J (new line) instead of "send"
-    new[0] = new[0] & ~termios.ICRNL
-    try:
-        termios.tcsetattr(fd, termios.TCSANOW, new)
-        yield
-    finally:
-        with contextlib.suppress(OSError):
-            termios.tcsetattr(fd, termios.TCSANOW, old)
-
-
 class Repl:
-    """One interactive session over a started conversation."""
+    """One interactive session over a conversation.
+
+    `conv` may be a function that connects: the prompt comes first and the connection is
+    made once the prompt is on screen, so the person can type while the token and session
+    are set up; a message sent meanwhile waits for them, and a failed start ends the prompt
+    (exit code 1).
+    """
 
     def __init__(
         self,
-        conv: ConversationLike,
+        conv: ConversationLike | Callable[[], Awaitable[ConversationLike | None]],
         session: PromptSession[str],
         *,
         note: Callable[[str], None],
@@ -127,9 +112,15 @@ class Repl:
         report_crash: Callable[[BaseException], None] = lambda exc: None,
         quit_requested: Callable[[], bool] = lambda: False,
         lang: Callable[[], str] = lambda: "en",
-        echo_guard: Callable[[], contextlib.AbstractContextManager[None]] = no_echo,
     ) -> None:
-        self.conv = conv
+        self._starting: asyncio.Future[ConversationLike | None] | None = None
+        self._connect: Callable[[], Awaitable[ConversationLike | None]] | None = None
+        self.conv: ConversationLike | None = None
+        if callable(conv):
+            self._connect = conv
+        else:
+            self.conv = conv
+        self._start_failed = False
         self.session = session
         self.note = note
         self.set_idle = set_idle
@@ -138,7 +129,6 @@ class Repl:
         self.report_crash = report_crash
         self.quit_requested = quit_requested
         self.lang = lang
-        self.echo_guard = echo_guard
         self._running: asyncio.Task[bool] | None = None
 
     def interrupt(self) -> bool:
@@ -149,10 +139,50 @@ class Repl:
         task.cancel()
         return True
 
+    def start_connecting(self, *_: object) -> None:
+        """Begin connecting (once): at the first render of the prompt, or at the first message."""
+        if self._connect is None or self._starting is not None:
+            return
+        self._starting = asyncio.ensure_future(self._connect())
+        self._starting.add_done_callback(self._on_started)
+
+    async def stop_connecting(self) -> None:
+        task = self._starting
+        if task is not None and not task.done():
+            task.cancel()
+        if task is not None:
+            with contextlib.suppress(BaseException):
+                await task
+
+    def _on_started(self, fut: asyncio.Future[ConversationLike | None]) -> None:
+        if fut.cancelled():
+            self._start_failed = True
+        elif fut.exception() is not None:
+            self._start_failed = True
+            self.report_crash(fut.exception())  # type: ignore[arg-type]
+        elif fut.result() is None:
+            self._start_failed = True
+        else:
+            self.conv = fut.result()
+        if self._start_failed:
+            app = self.session.app
+            if app.is_running and not app.is_done:
+                with contextlib.suppress(Exception):
+                    app.exit(exception=_StartFailed())
+
+    async def _conversation(self) -> ConversationLike | None:
+        self.start_connecting()
+        if self.conv is None and self._starting is not None and not self._start_failed:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._starting)
+        return None if self._start_failed else self.conv
+
     async def read(self) -> str | None:
         """The next message, or None to quit (Ctrl-D, or Ctrl-C twice at an empty prompt)."""
         ctrl_c_once = False
         while True:
+            if self._start_failed:
+                return None
             self.set_idle(True)
             try:
                 with patch_stdout(raw=True):
@@ -167,7 +197,7 @@ class Repl:
                 ctrl_c_once = True
                 self.note(t("ui.ctrl_c_again", self.lang()))
                 continue
-            except EOFError:
+            except (EOFError, _StartFailed):
                 return None
             finally:
                 self.set_idle(False)
@@ -176,11 +206,14 @@ class Repl:
             ctrl_c_once = False
 
     async def run_one(self, text: str) -> bool:
+        conv = await self._conversation()
+        if conv is None:
+            return False
         self.on_message(text)
-        task = asyncio.ensure_future(self.conv.handle(text))
+        task = asyncio.ensure_future(conv.handle(text))
         self._running = task
         try:
-            with self.echo_guard(), self._sigint_cancels():
+            with self._sigint_cancels():
                 await asyncio.wait({task})
         finally:
             self._running = None
@@ -210,15 +243,21 @@ class Repl:
             loop.remove_signal_handler(signal.SIGINT)
 
     async def run(self) -> int:
+        if self._connect is not None:
+            self.session.app.after_render += self.start_connecting
         while True:
             text = await self.read()
             if text is None:
                 break
             await self.run_one(text)
+            if self._start_failed:
+                break
             if self.quit_requested():
                 break
             self.note("")  # air between one turn and the next prompt
-        if self.conv.pending_render:
+        if self._start_failed:
+            return 1
+        if self.conv is not None and self.conv.pending_render:
             self.note(t("ui.render_running", self.lang()))
         self.note(t("ui.bye", self.lang()))
         return 0

@@ -34,12 +34,12 @@ from rich.spinner import Spinner
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from agent import events as ev
 from agent.messages import t
 from agent.terminal import formatting as fmt
 from agent.terminal.markdown_split import split_finished
 
 if TYPE_CHECKING:
+    from agent import events as ev
     from agent.events import Event
 
 TAIL_MAX_LINES = 8  # the unfinished block shown live: its last lines only
@@ -105,23 +105,28 @@ class RichRenderer:
             expand=False,
         )
         self._tasks: dict[str, TaskID] = {}
+        self._greeted = False  # the Ready greeting was shown
 
     # -- the sink -------------------------------------------------------------------------
     def __call__(self, event: Event) -> None:
         self.handle(event)
 
     def handle(self, event: Event) -> None:
-        if isinstance(event, ev.TextDelta):
+        if event.kind == "text_delta":
             self._add_text(event.text)
-        elif isinstance(event, ev.TextReplace):
+        elif event.kind == "text_replace":
             self._replace_text(event.text)
-        elif isinstance(event, ev.Status):
+        elif event.kind == "status":
+            self._end_step()  # a status between texts is a pause: the text before it is done
+            if self.idle and not self._greeted and event.text != self._status:
+                # connecting behind the first prompt: a dim line, as nothing can be live
+                self._print(Text(event.text, style="dim"))
             self._set_status(event.text)
-        elif isinstance(event, ev.StatusClear):
+        elif event.kind == "status_clear":
             self._set_status(None)
-        elif isinstance(event, ev.Progress):
+        elif event.kind == "progress":
             self._on_progress(event)
-        elif isinstance(event, ev.Routed):
+        elif event.kind == "routed":
             if self.debug:
                 self._print(
                     Text(
@@ -135,9 +140,9 @@ class RichRenderer:
                         style="dim",
                     )
                 )
-        elif isinstance(event, ev.UserMessage):
+        elif event.kind == "user_message":
             pass  # the prompt already shows what the person typed
-        elif isinstance(event, ev.TurnEnd | ev.QuitRequested):
+        elif event.kind == "turn_end" or event.kind == "quit":
             self.settle()
         else:
             self._flush_text()
@@ -162,6 +167,13 @@ class RichRenderer:
             self._pending = ""
             self._commit_markdown(text)
             self._step_committed = text
+
+    def _end_step(self) -> None:
+        """Commit the pending text as a finished block; the reply itself goes on."""
+        if self._pending.strip():
+            self._commit_markdown(self._pending)
+            self._pending = ""
+            self._step_committed = ""
 
     def _flush_text(self) -> None:
         if self._pending.strip():
@@ -275,24 +287,25 @@ class RichRenderer:
 
     def _print_static(self, event: Event) -> None:
         lang = self.lang
-        if isinstance(event, ev.Ready):
+        if event.kind == "ready":
+            self._greeted = True
             self._print(Text(event.greeting, style="bold"))
             if event.examples:
                 self._print(Text(t("ui.try", lang), style="dim"))
                 for example in event.examples:
                     self._print(Text.assemble(("  • ", "dim"), (example, "cyan")))
-        elif isinstance(event, ev.Notice):
+        elif event.kind == "notice":
             style = {"info": "dim", "success": "green", "warning": "yellow"}[event.level]
             self._print(Text(event.text, style=style))
-        elif isinstance(event, ev.Error):
+        elif event.kind == "error":
             self._print(_hanging("✗ ", "bold red", Text(event.message, style="red")))
             if event.hint:
                 self._print(Padding(Text(event.hint), (0, 0, 0, 2)))
-        elif isinstance(event, ev.Action):
+        elif event.kind == "action":
             self._print(Text.assemble(("→ ", "cyan"), (event.text, "cyan")))
-        elif isinstance(event, ev.Table):
+        elif event.kind == "table":
             self._print(self._table(event.title, event.columns, event.rows))
-        elif isinstance(event, ev.Timeline):
+        elif event.kind == "timeline":
             self._print(Text(event.summary, style="bold"))
             if event.tracks:
                 self._print(self._table("", [], event.tracks))
@@ -300,18 +313,18 @@ class RichRenderer:
                 self._print(self._table(t("ui.media", lang), [], event.media))
             if event.canvas:
                 self._print(Text(t("ui.canvas", lang, canvas=event.canvas), style="dim"))
-        elif isinstance(event, ev.Link):
+        elif event.kind == "link":
             self._print(
                 Text.assemble((event.label + " ", ""), (event.url, f"underline link {event.url}"))
             )
-        elif isinstance(event, ev.MediaUploaded):
+        elif event.kind == "media_uploaded":
             details = fmt.media_details(
                 event.file_type, event.size, event.width, event.height, event.duration
             )
             self._print(
                 Text.assemble(("✓ ", "green"), (event.name, "bold"), ("  " + details, "dim"))
             )
-        elif isinstance(event, ev.FileSaved):
+        elif event.kind == "file_saved":
             extra = " · ".join(
                 x for x in (fmt.seconds(event.duration), fmt.human_size(event.size)) if x
             )
@@ -322,7 +335,7 @@ class RichRenderer:
                     ("  " + extra if extra else "", "dim"),
                 )
             )
-        elif isinstance(event, ev.TextDone):
+        elif event.kind == "text_done":
             pass  # pending text was flushed above
 
     @staticmethod

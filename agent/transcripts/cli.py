@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -17,14 +18,14 @@ from agent.messages import lang_of, t
 from agent.transcripts.format import Transcript, TranscriptError, load
 
 DEFAULT_SPEED = 10.0
-CHECK_SPEED = 10.0
+CHECK_SPEED = 4.0  # slow enough that timing-dependent lines (still working…) hold on a busy machine
 
 
 def _lang() -> str:
     import locale
     import os
 
-    for var in ("NEMO_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(var, "")
         if value:
             return "zh" if value.lower().startswith("zh") else "en"
@@ -68,10 +69,28 @@ def _parser(lang: str) -> argparse.ArgumentParser:
 
 
 def _renderer(out: TextIO, lang: str) -> Any:
-    """The terminal's plain renderer, so a replay looks like the session did when piped."""
+    """The terminal's own renderer, so a replay looks the way the session did."""
+    if out.isatty():
+        from rich.console import Console
+
+        from agent.terminal.rich_renderer import RichRenderer
+
+        return RichRenderer(Console(file=out), lang)
     from agent.terminal.plain_renderer import PlainRenderer
 
     return PlainRenderer(out, lang)
+
+
+def _shown_by(renderer: Any) -> Callable[[Any], None]:
+    """Feed the renderer; settle it when a turn ends (as the terminal does before its prompt)."""
+    settle = getattr(renderer, "settle", None)
+
+    def show(event: Any) -> None:
+        renderer(event)
+        if callable(settle) and getattr(event, "kind", "") == "turn_end":
+            settle()
+
+    return show
 
 
 def _transcript_lang(transcript: Transcript, fallback: str) -> str:
@@ -99,7 +118,9 @@ def _replay_one(path: Path, speed: float, files_dir: Path | None, out: TextIO, l
         file=out,
     )
     renderer = _renderer(out, lang)
-    result = asyncio.run(replay(transcript, speed=speed, on_event=renderer, files_dir=files_dir))
+    result = asyncio.run(
+        replay(transcript, speed=speed, on_event=_shown_by(renderer), files_dir=files_dir, pace=True)
+    )
     settle = getattr(renderer, "settle", None)
     if callable(settle):
         settle()
@@ -154,7 +175,11 @@ def check_files(
             print(t("transcripts.check.ok", lang, file=str(path)), file=out)
             continue
         bad += 1
-        print(t("transcripts.check.differs", lang, file=str(path)), file=out)
+        print(
+            t("transcripts.check.differs", lang, file=str(path),
+              version=transcript.header.app_version),
+            file=out,
+        )
         if result.problem is not None:
             print("  " + t(f"transcripts.check.{result.problem}", lang), file=out)
         for line in result.diff_lines():

@@ -133,6 +133,9 @@ def http_payload(record: object) -> dict[str, Any]:
     headers = _first(data, "response_headers", "headers")
     if isinstance(headers, Mapping) and headers:
         payload["headers"] = {str(k).lower(): str(v) for k, v in headers.items()}
+    error = data.get("error")
+    if error:
+        payload["error"] = str(error)  # a failure without a reply (e.g. "ConnectError")
     duration = data.get("duration")
     if isinstance(duration, int | float):
         payload["duration"] = round(float(duration), 3)

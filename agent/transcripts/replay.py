@@ -30,6 +30,7 @@ from agent.transcripts.standins import plan_files
 TOKEN_PATH = "/api/auth/anonymous-token"
 UNSCALED = frozenset({"connect_timeout", "read_timeout"})  # safety nets, not behaviour
 REPLAY_TOKEN = "nmv_usr_replay"
+MAX_PAUSE = 2.0  # seconds: a long think between two messages is not worth watching
 
 ConversationFactory = Callable[[Any, Any, Callable[[Any], None]], Any]
 
@@ -87,28 +88,37 @@ def _stopped_texts() -> set[str]:
     return {t("stopped", lang) for lang in LANGS}
 
 
-def turns(transcript: Transcript) -> list[tuple[str, float | None]]:
-    """Each recorded message, and when the person pressed Ctrl-C during it (seconds after it).
+@dataclass
+class Turn:
+    text: str
+    stop_after: float | None = None  # Ctrl-C this many seconds after the message
+    pause: float = 0.0  # how long the person took to type it (since the last line)
+
+
+def turns(transcript: Transcript) -> list[Turn]:
+    """Each recorded message, when the person pressed Ctrl-C during it, and the pause before.
 
     The core says "Stopped." when its turn is cancelled; that notice marks the moment.
     """
     stopped = _stopped_texts()
-    found: list[tuple[str, float | None]] = []
-    start = 0.0
+    found: list[Turn] = []
+    start = previous = 0.0
     for line in transcript.lines:
-        if line.kind != "event":
-            continue
-        kind = line.payload.get("kind")
-        if kind == "user_message":
-            found.append((str(line.payload.get("text", "")), None))
-            start = line.t
-        elif (
-            kind == "notice"
-            and found
-            and found[-1][1] is None
-            and line.payload.get("text") in stopped
-        ):
-            found[-1] = (found[-1][0], max(0.0, line.t - start))
+        if line.kind == "event":
+            kind = line.payload.get("kind")
+            if kind == "user_message":
+                found.append(
+                    Turn(str(line.payload.get("text", "")), pause=max(0.0, line.t - previous))
+                )
+                start = line.t
+            elif (
+                kind == "notice"
+                and found
+                and found[-1].stop_after is None
+                and line.payload.get("text") in stopped
+            ):
+                found[-1].stop_after = max(0.0, line.t - start)
+        previous = line.t
     return found
 
 
@@ -166,6 +176,7 @@ async def _drive(
     collected: list[dict[str, Any]],
     on_event: Callable[[Any], None] | None,
     factory: ConversationFactory,
+    pace: bool,
 ) -> None:
     from agent.api import ApiConfig, NemoClient
     from agent.core.settings import ChatSettings
@@ -200,9 +211,12 @@ async def _drive(
         try:
             if not await conversation.start():
                 return
-            for text, stop_after in turns(transcript):
+            for turn in turns(transcript):
+                if pace and turn.pause > 0:  # the person's typing time, compressed too
+                    await asyncio.sleep(min(turn.pause / speed, MAX_PAUSE))
                 before = len(collected)
-                await _handle(conversation, feed(text), stop_after, speed)
+                text = turn.text
+                await _handle(conversation, feed(text), turn.stop_after, speed)
                 await conversation.wait_background()
                 if not any(e.get("kind") == "user_message" for e in collected[before:]):
                     collected.insert(before, {"kind": "user_message", "text": feed(text)})
@@ -220,8 +234,13 @@ async def replay(
     files_dir: Path | None = None,
     factory: ConversationFactory | None = None,
     timeout: float | None = None,
+    pace: bool = False,
 ) -> ReplayResult:
-    """Run the recorded session again and return both sides of the comparison."""
+    """Run the recorded session again and return both sides of the comparison.
+
+    `pace` also waits (compressed) for the time the person took between messages: for
+    watching a replay; a check does not need it.
+    """
     from backend.serve import ServerThread
 
     speed = max(0.01, float(speed))
@@ -255,6 +274,7 @@ async def replay(
                         collected,
                         on_event,
                         factory or _default_factory,
+                        pace,
                     ),
                     budget,
                 )

@@ -2,6 +2,7 @@
 
 Scrubbing when writing (not when sharing) means a transcript is safe the moment it exists.
 What goes: bearer tokens and `nmv_usr_…` tokens anywhere in text, claim tokens `clm_…`,
+signatures and tokens in the query of signed URLs,
 values under secret-looking keys (authorization, token, client id…), any value the caller
 names as secret (the client id), and the home folder at the start of a path (`~`). The API
 base becomes `<api>` so a recording made against a server on a random port replays against
@@ -23,6 +24,11 @@ API = "<api>"
 
 _TOKEN_RE = re.compile(r"nmv_usr_[A-Za-z0-9._\-]+")
 _CLAIM_RE = re.compile(r"\bclm_[A-Za-z0-9._\-]+")
+# signed-URL parameters (X-Amz-Signature, Signature, token, Key-Pair-Id, …): temporary secrets
+_SIGNED_QUERY_RE = re.compile(
+    r"(?i)([?&][A-Za-z0-9_.\-]*(?:signature|token|credential|key|sig|policy|auth)[A-Za-z0-9_.\-]*=)"
+    r"[^&\s\"'#<>]+"
+)
 _BEARER_RE = re.compile(r"(?i)\b(bearer\s+)(?!<token>)[^\s\"',;]+")
 
 # keys whose string values are secret whatever they look like (compared lower-case,
@@ -62,6 +68,7 @@ class Scrubber:
         for value in secrets:
             self.add_secret(value)
         home_text = str(home) if home is not None else ""
+        self._home = home_text.rstrip("/")
         # "/" or "" as a home would turn every path into "~": only scrub a real folder
         self._home_re = (
             re.compile(re.escape(home_text.rstrip("/")) + r"(?=/|\\|$|[\s\"'])")
@@ -80,12 +87,17 @@ class Scrubber:
         for secret in self._secrets:
             if secret in value:
                 value = value.replace(secret, CLIENT_ID)
-        value = _TOKEN_RE.sub(TOKEN, value)
-        value = _CLAIM_RE.sub(CLAIM, value)
-        value = _BEARER_RE.sub(r"\1" + TOKEN, value)
+        if "nmv_usr_" in value:  # substring tests first: most text holds no secret at all
+            value = _TOKEN_RE.sub(TOKEN, value)
+        if "clm_" in value:
+            value = _CLAIM_RE.sub(CLAIM, value)
+        if "earer" in value or "EARER" in value:
+            value = _BEARER_RE.sub(r"\1" + TOKEN, value)
+        if "?" in value and "=" in value:
+            value = _SIGNED_QUERY_RE.sub(r"\1" + SECRET, value)
         if self._api and self._api in value:
             value = value.replace(self._api, API)
-        if self._home_re is not None:
+        if self._home_re is not None and self._home in value:
             value = self._home_re.sub("~", value)
         return value
 

@@ -13,6 +13,7 @@ recorded size (the recorded SHA-256 travels in a header). Everything received is
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import logging
@@ -140,12 +141,17 @@ class ReplayServer:
     # -- matching ----------------------------------------------------------------------------
 
     def _take(self, method: str, path: str) -> RecordedCall | None:
+        """The first unanswered call for `method path` among the next few; a query string
+        only counts when it was recorded (download paths are recorded without theirs)."""
+        bare = path.split("?", 1)[0]
         with self._lock:
             seen = 0
             for i, call in enumerate(self.calls):
                 if self._used[i]:
                     continue
-                if call.method == method and call.path == path:
+                if call.method == method and (
+                    call.path == path or ("?" not in call.path and call.path == bare)
+                ):
                     self._used[i] = True
                     return call
                 seen += 1
@@ -166,6 +172,8 @@ class ReplayServer:
         await self._read_body(request, received)
         call = self._take(received.method, path)
         received.matched = call.index if call else None
+        if call is not None:
+            received.path = call.path  # the same, or without a query the recording left out
         with self._lock:
             self.received.append(received)
         if call is None:
@@ -199,8 +207,11 @@ class ReplayServer:
         headers = {k: v for k, v in http.headers.items() if k in _PASSED_HEADERS}
         if http.status in (429, 503) and "retry-after" not in headers:
             headers["retry-after"] = "1"  # recordings without headers: the local backend's value
-        if http.status == 0:  # the connection failed while recording
-            raise StreamCut()
+        if http.status == 0:  # the connection failed while recording: fail this one too
+            error = str((http.model_extra or {}).get("error") or "")
+            if "timeout" in error.lower():  # no answer in time: keep quiet until it gives up
+                return _Silence()
+            return _cut_response()
         if http.download is not None and http.response is None:
             size = http.download.size
             headers["x-recorded-sha256"] = http.download.sha256
@@ -220,6 +231,8 @@ class ReplayServer:
     def _stream(self, call: RecordedCall) -> Response:
         assert call.sse_open is not None
         status = call.sse_open.status
+        if status == 0:  # the client gave up before the reply started (stalled): again
+            return _Silence()
         if status != 200 and not call.frames:  # refused: the client read a JSON error body
             extra = call.sse_open.model_extra or {}
             body = extra.get("response")
@@ -236,24 +249,31 @@ class ReplayServer:
         )
 
     async def _frames(self, call: RecordedCall) -> AsyncIterator[bytes]:
-        previous = call.t
+        """The recorded frames at their recorded offsets from the start of the stream.
+
+        Offsets, not gaps: a frame sent late (a busy machine) does not push every later one
+        back, so a long turn lasts as long as it did, divided by the speed.
+        """
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+
+        async def until(t: float) -> None:
+            delay = start + max(0.0, t - call.t) / self.speed - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+
         for t, frame in call.frames:
-            gap = max(0.0, t - previous) / self.speed
-            previous = t
-            if gap > 0:
-                await asyncio.sleep(gap)
+            await until(t)
             if frame.data is not None:
                 served = self._served(frame.data)
                 frame = frame.model_copy(update={"data": served})
             yield frame_bytes(frame)
-        style = "clean"
+        style = "drop"  # a stream whose end was never recorded was cut
         if call.close is not None:
             t, close = call.close
             style = close_style(close.outcome)
             if style != "clean":
-                await asyncio.sleep(max(0.0, t - previous) / self.speed)
-        else:
-            style = "drop"
+                await until(t)
         if style == "drop":
             raise StreamCut()
         if style == "hold":  # the client stopped listening while recording: let it do so again
@@ -294,6 +314,33 @@ def multipart_files(body: bytes, content_type: str) -> list[dict[str, Any]]:
             {"name": name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
         )
     return files
+
+
+class _Silence(Response):
+    """No reply at all until the client gives up (its own timeout), as when it was recorded."""
+
+    def __init__(self) -> None:
+        super().__init__(b"")
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(HOLD_LIMIT):
+                while (await receive())["type"] != "http.disconnect":
+                    pass
+
+
+def _cut_response() -> Response:
+    """Headers promising a body, then the connection closes: the client sees a transport error.
+
+    (uvicorn answers 500 for an app that fails before its response starts, so a refused
+    connection cannot be replayed exactly; a connection lost mid-reply is the nearest.)
+    """
+
+    async def nothing() -> AsyncIterator[bytes]:
+        raise StreamCut()
+        yield b""  # pragma: no cover - makes this an async generator
+
+    return StreamingResponse(nothing(), status_code=200, headers={"content-length": "64"})
 
 
 def _filler(size: int) -> bytes:

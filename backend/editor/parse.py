@@ -22,7 +22,7 @@ _FOR = re.compile(rf"(?:for|lasting|持续|持續|显示|顯示)\s*{_NUM}{_UNIT}
 _AT = re.compile(rf"(?:\bat\b|\bafter\b|在第|第|在)\s*{_NUM}{_UNIT}")
 _SECONDS = re.compile(rf"{_NUM}{_UNIT}")
 _PERCENT = re.compile(r"(\d{1,3})\s*%|百分之\s*(\d{1,3})")
-_INDEX = re.compile(r"(?:photo|image|picture|clip|slide)\s*#?\s*(\d+)|第\s*(\d+)\s*(?:张|張|个|個|段|幅)")
+_INDEX = re.compile(r"(?:photo|image|picture|clip|slide)\s*#?\s*(\d+)(?!\s*(?:s\b|sec|second|%|\d))|第\s*(\d+)\s*(?:张|張|个|個|段|幅)")
 _CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6,
               "七": 7, "八": 8, "九": 9}
 _CN_NUMBER = re.compile(r"[零一二两兩三四五六七八九十]+(?=\s*(?:秒|张|張|个|個|段|幅|%))|(?<=第|之)[零一二两兩三四五六七八九十]+")
@@ -71,6 +71,7 @@ class Op:
 class Parsed:
     ops: list[Op]
     help: bool = False
+    export: bool = False
     quoted: list[str] = field(default_factory=list)
 
 
@@ -162,9 +163,9 @@ def parse(raw: str) -> Parsed:
     explicit = pick(text, {"crossfade": p.transition["crossfade"]})
     if explicit or has(text, p.transition_words):
         transition = explicit or pick(text, p.transition)
-    strong_animate = has(text, p.animate)
     other = any([motion, duration, aspect, transition, is_music, texty])
-    animate = strong_animate and not (is_music and not has(text, p.photo) and not motion)
+    animate = has(text, p.animate) or (has(text, p.animate_weak) and not has(text, p.export)
+                                       and (not other or has(text, p.photo)))
     if not other and has(text, p.motion_words + p.smooth):
         animate = True
 
@@ -206,6 +207,8 @@ def parse(raw: str) -> Parsed:
             ops.append(Op("volume", {"target": "music", **volume}))
     if not ops and has(text, p.help):
         return Parsed([], help=True, quoted=quoted)
+    if not ops and has(text, p.export):
+        return Parsed([], export=True, quoted=quoted)
     return Parsed(ops, quoted=quoted)
 
 

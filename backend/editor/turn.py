@@ -94,7 +94,7 @@ def plan_turn(text: str, draft: dict[str, Any] | None, media: list[Media], *,
     speak = Speaker(language, rng)
     parsed = parse(text)
     if not parsed.ops:
-        key = "help" if parsed.help else "unknown"
+        key = "help" if parsed.help else "export" if parsed.export else "unknown"
         return Plan(language, [Say(speak.say(key))], draft, 0, base_draft=draft)
     if parsed.ops[0].kind == "undo":
         return Plan(language, [], draft, 0, undo=True, base_draft=draft)

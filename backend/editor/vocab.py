@@ -20,6 +20,7 @@ class Phrases(BaseModel):
     remove: Words
     replace: Words
     animate: Words
+    animate_weak: Words
     motion: dict[str, Words]
     pan_generic: Words
     smooth: Words
@@ -44,6 +45,7 @@ class Phrases(BaseModel):
     mute: Words
     photo: Words
     ordinals: dict[str, Words]
+    export: Words
 
 
 class Replies(BaseModel):

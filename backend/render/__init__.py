@@ -2,10 +2,10 @@
 
 `render_draft()` plans the timeline to the frame (`plan.py`), mixes the sound in numpy
 (`audio.py`, `music.py`), draws every frame as I420 planes with float-precision motion
-(`pictures.py`, `motion.py`, `text.py`, `compose.py`) and pipes them to the x264 encoder of the
-imageio-ffmpeg binary (`encoder.py`). The MP4 is written to a hidden `.part` file in the output
-folder and renamed into place, so a reader never sees half a file; on failure or cancel the
-temporary files are removed.
+(`pictures.py`, `motion.py`, `text.py`, `compose.py`) and hands them to PyAV's x264 encoder,
+in process (`encoder.py`, which says why not the imageio-ffmpeg binary). The MP4 is written to a
+hidden `.part` file in the output folder and renamed into place, so a reader never sees half a
+file; on failure or cancel the temporary file is removed.
 """
 
 from __future__ import annotations
@@ -101,9 +101,9 @@ def render_draft(
     cancel: threading.Event | None = None,
 ) -> RenderResult:
     """Render `draft` to `out_path` (MP4). Raises RenderError (RenderCancelled on cancel)."""
-    from .audio import build_mix, write_raw
+    from .audio import build_mix
     from .compose import draw_frames
-    from .encoder import Encoder, encoder_args, temp_names
+    from .encoder import Encoder, temp_name
     from .plan import make_plan
 
     started = time.monotonic()
@@ -123,7 +123,7 @@ def render_draft(
             with contextlib.suppress(Exception):
                 progress(pct)
 
-    part, sound = temp_names(out_path)
+    part = temp_name(out_path)
     warnings: list[str] = []
     encoder: Encoder | None = None
     try:
@@ -131,11 +131,9 @@ def render_draft(
         mix = build_mix(plan, resolve_path, cancelled)
         if cancelled():
             raise RenderCancelled()
-        write_raw(mix, sound)
-        del mix
         report(2.0)
         c = plan.canvas
-        encoder = Encoder(encoder_args(c.width, c.height, c.fps, sound, part), cancel)
+        encoder = Encoder(part, c.width, c.height, c.fps, mix, cancel)
         draw_frames(plan, resolve_path, encoder, warnings, report, cancel, span=(2.0, 99.0))
         encoder.finish()
         os.replace(part, out_path)
@@ -149,9 +147,8 @@ def render_draft(
     finally:
         if encoder is not None:
             encoder.close()
-        for tmp in (part, sound):
-            with contextlib.suppress(OSError):
-                tmp.unlink()
+        with contextlib.suppress(OSError):
+            part.unlink()
     for w in warnings:
         log.warning("render %s: %s", out_path.name, w)
     report(100.0)

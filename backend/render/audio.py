@@ -159,8 +159,3 @@ def _add_clip_sound(mix: np.ndarray, shot: Shot, resolve_path: Callable[[Segment
     fade_in = max(_EDGE, round((shot.xfade_in or shot.fade_in) * RATE / 1000))
     _ramp_edges(data, fade_in, max(_EDGE, round(shot.fade_out * RATE / 1000)))
     _place(mix, data, shot.start)
-
-
-def write_raw(mix: np.ndarray, path: Path) -> None:
-    """Interleaved little-endian float32, what the encoder reads with `-f f32le`."""
-    np.ascontiguousarray(mix, dtype="<f4").tofile(path)

@@ -1,7 +1,7 @@
 """The frame loop: for each output frame, draw the shots that show, crossfade/fade, lay text.
 
-Frames are drawn into a ring of I420 buffers and handed to the encoder's feeder thread, so
-drawing frame n+1 overlaps sending/encoding frame n. Stills and clips are opened when first
+Frames are drawn as I420 planes and handed to the encoder, whose x264 threads compress frame n
+while we draw frame n+1. Stills and clips are opened when first
 needed and released once their time is over, so memory stays flat however long the draft is.
 """
 
@@ -110,7 +110,7 @@ def draw_frames(plan: Plan, resolve: Resolve, encoder: Encoder, warnings: list[s
                     alpha = ramp(t, seg.st, seg.end, seg.fi, seg.fo)
                     if alpha > 0:
                         textmod.blend(layers[id(seg)], alpha, out.y, out.u, out.v)
-            encoder.write(out.buf.data)
+            encoder.write(out.buf)
             shots.release_before(t)
             if progress is not None:
                 pct = span[0] + (span[1] - span[0]) * (i + 1) / c.frames

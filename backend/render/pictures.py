@@ -26,7 +26,7 @@ BLACK = (16, 128, 128)  # limited-range BT.601 black, what cv2's RGB->I420 produ
 
 @dataclass
 class Planes:
-    """Views into one contiguous I420 buffer (the bytes piped to the encoder)."""
+    """Views into one contiguous I420 buffer (the layout the encoder takes)."""
 
     buf: np.ndarray
     y: np.ndarray
@@ -132,8 +132,23 @@ class StillShot:
                                   reducing_gap=3.0)
         self.src = rgb_to_planes(np.asarray(prepared))
         self.pw, self.ph = pw, ph
+        self._prev: View | None = None
+        self._still_frames = 0
+        self._last: tuple[View, Planes] | None = None
 
     def draw(self, view: View, out: Planes) -> None:
+        if self._last is not None and self._last[0] == view:  # no motion: reuse the last frame
+            np.copyto(out.buf, self._last[1].buf)
+            return
+        self._warp(view, out)
+        if self._still_frames > 1:  # the same view twice in a row: keep a copy from now on
+            cache = self._last[1] if self._last is not None else Planes.alloc(self.width, self.height)
+            np.copyto(cache.buf, out.buf)
+            self._last = (view, cache)
+        self._still_frames = self._still_frames + 1 if view == self._prev else 0
+        self._prev = view
+
+    def _warp(self, view: View, out: Planes) -> None:
         import cv2
 
         cx, cy, z = view

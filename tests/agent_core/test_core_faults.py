@@ -355,7 +355,7 @@ def test_notices_are_in_the_message_tables() -> None:
 
 async def test_a_silent_service_is_a_stall(make_chat: Any) -> None:
     chat = await make_chat(api={"sse_idle_timeout": 0.3})
-    chat.fault(route="run_sse", kind="delay", seconds=1.5)
+    chat.fault(route="run_sse", kind="delay", seconds=0.7)
     assert not await chat.say("add upbeat music")
     error = chat.of(Error)[0]
     assert error.code == "stalled", error

@@ -81,8 +81,8 @@ async def test_english_session_upload_generate_look_and_export(make_chat: Any, p
     submitted = chat.wire.sent("POST", "/api/render/proxy/lambda")[0].request_json
     assert submitted["output"] == {"format": "mp4", "quality": "high", "resolution": "1080p"}
     progress = [e for e in chat.events if e.kind == "progress"]
-    assert any(p.task.startswith("render:") for p in progress)
-    assert any(p.task.startswith("download:") and p.done for p in progress)
+    assert any(p.task == "render" and p.label.startswith("Rendering") for p in progress)
+    assert any(p.task == "download" and p.done and p.completed == saved.size for p in progress)
     assert chat.conv.pending_render is None
     assert chat.events[-1] == TurnEnd(ok=True)
 
@@ -277,3 +277,28 @@ async def test_upload_by_link_and_paths_with_spaces(make_chat: Any, make_photo: 
     uploaded = chat.of(MediaUploaded)[0]
     assert uploaded.file_type == "image" and uploaded.width == 160
     assert chat.wire.sent("POST", "/api/upload-video")[-1].request_json == {"urls": [url], "source_type": "url"}
+
+
+async def test_resume_without_an_earlier_session_starts_a_new_one(make_chat: Any) -> None:
+    chat = await make_chat(resume=True)
+    assert "There is no earlier session to continue here, so this is a new project." in chat.notices()
+    assert chat.client.session_id
+
+
+async def test_resume_continues_a_chinese_session_in_chinese(make_chat: Any, photo: Path) -> None:
+    first = await make_chat()
+    assert await first.say(f"上传 {photo}")
+    again = await make_chat(resume=True)
+    assert again.client.session_id == first.client.session_id
+    assert again.conv.lang == "zh" and "继续上次的会话。" in again.notices()
+    assert await again.say("status")
+    assert again.of(Timeline)[0].media[0][0] == "beach.png"  # the same session's media
+
+
+async def test_status_with_media_but_no_timeline_says_what_to_ask(make_chat: Any, photo: Path) -> None:
+    chat = await make_chat()
+    await chat.say(f"upload {photo}")
+    assert await chat.say("status")
+    timeline = chat.of(Timeline)[0]
+    assert timeline.summary.startswith("Nothing on the timeline yet. Ask for a video")
+    assert timeline.media == [["beach.png", "image", "320×180"]]

@@ -201,3 +201,29 @@ def test_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path
     assert ChatSettings.from_env(out_dir=tmp_path).out_dir == tmp_path  # a flag wins over the variable
     monkeypatch.setenv("NEMO_POLL_INTERVAL", "soon")
     assert ChatSettings.from_env().poll_interval == 30.0
+
+
+def _every_failure() -> list[BaseException]:
+    from agent import api
+
+    return [
+        api.AuthExpired(), api.SessionNotFound(), api.NoCredits(), api.UnsupportedFile(), api.FileTooLarge(),
+        api.MissingClientId(), api.ExportBlocked(), api.RateLimited(retry_after=12), api.ApiError("Odd", code=7007),
+        api.ServiceUnreachable(url="http://x"), api.StreamBroken(), api.StreamStalled(), api.HeartbeatTimeout(),
+        api.TurnTimeout(), api.DownloadError(), api.RenderFailed(reason="codec"), OSError(13, "Permission denied", "/out"),
+    ]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_failure_has_words_and_a_next_step_in_both_languages(tmp_path: Path, lang: str) -> None:
+    for exc in _every_failure():
+        ctx, events = context(tmp_path, lang)
+        report(ctx, exc)
+        errors = [e for e in events if isinstance(e, Error)]
+        assert len(errors) == 1, exc
+        error = errors[0]
+        assert error.hint, exc
+        for text in (error.message, error.hint):
+            assert "err." not in text and "{" not in text, (exc, text)
+        if lang == "zh":
+            assert any("\u4e00" <= ch <= "\u9fff" for ch in error.message + error.hint), exc

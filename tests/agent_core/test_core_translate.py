@@ -29,6 +29,8 @@ def kinds(text: str) -> list[str]:
         ("打开时间线面板查看。", "输入“状态”查看。", "state"),
         ("拖拽标题到开头。", "告诉我“把标题移到开头”。", "sse"),
         ("点击「生成」。", "说“生成”。", "sse"),
+        ("點擊「匯出」按鈕。", "输入“导出”。", "export"),  # Traditional script, Taiwan wording
+        ("打開時間線面板查看。", "输入“状态”查看。", "state"),
         ("点击积分按钮。", "输入“积分”。", "credits"),
     ],
 )
@@ -96,8 +98,9 @@ def test_a_trailing_temporary_issue_after_good_output_is_dropped() -> None:
         out, st, _ = stream("Done! Added the title.\n\nI encountered a temporary issue. Please try again in a moment.", size)
         assert out.strip() == "Done! Added the title."
         assert st.dropped_issue
-    out, st, _ = stream("好了！已添加标题。我遇到了临时问题，请稍后再试。", 2)
-    assert out == "好了！已添加标题。"
+    for text in ("好了！已添加标题。我遇到了一个临时问题，请稍后再试。", "好了！已添加標題。我遇到了一個臨時問題，請稍後再試。"):
+        out, st, _ = stream(text, 2)
+        assert out == text[: text.index("。") + 1] and st.dropped_issue
 
 
 def test_a_temporary_issue_alone_or_followed_by_more_is_kept() -> None:

@@ -34,6 +34,7 @@ def chat_env(tmp_path: Path, **backend: object) -> dict[str, str]:
         NEMO_LOCAL_SETTINGS=json.dumps({**FAST_BACKEND, **backend}),
         NEMO_POLL_INTERVAL="0.2",
         TERM="xterm-256color",
+        PROMPT_TOOLKIT_NO_CPR="1",  # pexpect does not answer cursor-position requests
         COLUMNS="100",
         LINES="30",
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -90,7 +89,6 @@ def make_repl(pipe: Any, conv: Any, noted: _Noted, quit_flag: list[bool]) -> Rep
         set_idle=lambda value: None,
         settle=lambda: None,
         quit_requested=lambda: bool(quit_flag),
-        echo_guard=contextlib.nullcontext,
     )
 
 
@@ -150,3 +148,35 @@ async def test_a_crash_in_a_handler_is_reported_and_the_chat_goes_on(
     pipe.send_text("crash now" + ENTER + "hello" + ENTER + CTRL_D)
     await asyncio.wait_for(repl.run(), timeout=5)
     assert len(crashes) == 1 and conv.log[-1] == "handle:hello"
+
+
+async def test_prompt_comes_first_and_a_failed_connection_ends_it(
+    pipe: Any, fake_conversation: Any
+) -> None:
+    started: list[str] = []
+
+    async def connect() -> Any:
+        started.append("connecting")
+        await asyncio.sleep(0.05)
+        return None  # could not connect (the core has said why)
+
+    repl = make_repl(pipe, connect, _Noted(), [])
+    assert await asyncio.wait_for(repl.run(), timeout=5) == 1  # no key was pressed
+    assert started == ["connecting"]
+
+
+async def test_a_message_typed_while_connecting_waits_for_the_connection(
+    pipe: Any, fake_conversation: Any
+) -> None:
+    conv = fake_conversation(lambda e: None)
+
+    async def connect() -> Any:
+        await asyncio.sleep(0.2)
+        conv.log.append("connected")
+        return conv
+
+    pipe.send_text("hello" + ENTER)
+    repl = make_repl(pipe, connect, _Noted(), [])
+    asyncio.get_running_loop().call_later(0.5, pipe.send_text, CTRL_D)
+    assert await asyncio.wait_for(repl.run(), timeout=5) == 0
+    assert conv.log[:2] == ["connected", "handle:hello"]

@@ -152,3 +152,13 @@ def test_idle_prompt_prints_statically_without_live() -> None:
     renderer.handle(ev.Notice(text="Render finished.", level="success"))
     assert renderer._live is None
     assert "Render finished." in out.getvalue()
+
+
+def test_a_status_between_two_steps_separates_their_texts() -> None:
+    renderer, out = make(80)
+    renderer.handle(ev.TextDelta(text="Generating your clip now."))
+    renderer.handle(ev.Status(text="Step 1 of 2: generating the clip…"))
+    renderer.handle(ev.TextDelta(text="I animated 2 photos."))
+    renderer.handle(ev.TurnEnd())
+    lines = [line for line in out.getvalue().splitlines()]
+    assert lines == ["Generating your clip now.", "", "I animated 2 photos."]

@@ -62,6 +62,7 @@ class FakeApi:
         self.download_body = b""
         self.download_die_after: list[int | None] = []  # per request: bytes before dropping
         self.download_honour_range = True
+        self.sse_header_delay = 0.0  # seconds before /run_sse answers at all
         self.url = ""
         self.server: Any = None
 
@@ -309,6 +310,8 @@ class FakeApi:
             await api._seen(request)
             if (r := api._guard("sse", request)) is not None:
                 return r
+            if api.sse_header_delay:
+                await asyncio.sleep(api.sse_header_delay)
 
             async def gen() -> Any:
                 try:

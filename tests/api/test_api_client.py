@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import stat
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +49,8 @@ async def test_first_start_gets_a_token_and_stores_it_privately(
     assert json.loads(session_call.body) == {"task_name": "project", "language": "zh-CN"}
     for seen in fake_api.requests:  # attribution on every call
         assert seen.headers["x-skill-source"] == "best-image-to-video-ai"
-        assert seen.headers["x-skill-version"] and seen.headers["x-skill-platform"] == "unknown"
+        assert seen.headers["x-skill-version"] == version("nemo-chat")
+        assert seen.headers["x-skill-platform"] == "unknown"
     # a second start reuses the stored token and the same client id: no new token
     async with NemoClient(fake_api.config(tmp_path)) as again:
         await again.credits()
@@ -380,3 +382,18 @@ async def test_rate_limit_on_other_calls(fake_api: Any, tmp_path: Path) -> None:
         with pytest.raises(RateLimited) as info:
             await client.create_session()  # starts work: reported, not re-sent
     assert info.value.retry_after == 7.0
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to make a file owned by someone else")
+async def test_a_file_owned_by_someone_else_is_not_trusted(fake_api: Any, tmp_path: Path) -> None:
+    cfg = fake_api.config(tmp_path)
+    cfg.config_dir.mkdir(mode=0o700)
+    planted = cfg.config_dir / "client_id"
+    planted.write_text("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee\n")
+    os.chown(planted, 65534, 65534)
+    async with NemoClient(cfg) as client:
+        await client.connect()
+    used = fake_api.hits("anonymous-token")[0].headers["x-client-id"]
+    assert used != "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+    assert ("credentials_replaced", "client_id") in [(n.kind, n.detail) for n in client.notices]
+    assert planted.stat().st_uid == os.getuid() and planted.read_text().strip() == used

@@ -12,6 +12,16 @@ from agent.api import DownloadError, LocalFileError, NemoClient
 from agent.api.names import name_from_url, safe_name, unique_target
 
 
+def _private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point tempfile at a folder of this test, to see what the conversion leaves behind."""
+    import tempfile
+
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
 async def _session(fake_api: Any, tmp_path: Path, **kw: Any) -> NemoClient:
     client = NemoClient(fake_api.config(tmp_path, **kw))
     await client.create_session()
@@ -61,8 +71,9 @@ async def test_too_large_and_unreadable(fake_api: Any, tmp_path: Path) -> None:
 
 
 async def test_heic_is_converted_to_png_and_the_original_untouched(
-    fake_api: Any, tmp_path: Path
+    fake_api: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    private_tmp = _private_tmp(tmp_path, monkeypatch)
     import pillow_heif
     from PIL import Image
 
@@ -77,9 +88,9 @@ async def test_heic_is_converted_to_png_and_the_original_untouched(
     assert files[0].filename == "IMG_0001.png"
     assert fake_api.uploads[0]["content_type"] == "image/png"
     assert heic.read_bytes() == before and heic.stat().st_mtime_ns == mtime
-    assert {p.name for p in tmp_path.iterdir()} == {heic.name, "nemo-config"}  # no stray PNG
+    assert {p.name for p in tmp_path.iterdir()} == {heic.name, "nemo-config", "tmp"}
     assert [n.kind for n in client.notices] == ["heic_converted"]
-    assert not list(Path(os.environ.get("TMPDIR", "/tmp")).glob("nemo-heic-*"))
+    assert list(private_tmp.iterdir()) == []  # the converted PNG is gone
 
 
 def test_safe_names() -> None:
@@ -197,3 +208,65 @@ async def test_download_render_renews_an_expired_token(fake_api: Any, tmp_path: 
         result = await client.download_render("render_x", tmp_path / "out")
     assert result.size == 2048 and len(fake_api.tokens_issued) == 2
     assert [n.kind for n in client.notices] == ["reauthenticated"]
+
+
+async def test_the_upload_body_streams_in_small_pieces(tmp_path: Path) -> None:
+    from agent.api.uploads import CHUNK, MultipartBody, prepare_file
+
+    big = tmp_path / "long.mp4"
+    with open(big, "wb") as fh:
+        fh.truncate(20 * 1024 * 1024)  # sparse
+    body = MultipartBody([prepare_file(big)])
+    sizes = [len(piece) async for piece in body]
+    assert max(sizes) <= CHUNK and sum(sizes) == body.length
+    assert body.length > 20 * 1024 * 1024
+    again = [len(piece) async for piece in body]  # a second pass (a retry) sends it all again
+    assert sum(again) == body.length
+
+
+async def test_cancelling_a_download_leaves_nothing(fake_api: Any, tmp_path: Path) -> None:
+    import asyncio
+
+    fake_api.download_body = os.urandom(2_000_000)
+    dest = tmp_path / "out"
+    started = asyncio.Event()
+    async with NemoClient(fake_api.config(tmp_path)) as client:
+        task = asyncio.create_task(
+            client.download(
+                f"{fake_api.url}/files/clip.mp4", dest, on_progress=lambda d, t: started.set()
+            )
+        )
+        await asyncio.wait_for(started.wait(), 5)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert list(dest.iterdir()) == []
+
+
+async def test_cancelling_an_upload_cleans_the_converted_photo(
+    fake_api: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    private_tmp = _private_tmp(tmp_path, monkeypatch)
+    import asyncio
+
+    import pillow_heif
+    from PIL import Image
+
+    pillow_heif.register_heif_opener()
+    heic = tmp_path / "big.heic"
+    Image.new("RGB", (64, 48), (10, 200, 30)).save(heic, format="HEIF")
+    filler = tmp_path / "filler.mp4"
+    with open(filler, "wb") as fh:
+        fh.truncate(150 * 1024 * 1024)
+    started = asyncio.Event()
+    client = await _session(fake_api, tmp_path)
+    async with client:
+        task = asyncio.create_task(
+            client.upload_files([heic, filler], on_progress=lambda p: started.set())
+        )
+        await asyncio.wait_for(started.wait(), 5)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert list(private_tmp.iterdir()) == []  # the converted PNG is gone
+    assert heic.exists() and filler.stat().st_size == 150 * 1024 * 1024

@@ -196,3 +196,9 @@ def test_shown_text_after_replace() -> None:
         if ev == events[0]:
             step = len(text)
     assert text == "First.Second."
+
+
+def test_a_frame_that_breaks_the_json_parser_is_reported_not_fatal() -> None:
+    deep = b"data: " + b"[" * 200_000 + b"]" * 200_000 + b"\n\n"  # RecursionError in json
+    events = read(deep, b'data: {"type":"text","content":"fine"}\n\n')
+    assert isinstance(events[0], MalformedFrame) and events[1] == TextDelta(text="fine")

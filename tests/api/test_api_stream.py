@@ -229,3 +229,15 @@ async def test_outcomes_reach_the_observer(fake_api: Any, tmp_path: Path, record
             async for _ in stream:
                 break
     assert recorder.closed == ["broken", "stopped"]
+
+
+async def test_a_server_that_never_starts_answering_is_a_stall(
+    fake_api: Any, tmp_path: Path
+) -> None:
+    fake_api.sse_header_delay = 1.5
+    async with NemoClient(fake_api.config(tmp_path, sse_idle_timeout=0.3)) as client:
+        await client.create_session()
+        with pytest.raises(StreamStalled) as info:
+            await collect(client)
+    assert "did not start answering" in str(info.value)
+    assert len(fake_api.hits("/run_sse")) == 1  # not re-sent

@@ -36,6 +36,7 @@ def test_serves_and_stops_cleanly(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "backend", "--port", str(port),
                              "--data-dir", str(tmp_path / "d")],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stream = None
     try:
         deadline = time.monotonic() + 15
         while True:
@@ -47,9 +48,26 @@ def test_serves_and_stops_cleanly(tmp_path):
                 time.sleep(0.1)
         assert r.json()["data"]["service"] == "nemo-local-backend"
         assert (tmp_path / "d" / "backend.sqlite3").exists()
+        # an open event stream must not hold the exit
+        url = f"http://127.0.0.1:{port}"
+        token = httpx.post(url + "/api/auth/anonymous-token",
+                           headers={"X-Client-Id": "cli"}).json()["data"]["token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        sid = httpx.post(url + "/api/tasks/me/with-session/nemo_agent", json={},
+                         headers=auth).json()["data"]["session_id"]
+        httpx.post(url + "/_nemo/faults", json={"route": "run_sse", "kind": "heartbeats_only",
+                                                "seconds": None})
+        stream = httpx.stream("POST", url + "/run_sse", headers=auth, timeout=20, json={
+            "app_name": "nemo_agent", "user_id": "me", "session_id": sid,
+            "new_message": {"parts": [{"text": "hi"}]}})
+        response = stream.__enter__()
+        assert response.status_code == 200
     finally:
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=15)
+    if stream is not None:
+        stream.__exit__(None, None, None)
+    assert proc.returncode == 0
     assert "Traceback" not in err
     assert f"127.0.0.1:{port}" in err
 

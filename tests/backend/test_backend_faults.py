@@ -190,3 +190,17 @@ def test_ignore_range_and_truncated_file(api, make_photo):
     api.fault(route="files", kind="drop", after_bytes=100)
     with pytest.raises(httpx.RemoteProtocolError):
         httpx.get(entry["cdn_url"])
+
+
+def test_stall_is_silence_without_heartbeats(api, make_photo):
+    _photo(api, make_photo)
+    api.fault(route="run_sse", kind="stall", after_events=1, seconds=None)
+    with (
+        pytest.raises(httpx.ReadTimeout),
+        api.http.stream("POST", api.url + "/run_sse", json=api.sse_body("animate my photos"),
+                        headers=api.headers, timeout=httpx.Timeout(5, read=0.5)) as r,
+    ):
+        got = b""
+        for chunk in r.iter_bytes():
+            got += chunk
+    assert got.count(b"data: {") == 1 and b": ping" not in got

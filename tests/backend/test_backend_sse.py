@@ -256,3 +256,12 @@ def test_client_disconnect_does_not_stop_the_turn(start_backend, new_api, make_p
     while api.state()["state"]["draft"] is None and time.monotonic() < deadline:
         time.sleep(0.05)
     assert api.state()["state"]["draft"] is not None
+
+
+def test_export_asked_in_chat_points_to_the_export_button(api):
+    _, frames = api.turn("export my video")
+    said = " ".join(frames.texts())
+    assert "Export" in said and frames.calls() == []
+    _, frames = api.turn("导出视频")
+    assert "导出" in "".join(frames.texts())
+    assert api.credits()["available"] == 100

@@ -39,7 +39,12 @@ def kinds(text: str) -> list[str]:
     ("undo", ["undo"]),
     ("撤销", ["undo"]),
     ("撤銷", ["undo"]),
+    ("make each photo 4 seconds", ["duration"]),
+    ("make a video with music", ["animate", "music"]),
+    ("给视频加音乐", ["music"]),
+    ("generate some music", ["music"]),
     ("what's the weather?", []),
+    ("导出视频", []),
 ])
 def test_phrases_map_to_edits(text, expected):
     assert kinds(text) == expected
@@ -55,6 +60,11 @@ def test_details_are_read_from_the_message():
     text = parse('caption “Day one” from 2s to 5s at the bottom').ops[0].args
     assert text == {"role": "caption", "text": "Day one", "start": 2000, "end": 5000,
                     "pos": "bottom"}
+
+
+def test_export_requests_are_recognised_not_edited():
+    assert parse("export 1080p MP4").export and parse("导出视频").export
+    assert not parse("animate my photos").export
 
 
 def test_keywords_inside_quotes_are_not_commands():

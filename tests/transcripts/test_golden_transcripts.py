@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from agent.transcripts import load
+from agent.transcripts.cli import CHECK_SPEED
 from agent.transcripts.replay import replay
 
 GOLDEN = Path(__file__).resolve().parents[2] / "transcripts"
@@ -32,7 +33,7 @@ def test_every_golden_scenario_is_present() -> None:
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
 def test_golden_transcript_replays_as_recorded(path: Path) -> None:
-    result = asyncio.run(replay(load(path), speed=10))
+    result = asyncio.run(replay(load(path), speed=CHECK_SPEED))
     assert result.problem is None
     assert "\n".join(result.diff_lines()) == ""
 

@@ -51,7 +51,7 @@ def test_a_turn_stopped_with_ctrl_c_is_stopped_again_in_the_replay(
 
     asyncio.run(record())
     transcript = load(path)
-    stops = [after for _, after in turns(transcript)]
+    stops = [turn.stop_after for turn in turns(transcript)]
     assert stops[0] is None and stops[2] is None
     assert stops[1] is not None and 0.3 < stops[1] < 1.5
     assert any(line.payload.get("outcome") == "cancelled" for line in transcript.lines)

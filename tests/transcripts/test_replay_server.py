@@ -153,3 +153,66 @@ def test_uploads_are_logged_as_names_sizes_and_digests(
     assert server.received[0].files == [
         {"name": "a.png", "size": 3, "sha256": hashlib.sha256(b"abc").hexdigest()}
     ]
+
+
+def test_a_stream_the_client_gave_up_on_stays_silent_until_it_gives_up_again(
+    served: Callable[..., Any],
+) -> None:
+    _, url = served(outcome="stalled", speed=50.0)
+    with httpx.Client(base_url=url, timeout=httpx.Timeout(5, read=0.4)) as http:
+        http.post("/api/auth/anonymous-token")
+        got: list[str] = []
+        with pytest.raises(httpx.ReadTimeout), http.stream("POST", "/run_sse", json={}) as r:
+            for line in r.iter_lines():
+                got.append(line)
+        assert any("Hello" in line for line in got)  # every recorded frame came first
+
+
+def test_a_call_that_never_got_headers_gets_none_again(
+    tmp_path: Path, serve_app: Callable[[Any], ServerThread]
+) -> None:
+    clock = Clock()
+    path = tmp_path / "silent.jsonl"
+    with Recorder(path, app_version="0.1.0", lang="en", api_base=API, clock=clock) as rec:
+        rec.observer.on_sse_open("/run_sse", {"x": 1}, 0)
+        rec.observer.on_sse_close("/run_sse", "stalled")
+        rec.observer.on_exchange({"method": "GET", "path": "/api/credits/balance/simple",
+                                  "status": None, "error": "ReadTimeout", "duration": 1.0})
+        rec.observer.on_exchange({"method": "GET", "path": "/api/credits/balance/simple",
+                                  "status": None, "error": "ConnectError", "duration": 0.0})
+    server = ReplayServer(load(path), speed=50)
+    thread = serve_app(server.app)
+    server.configure(thread.url)
+    with httpx.Client(base_url=thread.url, timeout=httpx.Timeout(5, read=0.3)) as http:
+        with pytest.raises(httpx.ReadTimeout):
+            http.post("/run_sse", json={"x": 1})
+        with pytest.raises(httpx.ReadTimeout):
+            http.get("/api/credits/balance/simple")
+        with pytest.raises(httpx.TransportError):
+            http.get("/api/credits/balance/simple").read()
+
+
+def test_downloads_from_another_host_are_served_here_and_signed_urls_are_scrubbed(
+    tmp_path: Path, serve_app: Callable[[Any], ServerThread]
+) -> None:
+    cdn = "https://cdn.example.com/v/out.mp4"
+    path = tmp_path / "cdn.jsonl"
+    with Recorder(path, app_version="0.1.0", lang="en", api_base=API, clock=Clock()) as rec:
+        rec.observer.on_exchange({
+            "method": "GET", "path": "/api/render/proxy/lambda/render_abc", "status": 200,
+            "response_json": {"status": "completed",
+                              "output": {"url": f"{cdn}?X-Amz-Signature=deadbeef99&X-Amz-Date=1"}},
+            "duration": 0.0})
+        rec.observer.on_exchange({"method": "GET", "path": cdn, "status": 200, "duration": 0.0,
+                                  "download": {"name": "out.mp4", "size": 10, "sha256": "ee"}})
+    text = path.read_text()
+    assert "deadbeef99" not in text and "X-Amz-Date=1" in text
+    server = ReplayServer(load(path), speed=50)
+    thread = serve_app(server.app)
+    server.configure(thread.url)
+    with httpx.Client(base_url=thread.url, timeout=5) as http:
+        url = http.get("/api/render/proxy/lambda/render_abc").json()["output"]["url"]
+        assert url.startswith(f"{thread.url}/_replay/ext/cdn.example.com/v/out.mp4?")
+        assert len(http.get(url).content) == 10
+    assert server.unanswered() == []
+    assert server.received[1].path == "/_replay/ext/cdn.example.com/v/out.mp4"

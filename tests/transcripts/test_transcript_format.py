@@ -152,7 +152,12 @@ def test_settings_from_config_objects_leave_out_secrets(tmp_path: Path) -> None:
         lang: str | None = None
 
     found = timing_settings(Config(), Chat())
-    assert found == {"sse_idle_timeout": 2.0, "poll_interval": 0.2, "out_dir": str(tmp_path / "out")}
+    assert found == {
+        "sse_idle_timeout": 2.0,
+        "poll_interval": 0.2,
+        "out_dir": str(tmp_path / "out"),
+        "token_from_env": True,  # whether NEMO_TOKEN was set: never the token itself
+    }
 
 
 # -- files that cannot be replayed get a clear error ---------------------------------------
