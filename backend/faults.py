@@ -12,6 +12,15 @@ The JSON body is one fault object, a list of them, or `{"faults": [...]}`:
      "skip": 0,               let this many matching calls through first
      ...kind-specific fields}
 
+Each call of a route uses up one `count` of every armed fault that matches it (after that
+fault's `skip`), so an "error" and a "delay" armed together both hit the next call; faults
+of a kind that means nothing on a route (e.g. "wrapped" on "credits") are used up without
+effect. An injected 1001 also revokes the token the call presented, as a real bad token
+would be, so the client can get a new one for the same client id.
+
+Other test hooks: `POST /_nemo/credits {"user_id": "anon_…", "available": N}` sets a user's
+credits; `POST /_nemo/tokens/expire` expires every token issued so far.
+
 ROUTES: "token" (POST /api/auth/anonymous-token), "session" (POST /api/tasks/me/with-session/
 nemo_agent), "run_sse", "upload", "credits", "state", "render_submit" (POST
 /api/render/proxy/lambda), "render_status" (GET …/lambda/<id>), "render_cancel",

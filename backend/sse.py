@@ -42,10 +42,12 @@ def _message_text(body: dict[str, Any]) -> str:
     return "\n".join(str(p.get("text", "")) for p in parts if isinstance(p, dict)).strip()
 
 
-def _rng(be: Backend, session_id: str, turn: int) -> random.Random:
+def _rng(be: Backend, turn: int) -> random.Random:
     if be.settings.seed is None:
         return random.Random()
-    digest = hashlib.sha256(f"{be.settings.seed}:{session_id}:{turn}".encode()).digest()
+    # keyed by the turn's number in its session, not the (random) session id: the same
+    # conversation gets the same replies and the same silent edits on every run
+    digest = hashlib.sha256(f"{be.settings.seed}:{turn}".encode()).digest()
     return random.Random(int.from_bytes(digest[:8], "big"))
 
 
@@ -82,13 +84,13 @@ async def run_sse(request: Request) -> Response:
         return JSON({"detail": "new_message must contain text"}, status_code=422)
 
     turn = be.store.next_turn(session_id)
-    rng = _rng(be, session_id, turn)
+    rng = _rng(be, turn)
     no_text = first(faults, "no_text") is not None or rng.random() < be.settings.no_text_ratio
     base = str(request.base_url)
 
     def make_plan() -> Plan:
         return plan_turn(text, be.store.draft(session_id), _media(be, session_id, base),
-                         session_language=session["language"], rng=_rng(be, session_id, turn),
+                         session_language=session["language"], rng=_rng(be, turn),
                          no_text=no_text, edit_cost=be.settings.edit_cost,
                          generation_cost=be.settings.generation_cost,
                          temporary_issue=first(faults, "temporary_issue") is not None)

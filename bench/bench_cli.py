@@ -98,10 +98,17 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """user + system CPU time of a process so far (less sensitive to a busy machine)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def time_to_prompt(
     cmd: list[str], env: dict[str, str], marker: str, then: str | None = None
-) -> tuple[float, float, float]:
-    """(s until `marker` shows in a pty, s until `then` shows, RSS in MB after 1 s idle)."""
+) -> tuple[float, float, float, float]:
+    """(s until `marker` shows in a pty, s until `then` shows, RSS in MB after 1 s idle,
+    CPU s used until `marker` showed)."""
     import pexpect
 
     start = time.perf_counter()
@@ -111,6 +118,7 @@ def time_to_prompt(
     try:
         child.expect_exact(marker)
         ready = time.perf_counter() - start
+        cpu = cpu_seconds(child.pid)
         connected = ready
         if then is not None:
             child.expect_exact(then)
@@ -121,7 +129,7 @@ def time_to_prompt(
         child.sendcontrol("d")
         child.expect(pexpect.EOF, timeout=10)
         child.close()
-    return ready, connected, rss
+    return ready, connected, rss, cpu
 
 
 def bench_ready(runs: int) -> None:
@@ -152,9 +160,10 @@ def bench_ready(runs: int) -> None:
     for name, rows in (("nemo-chat (local backend)", ours), ("bare prompt_toolkit prompt", bare)):
         ready = [r[0] for r in rows]
         rss = statistics.median(r[2] for r in rows)
+        cpu = statistics.median(r[3] for r in rows)
         print(
-            f"   {name:28} prompt {ms(statistics.median(ready))} (min {ms(min(ready)).strip()})"
-            f"   idle RSS {rss:6.1f} MB"
+            f"   {name:28} prompt {ms(statistics.median(ready))} (min {ms(min(ready)).strip()},"
+            f" CPU {ms(cpu).strip()})   idle RSS {rss:6.1f} MB"
         )
     greeted = [r[1] for r in ours]
     print(
@@ -245,6 +254,7 @@ with httpx.Client(base_url=sys.argv[1], timeout=60) as client:
 """
 
 STAMP = re.compile(r"T(\d{6,})")
+ROUNDS = 3
 
 
 def read_latencies(cmd: list[str], env: dict[str, str]) -> list[float]:
@@ -287,7 +297,7 @@ def bench_latency(events: int, end: str) -> None:
     from backend.serve import ServerThread
 
     shape = "whole lines" if end == "\n" else "words of one long sentence"
-    print(f"4. text event → stdout in piped mode ({events} events 10 ms apart, {shape})")
+    print(f"4. text event → stdout in piped mode ({ROUNDS} × {events} events 10 ms apart, {shape})")
     server = ServerThread(stub_app(events, 0.01, end)).start()
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -298,8 +308,11 @@ def bench_latency(events: int, end: str) -> None:
                 "NEMO_DATA_DIR": f"{tmp}/d",
             }
             env.pop("NEMO_TOKEN", None)
-            base = read_latencies([PY, "-c", BASELINE, server.url], env)
-            ours = read_latencies([*NEMO, "--out", tmp, "-m", "go"], env)
+            base: list[float] = []
+            ours: list[float] = []
+            for _ in range(ROUNDS):  # alternate, so both meet the same machine load
+                base += read_latencies([PY, "-c", BASELINE, server.url], env)
+                ours += read_latencies([*NEMO, "--out", tmp, "-m", "go"], env)
     finally:
         server.stop()
     for name, values in (("httpx + httpx-sse (floor)", base), ("nemo-chat piped", ours)):

@@ -106,6 +106,11 @@ SCENARIOS: dict[str, Scenario] = {
         photos=["river.png"],
         steps=["upload ./photos/river.png", ANIMATE_EN, "add a title “River Days”"],
     ),
+    "typed_events": Scenario(  # the publisher's typed event family instead of ADK events
+        photos=["street.png"],
+        backend={"event_family": "typed"},
+        steps=["upload ./photos/street.png", ANIMATE_EN, "add a title “Night Walk”"],
+    ),
     "errors_1001": Scenario(steps=[_fault("credits", code=1001), "credits"]),
     "errors_1002": Scenario(
         photos=["room.png"],

@@ -24,7 +24,7 @@ from .errors import AuthExpired, DownloadError, NemoError
 from .models import DownloadResult
 from .names import name_from_url, safe_name, unique_target
 from .observe import ExchangeRecord, FileSummary
-from .retry import TRANSIENT_STATUSES, backoff_delay
+from .retry import TRANSIENT_STATUSES, backoff_delay, parse_retry_after
 
 if TYPE_CHECKING:
     from .client import NemoClient
@@ -164,10 +164,18 @@ async def _fetch(
                         reauthed = True
                         await client._reauthenticate(client._token)
                         continue
-                    if status in TRANSIENT_STATUSES and retries < cfg.max_retries:
+                    wait = parse_retry_after(response.headers)
+                    if (
+                        status in TRANSIENT_STATUSES
+                        and retries < cfg.max_retries
+                        and (wait is None or wait <= cfg.retry_after_cap)
+                    ):
                         retries += 1
+                        client._notice("retried", f"HTTP {status}")
                         await asyncio.sleep(
-                            backoff_delay(retries - 1, cfg.retry_base, cfg.retry_cap)
+                            wait
+                            if wait is not None
+                            else backoff_delay(retries - 1, cfg.retry_base, cfg.retry_cap)
                         )
                         continue
                     msg = f"The download failed: the server answered HTTP {status}"
@@ -201,6 +209,7 @@ async def _fetch(
             if state.done == 0 and not isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
                 if retries < cfg.max_retries:
                     retries += 1
+                    client._notice("retried", type(exc).__name__)
                     await asyncio.sleep(backoff_delay(retries - 1, cfg.retry_base, cfg.retry_cap))
                     continue
                 raise DownloadError(f"The download failed: cannot reach {url.host}.") from None

@@ -80,6 +80,8 @@ class CredentialStore:
 
     def _read(self, name: str) -> str | None:
         """The text of one of our files, or None when absent; odd files are reported."""
+        if self._usable is None and self.folder.is_dir():
+            self._ensure_folder()  # tighten a folder left too open before reading secrets from it
         path = self.folder / name
         try:
             st = path.lstat()

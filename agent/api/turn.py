@@ -96,6 +96,7 @@ async def _open(client: NemoClient, payload: dict[str, Any], deadline: float) ->
             if isinstance(exc, NOT_SENT) and retries < cfg.max_retries:
                 await asyncio.sleep(backoff_delay(retries, cfg.retry_base, cfg.retry_cap))
                 retries += 1
+                client._notice("retried", type(exc).__name__)
                 continue
             if isinstance(exc, NOT_SENT):
                 raise client._unreachable(exc) from None

@@ -118,16 +118,31 @@ class _Turn:
         self.translator = StreamTranslator()
         self.stages = _StageTracker()
         self.shown = False
+        self.text = ""  # the reply as shown so far
+        self.step_start = 0  # where the backend's current step begins in it
         self.errors: list[WireStreamError] = []
         self.quiet_since = time.monotonic()
         self.last_status = ""
 
-    def show(self, out: str, *, replace: bool = False) -> None:
-        if not out and not replace:
+    def show(self, out: str) -> None:
+        if not out:
             return
         if not self.shown:
             self.ctx.clear_status()
-        self.ctx.emit(TextReplace(text=out) if replace else TextDelta(text=out))
+        self.ctx.emit(TextDelta(text=out))
+        self.text += out
+        self.shown = True
+        self.quiet_since = time.monotonic()
+
+    def replace_step(self, step_text: str) -> None:
+        """The wire's final text of a step differs from what streamed: our TextReplace carries
+        the whole reply so far (earlier steps + this one), so a renderer swaps the block."""
+        if not self.shown:
+            self.ctx.clear_status()
+        full = self.text[: self.step_start] + self.translator.replace(step_text)
+        self.ctx.emit(TextReplace(text=full))
+        self.text = full
+        self.step_start = len(full)
         self.shown = True
         self.quiet_since = time.monotonic()
 
@@ -136,9 +151,11 @@ class _Turn:
             self.show(self.translator.feed(event.text))
             return
         if isinstance(event, WireTextReplace):
-            self.show(self.translator.replace(event.text), replace=True)
+            self.replace_step(event.text)
             return
         if isinstance(event, WireToolCall):  # never shown: a status says work is going on
+            # tool calls come from the non-partial event that closes a step of text
+            self.step_start = len(self.text)
             key = self.stages.on_tool(event.name)
             if key != self.last_status:
                 self.ctx.status(key)

@@ -97,6 +97,39 @@ def setup_debug_logging() -> None:
         logging.getLogger(noisy).setLevel(logging.INFO)
 
 
+def quiet_background_noise() -> None:
+    """Nothing from a library or a thread prints to the terminal on its own.
+
+    Without a handler, Python's last-resort logging prints warnings and errors (asyncio's
+    "exception was never retrieved", uvicorn's tracebacks of the local backend) straight
+    into the chat, and a failing thread prints its traceback. Everything goes through the
+    root logger instead: dropped normally, shown redacted with --debug.
+    """
+    import threading
+
+    root = logging.getLogger()
+    if not root.handlers:
+        root.addHandler(logging.NullHandler())
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logger = logging.getLogger(name)
+        logger.handlers.clear()
+        logger.propagate = True
+
+    def _thread_failed(args: threading.ExceptHookArgs) -> None:
+        logging.getLogger("agent.terminal").debug(
+            "thread %s failed",
+            getattr(args.thread, "name", "?"),
+            exc_info=(args.exc_type, args.exc_value, args.exc_traceback),  # type: ignore[arg-type]
+        )
+
+    threading.excepthook = _thread_failed
+
+
+def print_details() -> None:
+    """--debug: the exception being handled, with its traceback, secrets redacted."""
+    print(redact(traceback.format_exc()), file=sys.stderr, flush=True)
+
+
 def report_crash(renderer: Renderer, exc: BaseException, *, debug: bool) -> None:
     """A failure nobody planned for: one clear line, details only with --debug."""
     lang = renderer.lang
@@ -174,7 +207,7 @@ async def connect_real(
         renderer.note(t("ui.core_missing", lang), style="red")
         renderer.note(t("ui.core_missing_hint", lang))
         if opts.debug:
-            traceback.print_exc()
+            print_details()
         return None
 
     if opts.out is not None:
@@ -203,9 +236,10 @@ async def connect_real(
             )
             renderer.note(t("ui.local_failed_hint", lang))
             if opts.debug:
-                traceback.print_exc()
+                print_details()
             return None
         renderer.handle(StatusClear())
+        quiet_background_noise()  # uvicorn configured its own loggers when it started
         stack.callback(server.stop)
         base_url = server.url
         if opts.debug:
@@ -292,10 +326,14 @@ async def chat(
     renderer = make_renderer(rich=rich, lang=lang, debug=opts.debug)
     sink = Sink(renderer)
 
+    seen_first = False
+
     def on_message(text: str) -> None:
-        if opts.lang is None and not on_message.__dict__.get("seen"):
+        """Our own lines follow the language of the first message (unless --lang)."""
+        nonlocal seen_first
+        if opts.lang is None and not seen_first:
             renderer.lang = lang_of(text)
-        on_message.__dict__["seen"] = True
+        seen_first = True
 
     def crash(exc: BaseException) -> None:
         report_crash(renderer, exc, debug=opts.debug)
@@ -307,7 +345,7 @@ async def chat(
             from agent.terminal.repl import Repl, make_session, open_history
 
             history = open_history(history_file())
-            session = make_session(renderer.lang, history, **(prompt_kwargs or {}))
+            session = make_session(lambda: renderer.lang, history, **(prompt_kwargs or {}))
 
             def set_idle(value: bool) -> None:
                 renderer.idle = value
@@ -353,4 +391,5 @@ async def chat(
 def run(opts: Options) -> int:
     if opts.debug:
         setup_debug_logging()
+    quiet_background_noise()
     return asyncio.run(chat(opts))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
@@ -47,11 +47,18 @@ MAX_PATHS = 200
 
 
 class ChatCompleter(Completer):
-    def __init__(self, lang: str = "en", commands: Sequence[str] | None = None) -> None:
-        """`commands` None: the core's own table, looked up at the first completion (the
-        core's imports would otherwise delay the first prompt)."""
-        self.lang = lang
+    def __init__(
+        self, lang: str | Callable[[], str] = "en", commands: Sequence[str] | None = None
+    ) -> None:
+        """`lang` may be a function (the conversation's language can change); `commands`
+        None: the core's own table, looked up at the first completion (the core's imports
+        would otherwise delay the first prompt)."""
+        self._lang = lang
         self._names = tuple(commands) if commands is not None else None
+
+    @property
+    def lang(self) -> str:
+        return self._lang() if callable(self._lang) else self._lang
 
     @property
     def commands(self) -> tuple[str, ...]:

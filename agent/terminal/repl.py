@@ -69,22 +69,27 @@ def open_history(path: Path | None) -> History:
     return FileHistory(str(path))
 
 
-def make_session(lang: str, history: History, **kwargs: Any) -> PromptSession[str]:
-    """The prompt. `kwargs` go to PromptSession (tests pass `input=` and `output=`)."""
+def make_session(
+    lang: str | Callable[[], str], history: History, **kwargs: Any
+) -> PromptSession[str]:
+    """The prompt. `lang` may follow the conversation (a function); `kwargs` go to
+    PromptSession (tests pass `input=` and `output=`)."""
     session: PromptSession[str] | None = None
+    current_lang: Callable[[], str] = lang if callable(lang) else (lambda: lang)
 
     def _typing_command() -> bool:
         return session is not None and session.default_buffer.text.startswith("/")
 
     session = PromptSession(
         history=history,
-        completer=ChatCompleter(lang),
+        completer=ChatCompleter(current_lang),
         complete_while_typing=Condition(_typing_command),
         key_bindings=key_bindings(),
         multiline=False,
+        prompt_continuation=lambda width, line_number, wrap_count: " " * width,
         enable_history_search=False,
         bottom_toolbar=lambda: FormattedText(
-            [("class:bottom-toolbar.text", t("ui.toolbar", lang))]
+            [("class:bottom-toolbar.text", t("ui.toolbar", current_lang()))]
         ),
         **kwargs,
     )

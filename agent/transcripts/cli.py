@@ -54,7 +54,8 @@ def _parser(lang: str) -> argparse.ArgumentParser:
         type=float,
         default=None,
         metavar="N",
-        help=t("transcripts.cli.help.speed", lang, default=f"{DEFAULT_SPEED:g}"),
+        help=t("transcripts.cli.help.speed", lang, default=f"{DEFAULT_SPEED:g}",
+               check=f"{CHECK_SPEED:g}"),
     )
     parser.add_argument("--check", action="store_true", help=t("transcripts.cli.help.check", lang))
     parser.add_argument(

@@ -31,7 +31,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 FORMAT_NAME = "nemo-chat-transcript"
 FORMAT_VERSION = 1
 
-LineKind = Literal["event", "http", "sse_open", "sse", "sse_close", "end"]
 LINE_KINDS: tuple[str, ...] = ("event", "http", "sse_open", "sse", "sse_close", "end")
 
 

@@ -179,6 +179,7 @@ async def _drive(
     pace: bool,
 ) -> None:
     from agent.api import ApiConfig, NemoClient
+    from agent.api.config import DEFAULT_WEB_URL
     from agent.core.settings import ChatSettings
 
     recorded = transcript.header.settings
@@ -191,7 +192,7 @@ async def _drive(
         recorded,
         speed,
         base_url=base_url,
-        web_url=str(recorded.get("web_url") or "https://nemovideo.com"),
+        web_url=str(recorded.get("web_url") or DEFAULT_WEB_URL),
         config_dir=work / "config",
         token=REPLAY_TOKEN if given_token == "env" else None,
         client_id=None,

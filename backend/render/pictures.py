@@ -133,19 +133,15 @@ class StillShot:
         self.src = rgb_to_planes(np.asarray(prepared))
         self.pw, self.ph = pw, ph
         self._prev: View | None = None
-        self._still_frames = 0
-        self._last: tuple[View, Planes] | None = None
+        self._cache: tuple[View, Planes] | None = None
 
     def draw(self, view: View, out: Planes) -> None:
-        if self._last is not None and self._last[0] == view:  # no motion: reuse the last frame
-            np.copyto(out.buf, self._last[1].buf)
+        if self._cache is not None and self._cache[0] == view:  # at rest: reuse the frame
+            np.copyto(out.buf, self._cache[1].buf)
             return
         self._warp(view, out)
-        if self._still_frames > 1:  # the same view twice in a row: keep a copy from now on
-            cache = self._last[1] if self._last is not None else Planes.alloc(self.width, self.height)
-            np.copyto(cache.buf, out.buf)
-            self._last = (view, cache)
-        self._still_frames = self._still_frames + 1 if view == self._prev else 0
+        if view == self._prev:  # the same view twice running (no motion, or eased to rest)
+            self._cache = (view, Planes.wrap(out.buf.copy(), self.width, self.height))
         self._prev = view
 
     def _warp(self, view: View, out: Planes) -> None:

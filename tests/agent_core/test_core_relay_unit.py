@@ -109,6 +109,20 @@ async def test_a_replaced_step_is_translated_and_replaces_the_stream(tmp_path: P
     assert [e.kind for e in events].count("text_replace") == 1
 
 
+async def test_a_replace_in_a_later_step_keeps_the_earlier_steps(tmp_path: Path) -> None:
+    turn = [
+        TextDelta(text="Step one done. "),
+        ToolCall(name="add_text", args={}),
+        TextDelta(text="Now the musi"),
+        TextReplace(text="Now the music is added."),
+    ]
+    conv, _, events = await conversation(tmp_path, [turn])
+    assert await conv.handle("/send go")
+    replaces = [e for e in events if e.kind == "text_replace"]
+    assert [r.text for r in replaces] == ["Step one done. Now the music is added."]  # type: ignore[union-attr]
+    assert shown(events) == "Step one done. Now the music is added."
+
+
 async def test_an_error_code_inside_the_stream_is_worded_like_the_contract(tmp_path: Path) -> None:
     conv, _, events = await conversation(tmp_path, [[StreamError(message="no credits", code="2001")]])
     assert not await conv.handle("add music")

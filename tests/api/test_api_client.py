@@ -397,3 +397,19 @@ async def test_a_file_owned_by_someone_else_is_not_trusted(fake_api: Any, tmp_pa
     assert used != "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
     assert ("credentials_replaced", "client_id") in [(n.kind, n.detail) for n in client.notices]
     assert planted.stat().st_uid == os.getuid() and planted.read_text().strip() == used
+
+
+async def test_an_open_config_folder_is_tightened_before_a_stored_token_is_used(
+    fake_api: Any, tmp_path: Path
+) -> None:
+    cfg = fake_api.config(tmp_path)
+    async with NemoClient(cfg) as client:
+        await client.connect()
+    os.chmod(cfg.config_dir, 0o755)
+    os.chmod(cfg.config_dir / "nemo-chat-token.json", 0o644)
+    async with NemoClient(cfg) as again:
+        await again.credits()
+    assert again.token_source == "stored"
+    assert stat.S_IMODE(cfg.config_dir.stat().st_mode) == 0o700
+    assert stat.S_IMODE((cfg.config_dir / "nemo-chat-token.json").stat().st_mode) == 0o600
+    assert {n.kind for n in again.notices} == {"permissions_fixed"}

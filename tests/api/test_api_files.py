@@ -270,3 +270,12 @@ async def test_cancelling_an_upload_cleans_the_converted_photo(
             await task
     assert list(private_tmp.iterdir()) == []  # the converted PNG is gone
     assert heic.exists() and filler.stat().st_size == 150 * 1024 * 1024
+
+
+async def test_download_retries_a_busy_server_as_asked(fake_api: Any, tmp_path: Path) -> None:
+    fake_api.download_body = b"z" * 4096
+    fake_api.fail("download", times=2, status=503, headers={"Retry-After": "0.05"})
+    async with NemoClient(fake_api.config(tmp_path)) as client:
+        result = await client.download(f"{fake_api.url}/files/clip.mp4", tmp_path / "out")
+    assert result.size == 4096 and len(fake_api.hits("/files/clip.mp4")) == 3
+    assert [n.kind for n in client.notices] == ["retried", "retried"]

@@ -80,8 +80,8 @@ def read_frames(raw: bytes) -> Frames:
 @dataclass
 class Api:
     url: str
-    client_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    token: str | None = None
+    client_id: str = field(default_factory=lambda: str(uuid.uuid4()), repr=False)
+    token: str | None = field(default=None, repr=False)
     session_id: str | None = None
     http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=30, trust_env=False))
 

@@ -216,6 +216,7 @@ def test_no_text_ratio_is_seeded_and_deterministic(start_backend, new_api, make_
             pattern.append(not frames.texts())
         silent.append(pattern)
         server.stop()
+    assert silent[0] == silent[1]  # same seed, same conversation: same silent edits
     assert any(silent[0]) and not all(silent[0])
 
 

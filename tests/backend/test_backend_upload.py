@@ -95,3 +95,9 @@ def test_upload_to_unknown_session_is_1002(api, make_photo):
 def test_upload_with_bad_token_is_1001(api, make_photo):
     api.token = "nmv_usr_bad"
     assert api.upload(make_photo()).json()["code"] == 1001
+
+
+def test_chinese_file_names_are_kept_for_display(api, make_photo):
+    entry = api.upload(make_photo("p.png"), names=["海边 照片.png"]).json()["data"]["files"][0]
+    assert entry["filename"] == "海边 照片.png"
+    assert httpx.get(entry["cdn_url"]).status_code == 200

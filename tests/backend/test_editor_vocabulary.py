@@ -67,6 +67,24 @@ def test_export_requests_are_recognised_not_edited():
     assert not parse("animate my photos").export
 
 
+def test_title_and_caption_in_one_message_each_get_their_own_when_and_where():
+    ops = parse('animate my photos, 1 second each, title "Hello" at the top, '
+                'caption "世界" at the bottom from 0.5s to 1.5s').ops
+    texts = [op.args for op in ops if op.kind == "text"]
+    assert texts == [{"role": "title", "text": "Hello", "pos": "top"},
+                     {"role": "caption", "text": "世界", "start": 500, "end": 1500,
+                      "pos": "bottom"}]
+    assert [op.args for op in ops if op.kind == "duration"] == [{"ms": 1000, "per": "item"}]
+    zh = [op.args for op in parse("加一个标题「城市之梦」在顶部，字幕「第一天」在底部").ops]
+    assert zh == [{"role": "title", "text": "城市之梦", "pos": "top"},
+                  {"role": "caption", "text": "第一天", "pos": "bottom"}]
+
+
+def test_decimal_seconds_are_not_photo_numbers():
+    assert parse("each photo 2.5 seconds").ops[0].args == {"ms": 2500, "per": "item"}
+    assert parse("zoom in on photo 2").ops[0].args["index"] == 2
+
+
 def test_keywords_inside_quotes_are_not_commands():
     assert kinds('add a title "Undo the music"') == ["text"]
 

@@ -35,7 +35,11 @@ def test_every_golden_scenario_is_present() -> None:
 def test_golden_transcript_replays_as_recorded(path: Path) -> None:
     result = asyncio.run(replay(load(path), speed=CHECK_SPEED))
     assert result.problem is None
-    assert "\n".join(result.diff_lines()) == ""
+    diff = "\n".join(result.diff_lines())
+    assert diff == "", (
+        f"{path.name} no longer replays as recorded (diff above). If the change is meant, "
+        f"re-record it: .venv/bin/python transcripts/record_all.py {path.stem}"
+    )
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
