@@ -65,7 +65,7 @@ class _Collector:
     tmp_dir: Path
     limit: int
     parts: list[_Part] = field(default_factory=list)
-    _headers: dict[str, str] = field(default_factory=dict)
+    _headers: dict[str, bytes] = field(default_factory=dict)
     _field: bytes = b""
     _value: bytes = b""
     _current: _Part | None = None
@@ -77,11 +77,11 @@ class _Collector:
         self._value += data[start:end]
 
     def on_header_end(self) -> None:
-        self._headers[self._field.decode("latin-1").lower()] = self._value.decode("utf-8", "replace")
+        self._headers[self._field.decode("latin-1").lower()] = self._value  # raw: UTF-8 names
         self._field = self._value = b""
 
     def on_headers_finished(self) -> None:
-        _, options = parse_options_header(self._headers.get("content-disposition", ""))
+        _, options = parse_options_header(self._headers.get("content-disposition", b""))
         self._headers = {}
         name = options.get(b"name", b"").decode("utf-8", "replace")
         filename = options.get(b"filename")

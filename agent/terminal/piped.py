@@ -8,7 +8,9 @@ message succeeded, so a shell script can rely on it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
+import threading
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import TextIO
 
@@ -16,12 +18,27 @@ from agent.terminal.options import ConversationLike
 
 
 async def stdin_lines(stream: TextIO | None = None) -> AsyncIterator[str]:
-    """Lines of stdin, read one at a time (a coprocess may write the next line later)."""
+    """Lines of stdin as they come (a coprocess may write the next line later).
+
+    A daemon thread reads them: a blocked read in asyncio's default executor would keep
+    the program from exiting after Ctrl-C until stdin closes.
+    """
     source = stream or sys.stdin
-    while True:
-        line = await asyncio.to_thread(source.readline)
-        if not line:
-            return
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def _read() -> None:
+        try:
+            for line in iter(source.readline, ""):
+                loop.call_soon_threadsafe(queue.put_nowait, line)
+        except (OSError, ValueError):
+            pass
+        finally:
+            with contextlib.suppress(RuntimeError):  # the loop may be gone already
+                loop.call_soon_threadsafe(queue.put_nowait, None)
+
+    threading.Thread(target=_read, name="nemo-stdin", daemon=True).start()
+    while (line := await queue.get()) is not None:
         yield line.rstrip("\r\n")
 
 
