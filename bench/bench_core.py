@@ -132,7 +132,7 @@ def main() -> None:
         print(f"   -- {label}")
         print(_row("pass-through peer (floor)", peer))
         print(_row("conversation core relay", core))
-    draft = {"t": [{"tt": i % 3 and 7 or 0, "sg": [{"id": f"{i}-{j}", "n": f"clip {i}-{j}", "text": f"T{i}", "st": j * 1000, "d": 1000}
+    draft = {"t": [{"tt": 7 if i % 3 else 0, "sg": [{"id": f"{i}-{j}", "n": f"clip {i}-{j}", "text": f"T{i}", "st": j * 1000, "d": 1000}
                                                    for j in range(20)]} for i in range(50)]}
     after = {"t": [dict(tr, sg=tr["sg"][1:]) for tr in draft["t"]]}
     runs = 50

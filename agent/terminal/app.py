@@ -245,7 +245,15 @@ async def connect_real(
         if opts.debug:
             renderer.note(t("ui.local_ready", lang, url=base_url, folder=folder))
 
-    config = ApiConfig.from_env(base_url=base_url)
+    overrides: dict[str, Any] = {}
+    if base_url is not None and not os.environ.get("NEMO_CLIENT_ID", "").strip():
+        # the local backend, like the service, gives one anonymous token per client id, and
+        # the wire keeps tokens per address: a backend on another port (a second chat
+        # running) would refuse a new token. One client id per local address avoids that.
+        import uuid
+
+        overrides["client_id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, base_url))
+    config = ApiConfig.from_env(base_url=base_url, **overrides)
     chat_settings = ChatSettings.from_env(lang=opts.lang, out_dir=opts.out, resume=opts.resume)
 
     observer = None
