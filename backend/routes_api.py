@@ -32,7 +32,7 @@ async def anonymous_token(request: Request) -> Response:
     client_id = client_id[:200]
     now = time.time()
     window = now - be.settings.token_days * 86400
-    if be.store.live_tokens(client_id=client_id, since=window):
+    if be.settings.one_token_per_client and be.store.live_tokens(client_id=client_id, since=window):
         raise ApiFailure(429, message("token_rate_limited"), status=429, retry_after="30")
     ip = request.client.host if request.client else "?"
     limit = be.settings.tokens_per_ip

@@ -39,6 +39,10 @@ class BackendSettings(BaseModel):
     # tokens
     token_days: float = Field(default=7.0, gt=0)
     tokens_per_ip: int | None = None  # the service allows ~10 per IP per 7 days; off locally
+    # the service's one-token-per-client-id-per-7-days rule (HTTP 429). `nemo-chat --local`
+    # turns it off: offline there is nothing to protect, and a person who cleared their config
+    # folder would otherwise be locked out of their own machine's backend for a week.
+    one_token_per_client: bool = True
     # uploads
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
     # render jobs

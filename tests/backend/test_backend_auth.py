@@ -100,3 +100,15 @@ def test_tokens_per_address_limit_when_configured(start_backend):
     codes = [httpx.post(server.url + "/api/auth/anonymous-token",
                         headers={"X-Client-Id": str(uuid.uuid4())}).status_code for _ in range(3)]
     assert codes == [200, 200, 429]
+
+
+def test_offline_chat_settings_let_a_client_id_get_a_new_token(start_backend):
+    """`nemo-chat --local` turns the one-token rule off: a person who cleared their config
+    folder gets a new token for the same anonymous user, keeping their credits."""
+    server = start_backend(one_token_per_client=False)
+    headers = {"X-Client-Id": "same-client"}
+    first = httpx.post(server.url + "/api/auth/anonymous-token", headers=headers).json()["data"]
+    second = httpx.post(server.url + "/api/auth/anonymous-token", headers=headers)
+    assert second.status_code == 200
+    assert second.json()["data"]["token"] != first["token"]
+    assert second.json()["data"]["user_id"] == first["user_id"]
