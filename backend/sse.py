@@ -218,4 +218,17 @@ async def _heartbeats_only(be: Backend, frames: Frames, fault: Fault) -> AsyncIt
     end = None if fault.seconds is None else time.monotonic() + fault.seconds
     while not be.shutting_down.is_set() and (end is None or time.monotonic() < end):
         yield frames.heartbeat()
-        await asyncio.sleep(min(interval, max(0.0, end - time.monotonic())) if end else interval)
+        pause = min(interval, max(0.0, end - time.monotonic())) if end else interval
+        await _pause(be, pause)
+
+
+async def _pause(be: Backend, seconds: float) -> None:
+    """Sleep, but wake within 0.1 s of shutdown: a 15-s heartbeat pause must not hold the
+    server's exit past its graceful timeout (uvicorn would then cancel the stream and log a
+    traceback into the terminal of the person who pressed Ctrl-C)."""
+    end = time.monotonic() + seconds
+    while not be.shutting_down.is_set():
+        left = end - time.monotonic()
+        if left <= 0:
+            return
+        await asyncio.sleep(min(0.1, left))
