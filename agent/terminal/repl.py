@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from prompt_toolkit import PromptSession
+from prompt_toolkit.completion import CompleteEvent, get_common_complete_suffix
 from prompt_toolkit.filters import Condition
 from prompt_toolkit.formatted_text import FormattedText
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
@@ -45,6 +46,36 @@ def key_bindings() -> KeyBindings:
     @kb.add("c-j")
     def _newline(event: KeyPressEvent) -> None:
         event.current_buffer.insert_text("\n")
+
+    @kb.add("tab")
+    def _complete(event: KeyPressEvent) -> None:
+        """Tab completes at once, even right after typing.
+
+        prompt_toolkit computes completions in the background; a Tab that arrives while
+        the completions "while typing" are still being computed was lost. Here Tab uses
+        what is computed, or computes now (commands and one folder listing are fast).
+        """
+        buffer = event.current_buffer
+        state = buffer.complete_state
+        if state is not None and state.completions:
+            if len(state.completions) == 1:
+                buffer.apply_completion(state.completions[0])
+            else:
+                buffer.complete_next()
+            return
+        completer = buffer.completer
+        if completer is None:
+            return
+        found = list(
+            completer.get_completions(buffer.document, CompleteEvent(completion_requested=True))
+        )
+        if len(found) == 1:
+            buffer.apply_completion(found[0])
+        elif found:
+            common = get_common_complete_suffix(buffer.document, found)
+            if common:
+                buffer.insert_text(common)
+            buffer.start_completion(select_first=False)
 
     @kb.add("c-c")
     def _interrupt(event: KeyPressEvent) -> None:

@@ -35,6 +35,7 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 from agent.messages import t
+from agent.terminal import cjk_wrap
 from agent.terminal import formatting as fmt
 from agent.terminal.markdown_split import split_finished
 
@@ -84,6 +85,7 @@ class RichRenderer:
     """The event sink for a terminal. Call `close()` (or `settle()`) when a turn ends."""
 
     def __init__(self, console: Console, lang: str = "en", *, debug: bool = False) -> None:
+        cjk_wrap.install()  # Chinese wraps between characters, not only at spaces
         self.console = console
         self.lang = lang
         self.debug = debug
@@ -293,7 +295,7 @@ class RichRenderer:
             if event.examples:
                 self._print(Text(t("ui.try", lang), style="dim"))
                 for example in event.examples:
-                    self._print(Text.assemble(("  • ", "dim"), (example, "cyan")))
+                    self._print(_hanging("  • ", "dim", Text(example, style="cyan")))
         elif event.kind == "notice":
             style = {"info": "dim", "success": "green", "warning": "yellow"}[event.level]
             self._print(Text(event.text, style=style))

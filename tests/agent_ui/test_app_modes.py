@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from agent.terminal.app import Sink, chat
+from agent.terminal.app import chat
 from agent.terminal.options import Options
+from agent.terminal.sink import Sink
 
 
 def connector(fake_conversation: Any, made: list[Any], **kw: Any) -> Any:
@@ -101,3 +102,60 @@ async def test_language_follows_the_first_message(
 ) -> None:
     await run(fake_conversation, Options(messages=["渲染一下"]))
     assert "服务器上还有一个渲染在进行" in capsys.readouterr().out
+
+
+async def test_interactive_chat_end_to_end_with_pipe_input(
+    fake_conversation: Any,
+    tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import asyncio
+
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    monkeypatch.setenv("NEMO_DATA_DIR", str(tmp_path / "data"))
+    made: list[Any] = []
+    with create_pipe_input() as pipe:
+        pipe.send_text("hello\r")
+        asyncio.get_running_loop().call_later(0.5, pipe.send_text, "\x04")
+        code = await asyncio.wait_for(
+            chat(
+                Options(),
+                connect=connector(fake_conversation, made),
+                interactive=True,
+                rich=False,
+                prompt_kwargs={"input": pipe, "output": DummyOutput()},
+            ),
+            timeout=10,
+        )
+    assert code == 0
+    assert made[0].log[0] == "handle:hello" and made[0].closed
+    assert "hello" in (tmp_path / "data" / "history").read_text(encoding="utf-8")
+    out = capsys.readouterr().out
+    assert "You said: hello" in out and out.rstrip().endswith("Bye.")
+
+
+async def test_interactive_chat_exits_1_when_it_cannot_connect(
+    fake_conversation: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    monkeypatch.setenv("NEMO_DATA_DIR", str(tmp_path / "data"))
+    made: list[Any] = []
+    with create_pipe_input() as pipe:
+        code = await asyncio.wait_for(
+            chat(
+                Options(),
+                connect=connector(fake_conversation, made, start_ok=False),
+                interactive=True,
+                rich=False,
+                prompt_kwargs={"input": pipe, "output": DummyOutput()},
+            ),
+            timeout=10,
+        )
+    assert code == 1  # without a key pressed: the failed start ends the prompt

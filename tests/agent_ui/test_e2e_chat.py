@@ -155,3 +155,30 @@ def test_record_writes_a_transcript_without_secrets_and_never_overwrites(tmp_pat
     assert again.returncode == 1
     assert "already exists" in again.stdout
     assert record.read_bytes() == before
+
+
+@pytest.mark.slow
+def test_ctrl_c_in_piped_mode_exits_130_quietly_while_waiting_for_input(tmp_path: Path) -> None:
+    import signal
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "agent", "--local"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env=chat_env(tmp_path),
+    )
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:  # ready, then waiting for a line that never comes
+            if line.startswith("Try"):
+                break
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=15)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130
+    assert "Traceback" not in err
+    assert "Interrupted." in err

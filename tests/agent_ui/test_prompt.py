@@ -57,12 +57,14 @@ async def test_ctrl_d_at_an_empty_prompt_ends_input(pipe: Any) -> None:
         await prompt(pipe, CTRL_D)
 
 
-async def test_tab_completes_a_slash_command(pipe: Any) -> None:
-    loop = asyncio.get_running_loop()
-    pipe.send_text("/cre")  # keys a person types one after the other, not in one burst
-    loop.call_later(0.2, pipe.send_text, "\t")
-    loop.call_later(0.4, pipe.send_text, ENTER)
-    assert await asyncio.wait_for(session(pipe).prompt_async("› "), timeout=5) == "/credits "
+async def test_tab_completes_a_slash_command_even_right_after_typing(pipe: Any) -> None:
+    assert await prompt(pipe, "/cre\t\r") == "/credits "  # one burst: no key is lost
+
+
+async def test_tab_completes_a_path_after_words(pipe: Any, tmp_path: Any, monkeypatch: Any) -> None:
+    (tmp_path / "beach.png").write_bytes(b"x")
+    monkeypatch.chdir(tmp_path)
+    assert await prompt(pipe, "use bea\t as the first clip\r") == "use beach.png as the first clip"
 
 
 def test_history_is_kept_in_a_file(tmp_path: Any) -> None:
