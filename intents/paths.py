@@ -4,7 +4,8 @@ Forms a terminal pastes: ``~/Pictures/beach.png``, macOS escaped spaces
 (``/Users/amy/My\\ Movies/beach\\ day.mov``), GNOME/PowerShell quotes
 (``'/home/amy/My Videos/a.mp4'``, ``& 'C:\\x\\a.mp4'``), Windows and UNC paths (spaces allowed
 after the drive letter), ``file://`` URIs (percent-decoded into a local path), ``https://`` URLs
-with query strings, upper-case extensions, CJK names, and bare file names (``beach.png``).
+with query strings, upper-case extensions, CJK names, bare file names (``beach.png``) and
+relative paths with a folder (``photos/beach.png``; not ``example.com/a.png``, a web address).
 
 Every repetition is bounded (255 characters a name, 40 folders, 1024 a quoted span, 4096 a
 URL) so a scan costs at most a constant per start position: linear in the length of the text
@@ -52,11 +53,16 @@ def _compile(lex: Lexicon) -> _Patterns:
     piece_after_space = r"(?:[^\s/\\'\"~.]|\\.)"
     seg = rf"{piece}{{1,255}}?(?: {piece_after_space}{piece}{{0,255}}?){{0,6}}?"
     win_seg = r'[^\\/:*?"<>|\r\n]{0,255}?'
+    # relative: a folder, then at least one more name ("photos/beach.png"); the first folder
+    # has no dot (example.com/a.png is a web address, ./ and ../ are posix) and no spaces
+    rel_first = r"(?:[^\s/\\'\"<>|*?:,;=()\[\]{}.，。；：、（）【】「」『』“”‘’]|\\.)"
+    rel_piece = r"(?:[^\s/\\'\"<>|*?:,;=()\[\]{}，。；：、（）【】「」『』“”‘’]|\\.)"
     pattern = (
         rf"(?P<q>(?P<qo>['\"“‘])(?P<qs>[^'\"“”‘’\n]{{0,1024}}\.{ext}){end}(?P<qc>['\"”’]))"
         r"|(?P<url>\b(?:https?|file)://[^\s'\"<>]{1,4096})"
         rf"|(?P<win>{start}(?:[A-Za-z]:|\\\\[^\\/\s]{{1,255}})[\\/](?:{win_seg}[\\/]){{0,40}}?{win_seg}\.{ext}{end})"
         rf"|(?P<posix>{start}(?:~[A-Za-z0-9_.-]{{0,64}}|\.{{1,2}})?/(?:{seg}/){{0,40}}?{seg}\.{ext}{end})"
+        rf"|(?P<rel>{bare_start}{rel_first}{{1,255}}/(?:{rel_piece}{{1,255}}/){{0,40}}?{rel_piece}{{1,255}}?\.{ext}{end})"
         rf"|(?P<bare>{bare_start}(?:[^\s/\\'\"<>|*?:,;=()\[\]{{}}，。；：、（）【】「」『』“”‘’]|\\.){{1,255}}?\.{ext}{end})"
     )
     url_media = re.compile(rf"\.{ext}(?=$|[?#]|[^\x21-\x7e])")
@@ -129,7 +135,7 @@ def find_paths(text: str, lex: Lexicon | None = None) -> list[Found]:
             found.append(Found(m.start(), m.end(), m.group()))
         elif kind == "posix":
             found.append(Found(m.start(), m.end(), _unescape(m.group())))
-        else:
+        else:  # bare or relative: leading Chinese words typed without a space are not the name
             name, start = m.group(), m.start()
             for word in lead:
                 if name.startswith(word) and len(name) > len(word) and name[len(word)] != ".":

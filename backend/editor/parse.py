@@ -3,7 +3,7 @@
 The parser looks for every kind of edit in one message ("animate my photos with a smooth
 zoom, 3 seconds each, crossfade, 9:16, title “Summer”, upbeat music") and returns them in
 the order they are applied. Quoted text (" " “ ” 「 」 『 』 ' ') is the text of a title or
-caption; times and volumes come from numbers with units (3s, 3 秒, 三秒, 40%).
+caption (also 《 》 and full-width ＂ ＂); times and volumes come from numbers with units (3s, 3 秒, 三秒, 40%).
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from functools import lru_cache
 
 from backend.editor.vocab import Phrases, phrases
 
-_QUOTED = re.compile(r'"([^"]+)"|“([^”]+)”|「([^」]+)」|『([^』]+)』|‘([^’]+)’|(?:^|\s)\'([^\']+)\'(?=$|[\s,.!?;:])')
+_QUOTED = re.compile(r'"([^"]+)"|“([^”]+)”|「([^」]+)」|『([^』]+)』|‘([^’]+)’|《([^》]+)》|＂([^＂]+)＂'
+                     r'|(?:^|\s|(?<=[:：]))\'([^\']+)\'(?=$|[\s,.!?;:，。！？；：])')
 _NUM = r"(\d+(?:\.\d+)?)"
 _UNIT = r"\s*(?:seconds?\b|secs?\b|s\b|秒钟|秒鐘|秒)"
 _RANGE = re.compile(rf"(?:from\s*|从|從)?{_NUM}(?:{_UNIT})?\s*(?:to|-|–|~|到|至)\s*{_NUM}{_UNIT}")
@@ -23,11 +24,12 @@ _AT = re.compile(rf"(?:\bat\b|\bafter\b|在第|第|在)\s*{_NUM}{_UNIT}")
 _SECONDS = re.compile(rf"{_NUM}{_UNIT}")
 _EACH = re.compile(rf"{_NUM}{_UNIT}\s*(?:each|apiece|per (?:photo|image|picture|clip|slide)|for each|a photo|an image)"
                    rf"|(?:each|every) (?:photo|image|picture|clip|slide)s?(?: (?:for|lasts?|to be|is|at))?\s*{_NUM}{_UNIT}"
-                   rf"|(?:每张|每張|每个|每個|每段|每幅)[^0-9]{{0,6}}{_NUM}{_UNIT}")
+                   rf"|每[一1]?(?:张|張|个|個|段|幅)[^0-9]{{0,6}}{_NUM}{_UNIT}")
 _TOTAL = re.compile(rf"{_NUM}{_UNIT}\s*(?:in total|total|long|overall|altogether|in all)"
                     rf"|(?:总共|總共|一共|总长|總長|总时长|總時長)[^0-9]{{0,6}}{_NUM}{_UNIT}")
 _CLAUSE = re.compile(r"[,.;!?，。；！？、]")
-_PERCENT = re.compile(r"(\d{1,3})\s*%|百分之\s*(\d{1,3})")
+_CLAUSE_END = re.compile(r"[,;!?，。；！？\n]|\.(?=\s|$)")
+_PERCENT = re.compile(r"(\d{1,3})\s*(?:%|percent\b|per cent\b)|百分之\s*(\d{1,3})")
 _INDEX = re.compile(r"(?:photo|image|picture|clip|slide)\s*#?\s*(\d+)(?![\d.])(?!\s*(?:s\b|sec|second|%))|第\s*(\d+)\s*(?:张|張|个|個|段|幅)")
 _CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6,
               "七": 7, "八": 8, "九": 9}
@@ -113,15 +115,56 @@ def _timing(text: str) -> dict[str, object]:
     return args
 
 
+def _quote_unquoted(raw: str, p: Phrases) -> str:
+    """Put quotes around a title or caption typed without them ("title: Summer", "标题：夏日",
+    "a title called Summer at the top", "change the title to Road Trip"), so the rest of the
+    parser reads it as if it had been quoted. Only after a lead (colon, "called", 叫…): a bare
+    "add a title at the top" has no text."""
+    leads = p.text_lead + (p.text_lead_replace if has(normalize(raw), p.replace) else [])
+    m = _text_lead_re(tuple(p.text_lead_roles), tuple(leads)).search(raw)
+    if m is None:
+        return raw
+    start = m.end()
+    clause = _CLAUSE_END.search(raw, start)
+    end = clause.start() if clause else len(raw)
+    where = _place_re(tuple(w for ws in p.position.values() for w in ws) + tuple(p.at_start + p.at_end))
+    if (place := where.search(raw, start, end)) is not None:
+        end = place.start()
+    text = raw[start:end].strip()
+    if not text or raw[end:end + 1] in ("?", "？") or has(text, ["what", "什么", "什麼", "吗", "嗎"]):
+        return raw
+    return f"{raw[:start]}“{text}”{raw[end:]}"
+
+
+@lru_cache(maxsize=4)
+def _text_lead_re(roles: tuple[str, ...], leads: tuple[str, ...]) -> re.Pattern[str]:
+    role = "|".join(re.escape(w) for w in sorted(roles, key=len, reverse=True))
+    lead = "|".join(rf"{re.escape(w)}(?![a-z])" if w[:1].isalpha() and w.isascii() else re.escape(w)
+                    for w in sorted(leads, key=len, reverse=True))
+    return re.compile(rf"(?i)(?<![a-z])(?:{role})s?\s*(?:{lead})\s*(?=\S)")
+
+
+@lru_cache(maxsize=4)
+def _place_re(words: tuple[str, ...]) -> re.Pattern[str]:
+    """Where a title's text ends: a preposition and a place or time ("at the top", "在顶部", "from 2s")."""
+    word = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?i)\s+(?:at|on|in|from|for|to)\s+(?:the\s+)?(?:{word}|\d)"
+                      rf"|\s*(?:放在|放到|在|从|從|于|於)\s*(?:{word}|\d)")
+
+
 def parse(raw: str) -> Parsed:
     p = phrases()
+    if not _QUOTED.search(raw):
+        raw = _quote_unquoted(raw, p)
     quoted = quoted_texts(raw)
     text = normalize(_QUOTED.sub(" ", raw))  # keywords inside quotes are the user's words
     ops: list[Op] = []
     if has(text, p.undo):
         return Parsed([Op("undo")], quoted=quoted)
     removing = has(text, p.remove)
-    replacing = has(text, p.replace) and not removing
+    # "改成"/"change the" is how people set anything ("把每张照片改成4秒", "change the second photo
+    # to 6 seconds"): it replaces a photo or the music only when nothing else is being set
+    replacing = has(text, p.replace) and not removing and not _sets_something(text, p)
     is_title = has(text, p.title)
     is_caption = not is_title and (has(text, p.caption) or (bool(quoted) and not has(text, p.music)))
     is_music = has(text, p.music)
@@ -144,15 +187,18 @@ def parse(raw: str) -> Parsed:
         args = {"target": target}
         if index is not None:
             args["index"] = index
-        if target == "music" and has(text, p.generated):
+        style = pick(text, p.music_style)
+        if target == "music" and (has(text, p.generated) or style):  # a style: make one
             args["generated"] = True
-            args["style"] = pick(text, p.music_style) or "calm"
+            args["style"] = style or "calm"
         return Parsed([Op("replace", args)], quoted=quoted)
 
     # motion
     motion = pick(text, p.motion)
     if motion is None and has(text, p.pan_generic):
         motion = "pan_right"
+    if motion is None and has(text, p.zoom_generic):
+        motion = "zoom_in"
     smooth = has(text, p.smooth)
     # duration (seconds near a quoted title are that title's timing, not the video's)
     duration: dict[str, object] | None = None
@@ -169,9 +215,8 @@ def parse(raw: str) -> Parsed:
         duration["index"] = index
     aspect = pick(text, p.aspect)
     transition = None
-    explicit = pick(text, {"crossfade": p.transition["crossfade"]})
-    if explicit or has(text, p.transition_words):
-        transition = explicit or pick(text, p.transition)
+    if has(text, p.transition_named) or has(text, p.transition_words):
+        transition = pick(text, p.transition) or "crossfade"  # "加转场": the usual one
     other = any([motion, duration, aspect, transition, is_music, texty])
     animate = has(text, p.animate) or (has(text, p.animate_weak) and not has(text, p.export)
                                        and (not other or has(text, p.photo)))
@@ -196,7 +241,10 @@ def parse(raw: str) -> Parsed:
                 if index is not None:
                     op_args["index"] = index
             ops.append(Op("text", op_args))
-    if is_music and not removing:
+    if is_music and not removing and _negated(text, p.music, p.negation):
+        if not ops:  # "no music", "不用音乐": take it away; beside other edits: just add none
+            return Parsed([Op("remove", {"target": "music"})], quoted=quoted)
+    elif is_music and not removing:
         volume = _volume(text, p)
         wants_music = (has(text, ["add", "put", "use", "with", "加", "配", "用", "放"])
                        or has(text, p.generated) or pick(text, p.music_style) is not None
@@ -215,6 +263,19 @@ def parse(raw: str) -> Parsed:
     if not ops and has(text, p.export):
         return Parsed([], export=True, quoted=quoted)
     return Parsed(ops, quoted=quoted)
+
+
+def _negated(text: str, words: list[str], negation: list[str]) -> bool:
+    """Is one of `words` just after a negation ("no music", "without any music", "不用音乐")?"""
+    return any(has(text[max(0, m.start() - 24):m.start()], negation)
+               for m in _matcher(tuple(words)).finditer(text))
+
+
+def _sets_something(text: str, p: Phrases) -> bool:
+    """Does the message set a duration, motion, aspect or transition (not a swap)?"""
+    return bool(_SECONDS.search(text) or pick(text, p.motion) or pick(text, p.aspect)
+                or has(text, p.transition_named) or has(text, p.transition_words)
+                or has(text, p.pan_generic) or has(text, p.zoom_generic))
 
 
 def _ms(m: re.Match[str]) -> int:

@@ -23,6 +23,7 @@ class Phrases(BaseModel):
     animate_weak: Words
     motion: dict[str, Words]
     pan_generic: Words
+    zoom_generic: Words
     smooth: Words
     motion_words: Words
     per_item: Words
@@ -31,8 +32,12 @@ class Phrases(BaseModel):
     aspect: dict[str, Words]
     transition_words: Words
     transition: dict[str, Words]
+    transition_named: Words
     title: Words
     caption: Words
+    text_lead_roles: Words
+    text_lead: Words
+    text_lead_replace: Words
     position: dict[str, Words]
     at_start: Words
     at_end: Words
@@ -43,6 +48,7 @@ class Phrases(BaseModel):
     louder: Words
     quieter: Words
     mute: Words
+    negation: Words
     photo: Words
     ordinals: dict[str, Words]
     export: Words

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 import pytest
 
 from agent.core.export import parse_export_words
 from agent.core.translate import StreamTranslator, load_phrases, translate
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def kinds(text: str) -> list[str]:
@@ -32,6 +38,9 @@ def kinds(text: str) -> list[str]:
         ("點擊「匯出」按鈕。", "输入“导出”。", "export"),  # Traditional script, Taiwan wording
         ("打開時間線面板查看。", "输入“状态”查看。", "state"),
         ("点击积分按钮。", "输入“积分”。", "credits"),
+        ("Click the Export button in the top-right corner to render.", "Type “export” to render.", "export"),
+        ("点击右上角的导出按钮。", "输入“导出”。", "export"),
+        ("點擊右上角的導出按鈕。", "输入“导出”。", "export"),
     ],
 )
 def test_phrases_are_rewritten_and_name_their_action(said: str, shown: str, action: str) -> None:
@@ -126,3 +135,40 @@ def test_replace_translates_the_whole_step() -> None:
 )
 def test_export_words_choose_the_resolution(text: str, resolution: str | None, other: str | None) -> None:
     assert parse_export_words(text) == (resolution, other)
+
+
+@pytest.mark.parametrize(
+    ("said", "shown"),
+    [
+        ("Take a look in the preview panel — when it looks right, click Export to render your MP4.",
+         "Take a look in the timeline (type “status”) — when it looks right, type “export” to render your MP4."),
+        ("You can check the result in the preview window.", "You can check the result in the timeline (type “status”)."),
+        ("Open the preview panel.", "Type “status”."),
+        ("在预览面板里看一下效果，满意后点击导出即可生成 MP4。", "在时间线（输入“状态”）里看一下效果，满意后输入“导出”即可生成 MP4。"),
+        ("请在预览窗口中查看。", "请在时间线（输入“状态”）中查看。"),
+        ("在預覽視窗裡看看效果。", "在时间线（输入“状态”）裡看看效果。"),
+        ("You can drag the clip edges to fine-tune.",
+         "You can tell me a new length (e.g. “make photo 2 last 5 seconds”) to fine-tune."),
+        ("可以拖拽片段边缘微调。", "可以告诉我新的时长（例如“第2张改成5秒”）微调。"),
+    ],
+)
+def test_preview_windows_and_clip_edges_become_what_to_type(said: str, shown: str) -> None:
+    result = translate(said)
+    assert result.text == shown
+    if not said.startswith("Open"):
+        assert result.actions == ()  # an instruction to the person, not something run for them
+    for size in (1, 2, 5):  # streamed in small pieces, the reply reads the same
+        assert stream(said, size)[0] == shown
+
+
+_GUI_WORDS = re.compile(
+    r"(?i)\b(?:click|tap|drag|panel|window|button|top right)\b|预览|面板|窗口|按钮|点击|拖|右上角")
+
+
+def test_every_reply_of_the_local_backend_reads_without_a_gui() -> None:
+    """The scripted agent's reply tables say what the real service says; none may reach the person as GUI talk."""
+    tables = json.loads((ROOT / "backend" / "editor" / "replies.json").read_text("utf-8"))
+    templates = [t for lang in ("en", "zh-Hans") for ts in tables[lang].values() for t in ts]
+    templates += list(json.loads((ROOT / "backend" / "data" / "messages.json").read_text("utf-8")).values())
+    left = {t: translate(t).text for t in templates if _GUI_WORDS.search(translate(t).text)}
+    assert left == {}

@@ -79,3 +79,32 @@ def test_no_media_path_no_upload(text: str) -> None:
 def test_paths_are_removed_before_keyword_matching() -> None:
     d = route("credits.png")
     assert d.route == "upload" and d.remainder == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "paths", "remainder"),
+    [
+        ("upload photos/beach.png", ["photos/beach.png"], ""),
+        ("photos/beach.png make it zoom", ["photos/beach.png"], "make it zoom"),
+        ("photos/2024/trip/IMG_0042.JPG", ["photos/2024/trip/IMG_0042.JPG"], ""),
+        ("animate pics/a.png and pics/b.png", ["pics/a.png", "pics/b.png"], "animate and"),
+        (r"photos/my\ trip/beach.png", ["photos/my trip/beach.png"], ""),
+        ("上传 照片/海边.jpg", ["照片/海边.jpg"], ""),
+        ("把photos/海边.jpg做成视频", ["photos/海边.jpg"], "把 做成视频"),
+    ],
+)
+def test_relative_paths_with_a_folder_are_uploads(text: str, paths: list[str], remainder: str) -> None:
+    d = route(text)
+    assert d.route == "upload", d.evidence
+    assert d.paths == paths
+    assert d.remainder == remainder
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["export as mp4/mov", "is image/png supported?", "can I use example.com/photo.png?",
+     "www.example.com/a/b.jpg", "zoom in/out on each photo", "支持 jpg/png 格式吗", "make a .png/.jpg"],
+)
+def test_slashes_that_are_not_relative_paths_are_not_uploads(text: str) -> None:
+    d = route(text)
+    assert d.paths == [] and d.route != "upload", d.evidence
