@@ -195,7 +195,8 @@ class Editor:
         else:
             target = []
         seg = target[0] if target else _seg(id=self._id(), role=role)
-        default_len = DEFAULT_TITLE_MS if role == "title" else total
+        # a caption spans the video unless it is "at the start"/"at the end": then it is short
+        default_len = DEFAULT_TITLE_MS if role == "title" or anchor else total
         if start is None:
             span = length or (default_len if not target else seg.d or default_len)
             start = max(0, total - span) if anchor == "end" else (0 if not target else seg.st)

@@ -127,11 +127,13 @@ def _quote_unquoted(raw: str, p: Phrases) -> str:
     start = m.end()
     clause = _CLAUSE_END.search(raw, start)
     end = clause.start() if clause else len(raw)
-    where = _place_re(tuple(w for ws in p.position.values() for w in ws) + tuple(p.at_start + p.at_end))
+    where = _place_re(tuple(p.text_place_lead),
+                      tuple(w for ws in p.position.values() for w in ws) + tuple(p.at_start + p.at_end))
     if (place := where.search(raw, start, end)) is not None:
         end = place.start()
     text = raw[start:end].strip()
-    if not text or raw[end:end + 1] in ("?", "？") or has(text, ["what", "什么", "什麼", "吗", "嗎"]):
+    asked = normalize(raw[:m.start()] + raw[end:end + 1])  # "what is the title?", "标题是什么"
+    if not text or has(asked, p.question) or normalize(text) in p.question or text[-1] in "吗嗎":
         return raw
     return f"{raw[:start]}“{text}”{raw[end:]}"
 
@@ -145,11 +147,13 @@ def _text_lead_re(roles: tuple[str, ...], leads: tuple[str, ...]) -> re.Pattern[
 
 
 @lru_cache(maxsize=4)
-def _place_re(words: tuple[str, ...]) -> re.Pattern[str]:
+def _place_re(leads: tuple[str, ...], words: tuple[str, ...]) -> re.Pattern[str]:
     """Where a title's text ends: a preposition and a place or time ("at the top", "在顶部", "from 2s")."""
     word = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    return re.compile(rf"(?i)\s+(?:at|on|in|from|for|to)\s+(?:the\s+)?(?:{word}|\d)"
-                      rf"|\s*(?:放在|放到|在|从|從|于|於)\s*(?:{word}|\d)")
+    en = "|".join(re.escape(w) for w in sorted((w for w in leads if w.isascii()), key=len, reverse=True))
+    zh = "|".join(re.escape(w) for w in sorted((w for w in leads if not w.isascii()), key=len, reverse=True))
+    whole = "|".join(re.escape(w) for w in sorted((w for w in words if " " in w), key=len, reverse=True))
+    return re.compile(rf"(?i)\s+(?:{en})\s+(?:{word}|\d)|\s+(?:{whole})\b|\s*(?:{zh})\s*(?:{word}|\d)")
 
 
 def parse(raw: str) -> Parsed:

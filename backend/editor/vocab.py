@@ -38,6 +38,8 @@ class Phrases(BaseModel):
     text_lead_roles: Words
     text_lead: Words
     text_lead_replace: Words
+    text_place_lead: Words
+    question: Words
     position: dict[str, Words]
     at_start: Words
     at_end: Words

@@ -150,6 +150,7 @@ def test_export_words_choose_the_resolution(text: str, resolution: str | None, o
         ("You can drag the clip edges to fine-tune.",
          "You can tell me a new length (e.g. “make photo 2 last 5 seconds”) to fine-tune."),
         ("可以拖拽片段边缘微调。", "可以告诉我新的时长（例如“第2张改成5秒”）微调。"),
+        ("可以拖曳片段邊緣微調。", "可以告诉我新的时长（例如“第2张改成5秒”）微調。"),
     ],
 )
 def test_preview_windows_and_clip_edges_become_what_to_type(said: str, shown: str) -> None:
@@ -162,13 +163,15 @@ def test_preview_windows_and_clip_edges_become_what_to_type(said: str, shown: st
 
 
 _GUI_WORDS = re.compile(
-    r"(?i)\b(?:click|tap|drag|panel|window|button|top right)\b|预览|面板|窗口|按钮|点击|拖|右上角")
+    r"(?i)\b(?:click|tap|drag|panel|window|button|top right)\b|预览|預覽|面板|窗口|按钮|按鈕|点击|點擊|拖|右上角")
 
 
 def test_every_reply_of_the_local_backend_reads_without_a_gui() -> None:
     """The scripted agent's reply tables say what the real service says; none may reach the person as GUI talk."""
     tables = json.loads((ROOT / "backend" / "editor" / "replies.json").read_text("utf-8"))
     templates = [t for lang in ("en", "zh-Hans") for ts in tables[lang].values() for t in ts]
+    hant = {ord(k): v for k, v in tables["hant"].items()}  # how the backend answers in Traditional
+    templates += [t.translate(hant) for ts in tables["zh-Hans"].values() for t in ts]
     templates += list(json.loads((ROOT / "backend" / "data" / "messages.json").read_text("utf-8")).values())
     left = {t: translate(t).text for t in templates if _GUI_WORDS.search(translate(t).text)}
     assert left == {}
