@@ -107,7 +107,9 @@ def plan_turn(text: str, draft: dict[str, Any] | None, media: list[Media], *,
         ops = [Op("animate", {"motion": None, "smooth": False}), *ops]  # build it first
     results = [editor.apply(op) for op in ops]
     good = [r for r in results if r.ok]
-    lines = [speak.say(r.say, **r.fields) for r in results]
+    # two operations can report the same change ("animate" built the clip, then the motion
+    # word set the same Ken Burns): say each sentence once
+    lines = list(dict.fromkeys(speak.say(r.say, **r.fields) for r in results))
     if not good:
         return Plan(language, [Say(" ".join(lines))], draft, 0, base_draft=draft)
     generation = any(r.generation for r in good)

@@ -250,3 +250,15 @@ def test_the_editor_is_deterministic() -> None:
                                   "title: Summer?"])
 def test_a_title_word_without_its_text_makes_no_title(text: str) -> None:
     assert not any(op.kind == "text" for op in parse(text).ops)
+
+
+@pytest.mark.parametrize("text", ["把照片做成动态视频，每张4秒，加标题「海边的夏天」",
+                                  "animate my photos with a smooth Ken Burns motion"])
+def test_the_reply_says_each_change_once(text: str) -> None:
+    draft, media = _state("photos")
+    plan = plan_turn(text, draft, media, session_language="en", rng=random.Random(1), no_text=False,
+                     edit_cost=1, generation_cost=5)
+    final = [s.text for s in plan.steps if getattr(s, "text", None)][-1]
+    sentences = [part for part in final.replace("。", "。\n").replace(". ", ".\n").splitlines()
+                 if part.strip()]
+    assert len(sentences) == len({s.strip() for s in sentences}), final
