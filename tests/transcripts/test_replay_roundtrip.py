@@ -243,3 +243,16 @@ def test_a_session_that_already_had_a_token_replays(
     assert transcript.header.settings["token_from_env"] is (source == "env")
     result = asyncio.run(replay(transcript, speed=20, factory=factory))
     assert result.diff_lines() == []
+
+
+@pytest.mark.parametrize(("name", "size"), [("city.png", 8657), ("beach.jpg", 3000), ("a.wav", 9000)])
+def test_a_stand_in_has_the_recorded_size_even_for_a_small_photo(name: str, size: int) -> None:
+    """A replay uploads a stand-in of exactly the recorded size: an 8 KB photo once replayed
+    as 17 KB and `--check` reported a difference the person had not made."""
+    from PIL import Image
+
+    body = standin_bytes(name, size)
+    assert len(body) == size
+    if not name.endswith(".wav"):
+        with Image.open(io.BytesIO(body)) as img:
+            img.load()
