@@ -18,7 +18,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from agent.api import (
     AuthExpired,
@@ -27,6 +27,7 @@ from agent.api import (
     HeartbeatTimeout,
     NemoError,
     NoCredits,
+    ServiceUnreachable,
     SessionNotFound,
     StreamBroken,
     StreamStalled,
@@ -48,6 +49,7 @@ __all__ = ["RelayOutcome", "relay"]
 
 
 class _Stages(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built at first use, not at import
     stage1: list[str]
     stage2: list[str]
 
@@ -199,8 +201,8 @@ async def relay(ctx: Context, text: str) -> RelayOutcome:
         _report_stream_error(ctx, error)
     if turn.errors:
         return RelayOutcome(ok=False)
-    if not turn.shown:
-        await _explain_silence(ctx, before, turn.stages)
+    if not turn.shown and not await _explain_silence(ctx, before, turn.stages):
+        return RelayOutcome(ok=False)
     return RelayOutcome(ok=True, actions=list(turn.translator.actions))
 
 
@@ -212,22 +214,31 @@ def _report_stream_error(ctx: Context, error: WireStreamError) -> None:
         ctx.error("stream", "err.stream", "err.stream.hint", message=error.message)
 
 
-async def _explain_silence(ctx: Context, before: Any, stages: _StageTracker) -> None:
-    """A turn with no text: say what changed, from the state before and after."""
+async def _explain_silence(ctx: Context, before: Any, stages: _StageTracker) -> bool:
+    """A turn with no text: say what changed, from the state before and after.
+
+    False when the service cannot be reached to look: a stream that simply closed (a server
+    going down closes it cleanly) must not read as an edit that finished quietly."""
     ctx.status("relay.checking")
-    after = await _read_state(ctx)
+    try:
+        after = await ctx.client.state()
+    except ServiceUnreachable as exc:
+        ctx.clear_status()
+        report(ctx, exc)
+        return False
+    except SessionNotFound:
+        raise
+    except NemoError:
+        after = None
     ctx.clear_status()
     if stages.stage1 and stages.stage2:
         ctx.emit(Notice(text=ctx.say("relay.stage1_done"), level="success"))
         ctx.emit(Notice(text=ctx.say("relay.stage2_done"), level="success"))
-    if after is None:
+    if after is None or before is None:
         ctx.notice("relay.silent_unknown")
-        return
-    if before is None:
-        ctx.notice("relay.silent_unknown")
-        return
-    if not _report_changes(ctx, before, after):
+    elif not _report_changes(ctx, before, after):
         ctx.notice("relay.silent_nothing")
+    return True
 
 
 async def _after_break(ctx: Context, before: Any) -> bool:

@@ -302,3 +302,25 @@ async def test_status_with_media_but_no_timeline_says_what_to_ask(make_chat: Any
     timeline = chat.of(Timeline)[0]
     assert timeline.summary.startswith("Nothing on the timeline yet. Ask for a video")
     assert timeline.media == [["beach.png", "image", "320×180"]]
+
+
+async def test_a_silent_turn_whose_service_went_away_says_so(make_chat: Any, photo: Path) -> None:
+    """A server going down closes the stream cleanly, like the end of a quiet edit: the check
+    of the timeline that follows must say the service is unreachable, not 'finished'."""
+    chat = await make_chat()
+    await chat.say(f"upload {photo}")
+    chat.fault(route="run_sse", kind="no_text")
+    read_state = chat.client.state
+    calls = 0
+
+    async def state_after_the_server_stopped() -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 2:  # the first read is the "before" of the turn
+            chat.backend.stop()
+        return await read_state()
+
+    chat.client.state = state_after_the_server_stopped  # type: ignore[method-assign]
+    assert not await chat.say(ANIMATE)
+    assert [e.code for e in chat.errors()] == ["unreachable"]
+    assert not any("finished without a reply" in n for n in chat.notices())
