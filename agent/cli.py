@@ -99,6 +99,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args[:1] == ["replay"]:
             return _replay(args[1:])
+        from agent.terminal import gc_pause
+
+        gc_pause.pause()  # until connected (see there): start-up is ~15% faster
         ns = build_parser(_help_lang(args)).parse_args(args)
         from agent.terminal.options import Options
 
@@ -135,6 +138,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         _crash(exc, args, debug)
         return 1
+    finally:
+        from agent.terminal import gc_pause
+
+        gc_pause.resume()  # a no-op unless start-up ended before connecting
 
 
 def _say(key: str, args: Sequence[str], **values: object) -> None:

@@ -8,13 +8,16 @@ replay can compare what was shown word for word.
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 
 class _Event(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    # defer_build: each event's validator is built when it is first used, not at import
+    # (most kinds never occur before the greeting; building all of them cost ~20 ms there)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 class UserMessage(_Event):
@@ -174,7 +177,16 @@ Event = Annotated[
     Field(discriminator="kind"),
 ]
 
-EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+@functools.cache
+def event_adapter() -> TypeAdapter[Event]:
+    """The validator of any event (built at first use: only replays and tests read events)."""
+    return TypeAdapter(Event)
+
+
+def __getattr__(name: str) -> object:
+    if name == "EVENT_ADAPTER":  # the name this module had when the adapter was built eagerly
+        return event_adapter()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def event_to_json(event: _Event) -> dict[str, object]:
@@ -182,4 +194,4 @@ def event_to_json(event: _Event) -> dict[str, object]:
 
 
 def event_from_json(data: object) -> Event:
-    return EVENT_ADAPTER.validate_python(data)
+    return event_adapter().validate_python(data)

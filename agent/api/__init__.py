@@ -1,5 +1,6 @@
 """The wire: the only package that speaks HTTP to the NemoVideo API (or the local backend)."""
 
+from . import lean_httpx  # noqa: F401  (first: httpx without its CLI, see there)
 from .client import NemoClient
 from .config import ApiConfig
 from .errors import (

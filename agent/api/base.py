@@ -7,6 +7,7 @@ Calls that start work are retried only when the request never left (connection r
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from .identity import CredentialStore
 from .models import Notice
 from .observe import ExchangeObserver, ExchangeRecord, SafeObserver, scrub_json
 from .retry import TRANSIENT_STATUSES, backoff_delay, parse_retry_after
+from .transport import OnDemandTLSTransport, prepare_tls
 from .uploads import MultipartBody
 
 __all__ = ["APP", "TOKEN_PATH", "BaseClient", "package_version"]
@@ -46,6 +48,7 @@ def _keepalive_options() -> list[tuple[int, int, int]]:
     return options
 
 
+@functools.cache
 def package_version() -> str:
     try:
         from importlib.metadata import version
@@ -85,11 +88,13 @@ class BaseClient:
         self._client_id: str | None = config.client_id
         self._token_lock = asyncio.Lock()
         self._version = package_version()
+        if transport is None and config.base_url.lower().startswith("https:"):
+            prepare_tls()  # the CA bundle loads in a thread while the chat starts
         self._http = httpx.AsyncClient(
             base_url=config.base_url,
             timeout=httpx.Timeout(config.read_timeout, connect=config.connect_timeout, write=120.0),
             headers=self.attribution_headers(),
-            transport=transport or httpx.AsyncHTTPTransport(socket_options=_keepalive_options()),
+            transport=transport or OnDemandTLSTransport(socket_options=_keepalive_options()),
             follow_redirects=True,
         )
 

@@ -40,7 +40,7 @@ def _as_int(value: Any) -> int:
 
 
 class _Tolerant(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True)
 
 
 NoticeKind = Literal[
@@ -60,7 +60,7 @@ NoticeKind = Literal[
 class Notice(BaseModel):
     """Something the client did on its own that the person may want to hear about."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
     kind: NoticeKind
     detail: str = ""
 
@@ -76,6 +76,7 @@ class SessionInfo(_Tolerant):
 class UploadProgress(BaseModel):
     """Bytes handed to the connection so far (over all files of one request)."""
 
+    model_config = ConfigDict(defer_build=True)  # built at first use, not at import
     sent: int
     total: int
     filename: str
@@ -244,6 +245,7 @@ class RenderJob(_Tolerant):
 
 
 class DownloadResult(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built at first use, not at import
     path: Path
     size: int
     sha256: str | None = None

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Protocol, runtime_checkable
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from .errors import scrub_text
 
@@ -34,12 +34,14 @@ _SECRET_KEYS = {
 
 
 class FileSummary(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built at first use, not at import
     name: str
     size: int
     sha256: str | None = None
 
 
 class ExchangeRecord(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built at first use, not at import
     method: str
     path: str
     status: int | None

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import difflib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
@@ -19,24 +18,28 @@ from agent.api import NemoError, RateLimited, ServiceUnreachable, SessionNotFoun
 from agent.events import Action, Event, Ready, Routed, TurnEnd, UserMessage
 from agent.messages import lang_of
 
-from .commands import COMMANDS, parse_slash
 from .context import Context
-from .export import export, follow_render
 from .failures import report
-from .info import show_credits, show_state
-from .relay import relay
 from .settings import ChatSettings
 from .store import ChatMemory, PendingRender
-from .translate import PlannedAction
-from .upload import upload
 
+# The handlers (commands, export, info, relay, upload and what they use) are imported at the
+# first message, not at start-up: the greeting comes sooner. `load_handlers()` imports them
+# ahead of time (the terminal does, in a thread, while the person reads the greeting).
 if TYPE_CHECKING:
     from agent.api import NemoClient
     from intents import Decision
 
+    from .translate import PlannedAction
+
 __all__ = ["Conversation"]
 
 log = logging.getLogger("agent.core")
+
+
+def load_handlers() -> None:
+    """Import every handler now (otherwise the first message that needs one does)."""
+    from . import commands, export, info, relay, upload  # noqa: F401
 
 
 def _session_language(lang: str) -> str:
@@ -192,11 +195,15 @@ class Conversation:
                 switched = await self._guarded(self._switch_session)
                 if not switched:
                     return False
+        from .commands import COMMANDS, parse_slash
+
         slash = parse_slash(text)
         if slash is not None:
             name, args = slash
             command = COMMANDS.get(name)
             if command is None:
+                import difflib
+
                 close = difflib.get_close_matches(name, list(COMMANDS), n=1)
                 hint = (
                     self.ctx.say("cmd.unknown.suggest", suggestion=close[0])
@@ -225,6 +232,8 @@ class Conversation:
         return True
 
     async def _run_route(self, decision: Decision, text: str) -> bool:
+        from .info import show_credits, show_state
+
         if decision.route == "export":
             return await self.run_export(text)
         if decision.route == "credits":
@@ -259,6 +268,8 @@ class Conversation:
         if not paths:
             ctx.notice("upload.ask")
             return True
+        from .upload import upload
+
         done, failed = await upload(ctx, paths)
         ok = failed == 0
         if remainder.strip():
@@ -272,15 +283,21 @@ class Conversation:
         if self._background is not None and not self._background.done():
             self.ctx.notice("export.following")
             return await asyncio.shield(self._background)
+        from .export import export
+
         return await export(self.ctx, words)
 
     async def run_relay(self, text: str, *, allow_action: bool = True) -> bool:
+        from .relay import relay
+
         outcome = await relay(self.ctx, text)
         if allow_action and outcome.ok and outcome.actions:
             await self._run_action(outcome.actions[0])  # at most one, and never a chain
         return outcome.ok
 
     async def _run_action(self, action: PlannedAction) -> None:
+        from .info import show_credits, show_state
+
         ctx = self.ctx
         self._emit(Action(text=ctx.say(f"action.{action.kind}", text=action.text)))
         runners: dict[str, Callable[[], Awaitable[bool]]] = {
@@ -330,6 +347,8 @@ class Conversation:
         return ok
 
     async def _follow(self, pending: PendingRender) -> bool:
+        from .export import follow_render
+
         outcome = await follow_render(self.ctx, pending)
         return bool(outcome)
 

@@ -17,7 +17,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from agent.api import ApiError, DownloadError, RenderFailed, RenderJob
 from agent.events import FileSaved
@@ -31,6 +31,7 @@ __all__ = ["export", "follow_render", "parse_export_words"]
 
 
 class _ExportWords(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built at first use, not at import
     resolutions: dict[str, list[str]]
     other_formats: list[str]
 

@@ -26,7 +26,7 @@ _SENTENCE_END = re.compile(r"[.!?。！？；;]+[\"'”’」)*_]*(?=\s|$)|[。�
 
 
 class PhraseRule(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     id: str
     lang: Literal["en", "zh"]
@@ -38,7 +38,7 @@ class PhraseRule(BaseModel):
 
 
 class Conditional(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     clause_separators: str
     en: list[str] = Field(default_factory=list)
@@ -46,7 +46,7 @@ class Conditional(BaseModel):
 
 
 class Hant(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     map: str  # pairs: simplified, traditional, simplified, traditional, …
 
@@ -55,7 +55,7 @@ class Hant(BaseModel):
 
 
 class PhraseTable(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     quote_class: str
     triggers: dict[Literal["en", "zh"], list[str]]

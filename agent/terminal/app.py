@@ -14,10 +14,37 @@ import sys
 from typing import Any
 
 from agent.messages import lang_of, t
+from agent.terminal import gc_pause
 from agent.terminal.connect import Connector, connect_real
 from agent.terminal.diagnostics import quiet_background_noise, report_crash, setup_debug_logging
-from agent.terminal.options import Options
+from agent.terminal.options import ConversationLike, Options
 from agent.terminal.sink import Sink, make_renderer
+
+# The warm-up starts this long after the greeting, so its thread does not compete with the
+# greeting being drawn above the prompt.
+WARM_UP_DELAY = 0.3
+
+
+def warm_up() -> None:
+    """What the first message needs, loaded in a thread while the person reads the greeting:
+    the router's vocabulary (~0.15 s: pydantic validation, pattern compiling), the core's
+    handlers and rich's Markdown (~0.1 s: markdown-it, pygments). A failure here is left for
+    the first message to meet and report, exactly as without the warm-up."""
+    import threading
+
+    def load() -> None:
+        try:
+            import intents
+
+            intents.load()
+            from agent.core.conversation import load_handlers
+
+            load_handlers()
+            import rich.markdown  # noqa: F401
+        except Exception:
+            pass
+
+    threading.Thread(target=load, name="nemo-warm-up", daemon=True).start()
 
 
 async def chat(
@@ -67,9 +94,18 @@ async def chat(
             def set_idle(value: bool) -> None:
                 renderer.idle = value
 
+            async def connect_then_warm_up() -> ConversationLike | None:
+                try:
+                    conv = await connect(opts, sink, stack)
+                finally:
+                    gc_pause.resume()
+                if conv is not None:
+                    asyncio.get_running_loop().call_later(WARM_UP_DELAY, warm_up)
+                return conv
+
             # the prompt comes first; the connection is made behind it
             repl = Repl(
-                lambda: connect(opts, sink, stack),
+                connect_then_warm_up,
                 session,
                 note=renderer.note,
                 set_idle=set_idle,
@@ -84,7 +120,10 @@ async def chat(
             finally:
                 await repl.stop_connecting()
 
-        conv = await connect(opts, sink, stack)
+        try:
+            conv = await connect(opts, sink, stack)
+        finally:
+            gc_pause.resume()
         if conv is None:
             return 1
         from agent.terminal.piped import list_lines, run_piped, stdin_lines

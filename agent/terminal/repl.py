@@ -14,9 +14,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import sys
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO, cast
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.completion import CompleteEvent, get_common_complete_suffix
@@ -24,11 +25,28 @@ from prompt_toolkit.filters import Condition
 from prompt_toolkit.formatted_text import FormattedText
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
-from prompt_toolkit.patch_stdout import patch_stdout
+from prompt_toolkit.patch_stdout import StdoutProxy
 
 from agent.messages import t
 from agent.terminal.completion import ChatCompleter
 from agent.terminal.options import ConversationLike
+
+# How long prompt_toolkit's stdout proxy waits after a write while the prompt is on screen,
+# to bundle writes into one repaint. Its default (0.2 s) held the greeting back by up to
+# 0.2 s after the "Connecting..." line; 20 ms still bundles a burst of lines.
+WRITE_BUNDLE_SECONDS = 0.02
+
+
+@contextlib.contextmanager
+def patch_stdout(raw: bool = False) -> Iterator[None]:
+    """prompt_toolkit's `patch_stdout` (print above the prompt) with a shorter bundling delay."""
+    with StdoutProxy(sleep_between_writes=WRITE_BUNDLE_SECONDS, raw=raw) as proxy:
+        original_stdout, original_stderr = sys.stdout, sys.stderr
+        sys.stdout = sys.stderr = cast(TextIO, proxy)
+        try:
+            yield
+        finally:
+            sys.stdout, sys.stderr = original_stdout, original_stderr
 
 
 class _StartFailed(Exception):

@@ -18,17 +18,7 @@ from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
-from rich.live import Live
 from rich.padding import Padding
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    Task,
-    TaskID,
-    TaskProgressColumn,
-    TextColumn,
-)
 from rich.segment import Segment
 from rich.spinner import Spinner
 from rich.table import Table as RichTable
@@ -40,6 +30,9 @@ from agent.terminal import formatting as fmt
 from agent.terminal.markdown_split import split_finished
 
 if TYPE_CHECKING:
+    from rich.live import Live
+    from rich.progress import Progress, TaskID
+
     from agent import events as ev
     from agent.events import Event
 
@@ -97,15 +90,7 @@ class RichRenderer:
         self._status: str | None = None
         self._spinner: Spinner | None = None
         self._status_since = 0.0
-        self._progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(bar_width=30),
-            TaskProgressColumn(),
-            _BytesColumn(),
-            console=console,
-            auto_refresh=False,
-            expand=False,
-        )
+        self._bars: Progress | None = None  # made at the first progress event (rich.progress)
         self._tasks: dict[str, TaskID] = {}
         self._greeted = False  # the Ready greeting was shown
 
@@ -208,6 +193,12 @@ class RichRenderer:
             self._spinner = Spinner("dots", style="cyan")
         self._status = text
 
+    @property
+    def _progress(self) -> Progress:
+        if self._bars is None:
+            self._bars = _make_progress(self.console)
+        return self._bars
+
     def _on_progress(self, event: ev.Progress) -> None:
         task = self._tasks.get(event.task)
         if event.done:
@@ -247,6 +238,8 @@ class RichRenderer:
             return
         if self._wants_live():
             if self._live is None:
+                from rich.live import Live
+
                 self._live = Live(
                     console=self.console,
                     get_renderable=self._live_view,
@@ -371,11 +364,32 @@ def _markdown(text: str) -> RenderableType:
 _BYTE_TASKS = ("upload:", "download:")  # the core's task names whose numbers are bytes
 
 
-class _BytesColumn(DownloadColumn):
-    """ "1.2/3.4 MB" for file transfers; nothing for percentages (a render)."""
+def _make_progress(console: Console) -> Progress:
+    """The progress bars; rich.progress is imported at the first bar, not at start-up."""
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        Task,
+        TaskProgressColumn,
+        TextColumn,
+    )
 
-    def render(self, task: Task) -> Text:
-        return super().render(task) if task.fields.get("bytes") else Text("")
+    class _BytesColumn(DownloadColumn):
+        """ "1.2/3.4 MB" for file transfers; nothing for percentages (a render)."""
+
+        def render(self, task: Task) -> Text:
+            return super().render(task) if task.fields.get("bytes") else Text("")
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(bar_width=30),
+        TaskProgressColumn(),
+        _BytesColumn(),
+        console=console,
+        auto_refresh=False,
+        expand=False,
+    )
 
 
 def _hanging(mark: str, mark_style: str, body: Text) -> RichTable:
