@@ -71,8 +71,12 @@ class ChatCompleter(Completer):
     ) -> Iterable[Completion]:
         before = document.text_before_cursor
         if before.startswith("/") and not any(ch.isspace() for ch in before):
-            yield from self._commands(before)
-            return
+            # "/ex" is a command; "/tmp/pt/for" (or "/tm", which no command starts with)
+            # is an absolute path, as a person drops it at the start of a message
+            commands = [] if "/" in before[1:] else list(self._commands(before))
+            if commands:
+                yield from commands
+                return
         yield from self._paths(before, explicit=complete_event.completion_requested)
 
     def _commands(self, typed: str) -> Iterable[Completion]:
@@ -98,8 +102,6 @@ class ChatCompleter(Completer):
             quote, replace_len = "", len(token)
             if not explicit and not token.startswith(("/", "~", ".")) and "/" not in token:
                 return  # while typing, only things that look like paths
-            if before.startswith("/") and token == before:
-                return
         head, _, prefix = token.rpartition("/")
         folder_typed = head + "/" if "/" in token else ""
         folder = Path(os.path.expanduser(folder_typed or ".")) if folder_typed != "/" else Path("/")

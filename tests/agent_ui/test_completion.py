@@ -62,3 +62,12 @@ def test_names_with_spaces_are_quoted_and_quotes_are_followed(tree: Path) -> Non
 def test_while_typing_only_path_like_words_complete(tree: Path) -> None:
     assert complete("make it Pic", tab=False) == []
     assert complete("make it ./Pic", tab=False) == [("./Pictures/", -5)]
+
+
+def test_an_absolute_path_at_the_start_of_a_message_completes(tree: Path) -> None:
+    """A dropped or typed absolute path starts with "/" like a command: "/tmp/pt/for<Tab>"
+    once offered nothing at all."""
+    start = f"{tree}/Pictures/be"
+    assert complete(start) == [(f"{tree}/Pictures/beach.jpg", -len(start))]
+    assert complete(f"{tree}/Pic") == [(f"{tree}/Pictures/", -len(f"{tree}/Pic"))]
+    assert complete("/ex") == [("/export ", -3)]  # commands still win where one matches
