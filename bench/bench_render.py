@@ -5,7 +5,10 @@
 
 1. Speed: a 30-s 1080p30 clip from 3 photo-sized stills (motion on each, 2 crossfades, a title,
    a generated music bed): wall and CPU time, peak RSS of the rendering process; peer: the encode
-   floor, the same number of frames of one static image through the same encoder and settings.
+   floor, the same number of frames of one static image through the same encoder and settings
+   (the same `Encoder`, so the same threading: x264 frame threads and the encoder thread fed
+   through its bounded queue). "cores busy" is CPU / wall: 2.0 is both cores all the time. The
+   1-minute load average is sampled during each part: other work on the machine shows there.
 2. Smoothness: a slow zoom over a pattern of Gaussian dots, decoded back; each dot's centroid is
    tracked per frame. Jitter = RMS of the second difference of (tracked - ideal) position in
    px/frame²; backward steps = steps against the ideal direction. Peer: FFmpeg `zoompan` with
@@ -24,6 +27,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -98,14 +102,63 @@ def render_child(folder: Path, seconds: int) -> None:
     }))
 
 
-def bench_speed(folder: Path, seconds: int) -> dict[str, float]:
+def _machine_busy() -> tuple[float, float]:
+    """Seconds of CPU the whole machine spent busy, and stolen by the hypervisor (Linux)."""
+    try:
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return 0.0, 0.0
+    hz = os.sysconf("SC_CLK_TCK")
+    busy = v[0] + v[1] + v[2] + v[5] + v[6]  # user nice system irq softirq
+    return busy / hz, (v[7] if len(v) > 7 else 0) / hz
+
+
+class _Load:
+    """What else the machine did while a part ran: the load average, sampled once a second, and
+    the CPU seconds spent by everything but this part (machine busy time minus our own CPU)."""
+
+    def __init__(self) -> None:
+        self.samples: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self.busy = self.steal = 0.0
+
+    def _run(self) -> None:
+        while True:
+            self.samples.append(os.getloadavg()[0])
+            if self._stop.wait(1.0):
+                return
+
+    def __enter__(self) -> _Load:
+        self._b0 = _machine_busy()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        b1 = _machine_busy()
+        self.busy, self.steal = b1[0] - self._b0[0], b1[1] - self._b0[1]
+
+    def describe(self, own_cpu: float) -> str:
+        s = self.samples or [os.getloadavg()[0]]
+        return (f"load average during: mean {sum(s) / len(s):.2f}, max {max(s):.2f} (ours included); "
+                f"CPU used by other work meanwhile {max(0.0, self.busy - own_cpu):.1f} s, "
+                f"stolen by the host {self.steal:.1f} s")
+
+
+def bench_speed(folder: Path, seconds: int) -> dict[str, Any]:
     stills = [_photo(folder / f"photo{i}.jpg", i) for i in range(3)]
     draft = _speed_draft(seconds)
-    child = subprocess.run(
-        [sys.executable, __file__, "--render-child", str(folder), str(seconds)],
-        check=True, capture_output=True, text=True, timeout=900,
-    )
-    fig: dict[str, float] = json.loads(child.stdout.strip().splitlines()[-1])
+    kids0 = _cpu()[1]
+    with _Load() as load_render:
+        child = subprocess.run(
+            [sys.executable, __file__, "--render-child", str(folder), str(seconds)],
+            check=True, capture_output=True, text=True, timeout=900,
+        )
+    child_cpu = _cpu()[1] - kids0  # the whole child process, its start-up included
+    fig: dict[str, Any] = json.loads(child.stdout.strip().splitlines()[-1])
     frames = round(seconds * 30)
 
     # the floor: the same frames count of one static image, same encoder, settings and sound
@@ -115,19 +168,22 @@ def bench_speed(folder: Path, seconds: int) -> dict[str, float]:
         still = np.asarray(im.convert("RGB").resize((1920, 1080)))
     planes = rgb_to_planes(still)
     sound = music_bed(draft.t[1].sg[0].gen, seconds)  # type: ignore[arg-type]
-    f0 = _cpu()
-    t1 = time.perf_counter()
-    enc = Encoder(folder / "floor.mp4", 1920, 1080, 30, sound, threading.Event())
-    try:
-        for _ in range(frames):
-            enc.write(planes.buf)
-        enc.finish()
-    finally:
-        enc.close()
-    floor = time.perf_counter() - t1
-    f1 = _cpu()
+    with _Load() as load_floor:
+        f0 = _cpu()
+        t1 = time.perf_counter()
+        enc = Encoder(folder / "floor.mp4", 1920, 1080, 30, sound, threading.Event())
+        try:
+            for _ in range(frames):
+                enc.write(planes.buf)
+            enc.finish()
+        finally:
+            enc.close()
+        floor = time.perf_counter() - t1
+        f1 = _cpu()
     return {**fig, "floor": floor, "floor_cpu": (f1[0] - f0[0]) + (f1[1] - f0[1]), "frames": frames,
-            "draw_cpu": _draw_only(folder, draft)}
+            "draw_cpu": _draw_only(folder, draft),
+            "load_render": load_render.describe(child_cpu),
+            "load_floor": load_floor.describe((f1[0] - f0[0]) + (f1[1] - f0[1]))}
 
 
 def _draw_only(folder: Path, draft: Draft) -> float:
@@ -246,11 +302,14 @@ def main() -> None:
         folder = Path(tmp)
         s = bench_speed(folder, seconds)
         print(f"\n1. speed: {seconds}-s 1080p30 ({s['frames']} frames), 3 stills with motion, "
-              f"2 crossfades, a title, music  [x264 {PRESET} crf {CRF} {X264_PARAMS}]")
+              f"2 crossfades, a title, music  [x264 {PRESET} crf {CRF} {X264_PARAMS}, frame threads, "
+              f"encoder thread]")
         print(f"   render          wall {s['wall']:6.2f} s   cpu {s['cpu_self']:6.2f} s   "
-              f"{s['size_mb']:.1f} MB   goal <= 15 s")
-        print(f"   peer: floor     wall {s['floor']:6.2f} s   cpu {s['floor_cpu']:6.2f} s  "
-              f"(static image, same encoder and settings)")
+              f"cores busy {s['cpu_self'] / s['wall']:.2f}   {s['size_mb']:.1f} MB   goal <= 15 s")
+        print(f"                   {s['load_render']}")
+        print(f"   peer: floor     wall {s['floor']:6.2f} s   cpu {s['floor_cpu']:6.2f} s   "
+              f"cores busy {s['floor_cpu'] / s['floor']:.2f}  (static image, same encoder and settings)")
+        print(f"                   {s['load_floor']}")
         print(f"   of which drawing the frames (no encoder): cpu {s['draw_cpu']:6.2f} s; "
               f"the rest is x264/AAC and the sound mix")
         print(f"   ratio to floor  {s['wall'] / s['floor']:.2f} (wall)   {s['cpu_self'] / s['floor_cpu']:.2f} (cpu)"

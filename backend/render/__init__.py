@@ -16,6 +16,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -126,15 +127,15 @@ def render_draft(
     part = temp_name(out_path)
     warnings: list[str] = []
     encoder: Encoder | None = None
+    # the sound is mixed on its own thread while the first frames are drawn (numpy releases the
+    # GIL): done first and alone, it left a core idle for a second of every render
+    mixer = ThreadPoolExecutor(1, thread_name_prefix="render-mix")
     try:
         report(0.0)
-        mix = build_mix(plan, resolve_path, cancelled)
-        if cancelled():
-            raise RenderCancelled()
-        report(2.0)
+        mix = mixer.submit(build_mix, plan, resolve_path, cancelled)
         c = plan.canvas
         encoder = Encoder(part, c.width, c.height, c.fps, mix, cancel)
-        draw_frames(plan, resolve_path, encoder, warnings, report, cancel, span=(2.0, 99.0))
+        draw_frames(plan, resolve_path, encoder, warnings, report, cancel, span=(0.0, 99.0))
         encoder.finish()
         os.replace(part, out_path)
     except RenderError:
@@ -147,6 +148,7 @@ def render_draft(
     finally:
         if encoder is not None:
             encoder.close()
+        mixer.shutdown(wait=True)  # the mix heeds `cancelled` and ends with the render
         with contextlib.suppress(OSError):
             part.unlink()
     for w in warnings:

@@ -1,8 +1,9 @@
 """The frame loop: for each output frame, draw the shots that show, crossfade/fade, lay text.
 
-Frames are drawn as I420 planes and handed to the encoder, whose x264 threads compress frame n
-while we draw frame n+1. Stills and clips are opened when first
-needed and released once their time is over, so memory stays flat however long the draft is.
+Frames are drawn as I420 planes and handed to the encoder, which queues them for its own thread
+and x264's frame threads: they compress frames n-1, n-2, ... while this loop draws frame n (see
+`encoder.py`). Stills and clips are opened when first needed and released once their time is
+over, so memory stays flat however long the draft is.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ def draw_frames(plan: Plan, resolve: Resolve, encoder: Encoder, warnings: list[s
                 span: tuple[float, float] = (0.0, 100.0)) -> None:
     import cv2
 
-    cv2.setNumThreads(1)  # x264 already keeps both cores busy: threads here only contend
+    cv2.setNumThreads(1)  # this loop and x264's threads already keep both cores busy
     c = plan.canvas
     ring = [Planes.alloc(c.width, c.height) for _ in range(RING)]
     scratch = Planes.alloc(c.width, c.height)
