@@ -2,8 +2,9 @@
 
 Frames are drawn as I420 planes and handed to the encoder, which queues them for its own thread
 and x264's frame threads: they compress frames n-1, n-2, ... while this loop draws frame n (see
-`encoder.py`). Stills and clips are opened when first needed and released once their time is
-over, so memory stays flat however long the draft is.
+`encoder.py`). Clips are opened when first needed, stills are prepared on a helper thread two
+seconds before their shot (see `_Shots`), and both are released once their time is over, so
+memory stays flat however long the draft is.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from backend.draft import Segment
@@ -26,11 +28,35 @@ Resolve = Callable[[Segment], Path]
 
 
 class _Shots:
-    """Opens each shot's source on first use and closes it when its time has passed."""
+    """Opens each shot's source on first use and closes it when its time has passed.
+
+    A still is decoded and pre-scaled on a helper thread a little before its shot starts
+    (`prefetch`): done on the drawing thread it stalled the frame loop for ~0.4 s per photo
+    while x264's threads ran dry. Pillow and OpenCV release the GIL meanwhile.
+    """
+
+    LEAD_MS = 2000.0  # start preparing a still this long before its shot shows
 
     def __init__(self, plan: Plan, resolve: Resolve) -> None:
         self.plan, self.resolve = plan, resolve
         self.open: dict[int, StillShot | ClipShot] = {}
+        self.pending: dict[int, Future[StillShot]] = {}
+        self._pool: ThreadPoolExecutor | None = None
+
+    def _still(self, shot: Shot) -> StillShot:
+        c = self.plan.canvas
+        seg = shot.seg
+        label = seg.n or seg.id or f"shot {shot.index + 1}"
+        need = prescaled_size(c.width, c.height, seg.fx)
+        return StillShot(open_still(self.resolve(seg), label, need), c.width, c.height, seg.fx, shot.index)
+
+    def prefetch(self, t: float) -> None:
+        for shot in self.plan.shots:
+            if (t < shot.start <= t + self.LEAD_MS and shot.seg.kind != "video"
+                    and shot.index not in self.open and shot.index not in self.pending):
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(1, thread_name_prefix="render-still")
+                self.pending[shot.index] = self._pool.submit(self._still, shot)
 
     def get(self, shot: Shot) -> StillShot | ClipShot:
         src = self.open.get(shot.index)
@@ -38,12 +64,12 @@ class _Shots:
             c = self.plan.canvas
             seg = shot.seg
             label = seg.n or seg.id or f"shot {shot.index + 1}"
-            path = self.resolve(seg)
-            if seg.kind == "video":
-                src = ClipShot(path, label, seg.in_, c.width, c.height)
+            if shot.index in self.pending:
+                src = self.pending.pop(shot.index).result()  # raises what the preparation raised
+            elif seg.kind == "video":
+                src = ClipShot(self.resolve(seg), label, seg.in_, c.width, c.height)
             else:
-                need = prescaled_size(c.width, c.height, seg.fx)
-                src = StillShot(open_still(path, label, need), c.width, c.height, seg.fx, shot.index)
+                src = self._still(shot)
             self.open[shot.index] = src
         return src
 
@@ -53,6 +79,12 @@ class _Shots:
                 self.open.pop(shot.index).close()
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        for fut in self.pending.values():
+            if fut.done() and fut.exception() is None:
+                fut.result().close()
+        self.pending.clear()
         for src in self.open.values():
             src.close()
         self.open.clear()
@@ -73,7 +105,9 @@ def draw_frames(plan: Plan, resolve: Resolve, encoder: Encoder, warnings: list[s
                 span: tuple[float, float] = (0.0, 100.0)) -> None:
     import cv2
 
-    cv2.setNumThreads(1)  # this loop and x264's threads already keep both cores busy
+    # x264's threads keep both cores busy most of the time; two OpenCV threads fill the gaps
+    # (start, end, crossfades): 0.3-0.5 s less wall on the 30-s bench render, the same CPU
+    cv2.setNumThreads(2)
     c = plan.canvas
     ring = [Planes.alloc(c.width, c.height) for _ in range(RING)]
     scratch = Planes.alloc(c.width, c.height)
@@ -113,6 +147,7 @@ def draw_frames(plan: Plan, resolve: Resolve, encoder: Encoder, warnings: list[s
                         textmod.blend(layers[id(seg)], alpha, out.y, out.u, out.v)
             encoder.write(out.buf)
             shots.release_before(t)
+            shots.prefetch(t)
             if progress is not None:
                 pct = span[0] + (span[1] - span[0]) * (i + 1) / c.frames
                 if pct - last_pct >= 0.5 or i + 1 == c.frames:

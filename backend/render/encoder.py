@@ -23,7 +23,8 @@ into a frame already touched. libavcodec hands the frame to x264, which copies i
 picture before `encode()` returns, so the frame is free again as soon as `encode()` is. The pool
 holds POOL frames (3 MB each at 1080p) and x264 keeps a few more in flight (its frame threads
 and lookahead), so memory stays bounded: peak RSS of the 30-s bench render went from 440 to
-about 535-560 MB. Quality is unchanged: on the bench's 10-s clip the decoded frames measure
+about 535-560 MB (since photos are decoded at JPEG 1/2^k scale, see `pictures.DRAFT_SLACK`,
+about 460 MB). Quality is unchanged: on the bench's 10-s clip the decoded frames measure
 46.04 dB PSNR against the drawn ones with slice threads and 46.06 dB with frame threads, in a
 file 1 % smaller (4.24 against 4.28 MB; 8.3 against 8.4 MB for the 30-s clip).
 
@@ -52,8 +53,11 @@ PRESET = "veryfast"
 CRF = 20
 # veryfast with the cheapest motion search: on our Ken Burns frames it cut x264's CPU time by a
 # third (5.4 s against 8.6 s for 300 1080p frames) at the same PSNR (47.0 dB against 47.0) and
-# a 9 % larger file. x264 is most of a render's cost on 2 cores.
-X264_PARAMS = "me=dia:subme=1"
+# a 9 % larger file. x264 is most of a render's cost on 2 cores. partitions=none (no i8x8/i4x4
+# intra or sub-8x8 splits) then took 17 % off x264's CPU again at -0.1..0.2 dB PSNR against
+# the drawn frames and the same file size (300 frames of the bench clip: 6.1-6.4 against
+# 7.5 CPU-s, 46.67 against 46.78 dB, 2.86 against 2.90 MB).
+X264_PARAMS = "me=dia:subme=1:partitions=none"
 THREADS = 0  # x264 frame threads; 0 is x264's own choice, 1.5 per core (3 here)
 AUDIO_RATE = 48000
 AUDIO_BITRATE = 160_000

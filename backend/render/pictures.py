@@ -21,6 +21,11 @@ from backend.draft import Effect
 from .errors import RenderError
 from .motion import View, max_zoom
 
+# A JPEG may be decoded at 1/2^k scale a few % short of the pre-scaled size: a 4000x3000 photo
+# then decodes at 2000x1500 for a 2058-wide source (3 % upscale) instead of at full size: 0.25
+# against 0.43 CPU-s per photo to decode and pre-scale, ~100 MB less peak RSS in the 30-s bench
+# render, and the two prepared pictures differ by 50-52 dB PSNR (the bench photos, grain included).
+DRAFT_SLACK = 0.96
 BLACK = (16, 128, 128)  # limited-range BT.601 black, what cv2's RGB->I420 produces for (0,0,0)
 
 
@@ -75,9 +80,10 @@ def open_still(path: Path, label: str, need: tuple[int, int] = (2600, 2600)) -> 
     try:
         with Image.open(path) as im:
             im.seek(0)
-            # JPEG: decode at the smallest 1/2^k scale that still covers the frame we need
+            # JPEG: decode at the smallest 1/2^k scale that (nearly) covers the frame we need
             iw, ih = im.size
             cover = max(need[0] / iw, need[1] / ih) if iw and ih else 1.0
+            cover *= DRAFT_SLACK
             im.draft("RGB", (math.ceil(iw * cover), math.ceil(ih * cover)))
             im.load()
             img = ImageOps.exif_transpose(im)
