@@ -26,6 +26,17 @@ ID_PATTERNS: tuple[re.Pattern[str], ...] = (re.compile(r"\brender_(?!#)[A-Za-z0-
 EXTERNAL_PREFIX = "/_replay/ext/"
 
 
+def map_strings(value: Any, fn: Callable[[str], str]) -> Any:
+    """`fn` applied to every string inside nested dicts and lists (keys left as they are)."""
+    if isinstance(value, str):
+        return fn(value)
+    if isinstance(value, dict):
+        return {k: map_strings(v, fn) for k, v in value.items()}
+    if isinstance(value, list):
+        return [map_strings(v, fn) for v in value]
+    return value
+
+
 class IdCanon:
     """Client-made ids → stable placeholders, numbered by first appearance."""
 
@@ -49,13 +60,7 @@ class IdCanon:
         return value
 
     def value(self, value: Any) -> Any:
-        if isinstance(value, str):
-            return self.text(value)
-        if isinstance(value, dict):
-            return {k: self.value(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self.value(v) for v in value]
-        return value
+        return map_strings(value, self.text)
 
 
 CANON_RE = re.compile(r"\b[a-z]+_#\d+")
@@ -82,24 +87,28 @@ class Normaliser:
         return self.canon.text(value)
 
     def value(self, value: Any) -> Any:
-        if isinstance(value, str):
-            return self.text(value)
-        if isinstance(value, dict):
-            return {k: self.value(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self.value(v) for v in value]
-        return value
+        return map_strings(value, self.text)
 
 
 def decanon(value: Any, resolve: Callable[[str], str]) -> Any:
     """Replace canonical ids (`render_#1`) by real ones, e.g. those the live client made."""
-    if isinstance(value, str):
-        return CANON_RE.sub(lambda m: resolve(m.group(0)), value) if "_#" in value else value
-    if isinstance(value, dict):
-        return {k: decanon(v, resolve) for k, v in value.items()}
-    if isinstance(value, list):
-        return [decanon(v, resolve) for v in value]
-    return value
+
+    def one(text: str) -> str:
+        return CANON_RE.sub(lambda m: resolve(m.group(0)), text) if "_#" in text else text
+
+    return map_strings(value, one)
+
+
+def call_summary(
+    method: str, path: str, request: Any, files: list[dict[str, Any]] | None
+) -> dict[str, Any]:
+    """What a client sent, in the form compared by --check (recorded and live alike)."""
+    out: dict[str, Any] = {"method": method, "path": path}
+    if files:
+        out["files"] = [{"name": f.get("name"), "size": f.get("size")} for f in files]
+    elif request is not None:
+        out["request"] = request
+    return out
 
 
 def local_path(recorded: str) -> str:
@@ -147,13 +156,7 @@ class RecordedCall:
         return self.sse_open is not None
 
     def summary(self) -> dict[str, Any]:
-        """What the client sent, in the form compared by --check."""
-        out: dict[str, Any] = {"method": self.method, "path": self.path}
-        if self.files:
-            out["files"] = [{"name": f.get("name"), "size": f.get("size")} for f in self.files]
-        elif self.request is not None:
-            out["request"] = self.request
-        return out
+        return call_summary(self.method, self.path, self.request, self.files)
 
 
 def build_calls(transcript: Transcript) -> tuple[list[RecordedCall], IdCanon]:

@@ -36,6 +36,7 @@ from agent.transcripts.script import (
     Normaliser,
     RecordedCall,
     build_calls,
+    call_summary,
     close_style,
     decanon,
     external_origins,
@@ -85,12 +86,7 @@ class Received:
     matched: int | None = None
 
     def summary(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"method": self.method, "path": self.path}
-        if self.files:
-            out["files"] = [{"name": f.get("name"), "size": f.get("size")} for f in self.files]
-        elif self.request is not None:
-            out["request"] = self.request
-        return out
+        return call_summary(self.method, self.path, self.request, self.files)
 
 
 class ReplayServer:
