@@ -180,26 +180,87 @@ def bench_speed(folder: Path, seconds: int) -> dict[str, Any]:
             enc.close()
         floor = time.perf_counter() - t1
         f1 = _cpu()
+    own_wall, own_cpu = _encode_own_frames(folder, draft, frames)
     return {**fig, "floor": floor, "floor_cpu": (f1[0] - f0[0]) + (f1[1] - f0[1]), "frames": frames,
-            "draw_cpu": _draw_only(folder, draft),
+            "draw_cpu": _draw_only(folder, draft), "own": own_wall, "own_cpu": own_cpu,
             "load_render": load_render.describe(child_cpu),
             "load_floor": load_floor.describe((f1[0] - f0[0]) + (f1[1] - f0[1]))}
 
 
-def _draw_only(folder: Path, draft: Draft) -> float:
-    """CPU time of drawing the same frames with no encoder: what the encoder adds is the rest."""
+def _draw_only(folder: Path, draft: Draft, keep: np.ndarray | None = None) -> float:
+    """CPU time of drawing the same frames with no encoder: what the encoder adds is the rest.
+    With `keep`, each frame is also copied into it (outside the timed CPU of drawing proper)."""
     from backend.render import _resolver
     from backend.render.compose import draw_frames
     from backend.render.plan import make_plan
 
-    class _Null:
-        def write(self, buf: object) -> None:
-            pass
+    class _Sink:
+        n = 0
+        copying = 0.0
+
+        def write(self, buf: np.ndarray) -> None:
+            if keep is not None:
+                t = _cpu()[0]
+                keep[self.n] = buf
+                self.copying += _cpu()[0] - t
+            self.n += 1
 
     plan = make_plan(draft)
+    sink = _Sink()
     c0 = _cpu()
-    draw_frames(plan, _resolver(lambda src: folder / f"{src}.jpg"), _Null(), [], None, None)  # type: ignore[arg-type]
-    return _cpu()[0] - c0[0]
+    draw_frames(plan, _resolver(lambda src: folder / f"{src}.jpg"), sink, [], None, None)  # type: ignore[arg-type]
+    return _cpu()[0] - c0[0] - sink.copying
+
+
+def _encode_own_frames(folder: Path, draft: Draft, frames: int) -> tuple[float, float]:
+    """The second floor: x264 on exactly the frames the render draws (drawn beforehand into
+    memory, 3 MB each), same Encoder, settings and sound. Render / this = what drawing and mixing
+    add; this / the static floor = what moving pictures cost x264 itself."""
+    keep = np.empty((frames, 1920 * 1080 * 3 // 2), np.uint8)
+    keep.fill(0)  # touch the pages now, not while timing
+    _draw_only(folder, draft, keep)
+    sound = music_bed(draft.t[1].sg[0].gen, frames // 30)  # type: ignore[arg-type]
+    f0 = _cpu()
+    t0 = time.perf_counter()
+    enc = Encoder(folder / "own.mp4", 1920, 1080, 30, sound, threading.Event())
+    try:
+        for i in range(frames):
+            enc.write(keep[i])
+        enc.finish()
+    finally:
+        enc.close()
+    wall = time.perf_counter() - t0
+    f1 = _cpu()
+    return wall, (f1[0] - f0[0]) + (f1[1] - f0[1])
+
+
+def bench_resampler(folder: Path) -> dict[str, float]:
+    """Per-frame cost of drawing a still's planes (Y + U + V at 1080p) with the engine in use and
+    with OpenCV's warpAffine, the fallback, on the same prepared photo and views."""
+    from backend.render import resample
+    from backend.render.pictures import Planes, StillShot, open_still, prescaled_size
+    from backend.render.plan import make_plan
+
+    seg = make_plan(_speed_draft(30)).shots[0].seg
+    shot = StillShot(open_still(folder / "photo0.jpg", "p", prescaled_size(1920, 1080, seg.fx)),
+                     1920, 1080, seg.fx, 0)
+    out = Planes.alloc(1920, 1080)
+    views = [(0.5, 0.5, 1.0 + 0.3 * i / 60) for i in range(60)]
+    figures = {}
+    for name, fn in (("ours", resample.warp), ("warpAffine", resample.warp_opencv)):
+        import cv2
+
+        cv2.setNumThreads(1)  # per-frame CPU on one core, like the render's drawing thread
+        c0 = _cpu()[0]
+        for cx, cy, z in views:
+            ww, wh = shot.pw / z, shot.ph / z
+            x0, y0 = cx * shot.pw - ww / 2, cy * shot.ph - wh / 2
+            sx, sy = ww / 1920, wh / 1080
+            fn(shot.src.y, out.y, x0, y0, sx, sy)
+            fn(shot.src.u, out.u, x0 / 2, y0 / 2, sx, sy)
+            fn(shot.src.v, out.v, x0 / 2, y0 / 2, sx, sy)
+        figures[name] = (_cpu()[0] - c0) / len(views) * 1000
+    return figures
 
 
 # ---------------------------------------------------------------------------------------------
@@ -310,13 +371,24 @@ def main() -> None:
         print(f"   peer: floor     wall {s['floor']:6.2f} s   cpu {s['floor_cpu']:6.2f} s   "
               f"cores busy {s['floor_cpu'] / s['floor']:.2f}  (static image, same encoder and settings)")
         print(f"                   {s['load_floor']}")
+        print(f"   peer: x264 on our own frames   wall {s['own']:6.2f} s   cpu {s['own_cpu']:6.2f} s   "
+              f"(the same {s['frames']} frames drawn beforehand into memory)")
         print(f"   of which drawing the frames (no encoder): cpu {s['draw_cpu']:6.2f} s; "
               f"the rest is x264/AAC and the sound mix")
         print(f"   ratio to floor  {s['wall'] / s['floor']:.2f} (wall)   {s['cpu_self'] / s['floor_cpu']:.2f} (cpu)"
               f"   goal <= 1.3")
+        print(f"     = what moving pictures cost x264 over a static one: {s['own'] / s['floor']:.2f} (wall) "
+              f"{s['own_cpu'] / s['floor_cpu']:.2f} (cpu)")
+        print(f"     x what drawing and mixing add to encoding our frames: {s['wall'] / s['own']:.2f} (wall) "
+              f"{s['cpu_self'] / s['own_cpu']:.2f} (cpu)")
         print(f"   peak RSS        {s['rss_self']:.0f} MB (the rendering process, encoder included)"
               f"   goal <= 600 MB")
         print(f"   load average after: {os.getloadavg()[0]:.2f}")
+        from backend.render.resample import ENGINE
+
+        rs = bench_resampler(folder)
+        print(f"   resampler in use: {ENGINE}; CPU per 1080p frame (Y+U+V, one thread): "
+              f"{rs['ours']:.2f} ms; peer OpenCV warpAffine {rs['warpAffine']:.2f} ms")
         sm = bench_smooth(folder, zframes)
         print(f"\n2. smoothness: zoom 1.0 -> {ZOOM} over {zframes} frames at 1080p30, "
               f"{len(DOTS)} dots tracked on the decoded output")

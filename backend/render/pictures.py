@@ -1,8 +1,9 @@
 """The pictures of the video track as YUV 4:2:0 planes, drawn into the frame buffer per frame.
 
 Frames are composed directly in the encoder's pixel format (I420): a still is converted once,
-then each frame is three float-precision affine warps (OpenCV, bilinear) of 1 + 2 quarter-size
-planes, about half the samples of an RGB warp and no per-frame colour conversion. Crossfades and
+then each frame is three sub-pixel scale + offset resamplings (bilinear, see `resample.py`) of
+1 + 2 quarter-size planes, about half the samples of an RGB warp and no per-frame colour
+conversion. Crossfades and
 fades are linear in Y'CbCr exactly as in R'G'B', because the conversion is affine.
 """
 
@@ -20,6 +21,7 @@ from backend.draft import Effect
 
 from .errors import RenderError
 from .motion import View, max_zoom
+from .resample import warp
 
 # A JPEG may be decoded at 1/2^k scale a few % short of the pre-scaled size: a 4000x3000 photo
 # then decodes at 2000x1500 for a 2058-wide source (3 % upscale) instead of at full size: 0.25
@@ -151,21 +153,13 @@ class StillShot:
         self._prev = view
 
     def _warp(self, view: View, out: Planes) -> None:
-        import cv2
-
         cx, cy, z = view
         ww, wh = self.pw / z, self.ph / z
         x0, y0 = cx * self.pw - ww / 2, cy * self.ph - wh / 2
         sx, sy = ww / self.width, wh / self.height
-        flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
-        # pixel centres: out (x + .5) maps to src x0 + (x + .5) * sx, i.e. src centre - .5
-        m = np.array([[sx, 0.0, x0 + 0.5 * sx - 0.5], [0.0, sy, y0 + 0.5 * sy - 0.5]])
-        cv2.warpAffine(self.src.y, m, (self.width, self.height), dst=out.y, flags=flags,
-                       borderMode=cv2.BORDER_REPLICATE)
-        mc = np.array([[sx, 0.0, x0 / 2 + 0.5 * sx - 0.5], [0.0, sy, y0 / 2 + 0.5 * sy - 0.5]])
-        size = (self.width // 2, self.height // 2)
-        for plane, dst in ((self.src.u, out.u), (self.src.v, out.v)):
-            cv2.warpAffine(plane, mc, size, dst=dst, flags=flags, borderMode=cv2.BORDER_REPLICATE)
+        warp(self.src.y, out.y, x0, y0, sx, sy)
+        warp(self.src.u, out.u, x0 / 2, y0 / 2, sx, sy)
+        warp(self.src.v, out.v, x0 / 2, y0 / 2, sx, sy)
 
     def close(self) -> None:
         pass

@@ -1,0 +1,6 @@
+import numpy as np
+
+SIMD: bool
+
+def resample(src: np.ndarray, dst: np.ndarray, x0: float, y0: float, sx: float, sy: float,
+             simd: bool = ...) -> None: ...
