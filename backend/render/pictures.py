@@ -29,6 +29,10 @@ from .resample import warp
 # render, and the two prepared pictures differ by 50-52 dB PSNR (the bench photos, grain included).
 DRAFT_SLACK = 0.96
 BLACK = (16, 128, 128)  # limited-range BT.601 black, what cv2's RGB->I420 produces for (0,0,0)
+# How far a photo's shape may be from the frame's and still fill it (cropped to cover). 1.5 lets
+# the camera shapes fill a 16:9 frame: 4:3 (phones: 1.33, a quarter of the height cropped), 3:2
+# (1.19) and 5:4 (1.42); square (1.78) and portrait photos are shown whole over a blurred copy.
+FILL_LIMIT = 1.5
 
 
 @dataclass
@@ -123,7 +127,7 @@ class StillShot:
         pw, ph = prescaled_size(width, height, fx)
         iw, ih = img.size
         mismatch = (iw / ih) / (width / height)
-        if max(mismatch, 1 / mismatch) > 1.3:
+        if max(mismatch, 1 / mismatch) > FILL_LIMIT:
             # A portrait photo in a landscape frame (or the reverse): show all of it over a
             # blurred, dimmed copy of itself instead of cropping most of it away.
             small = img.resize((max(1, pw // 16), max(1, ph // 16)), Image.Resampling.BILINEAR,

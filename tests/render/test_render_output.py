@@ -74,6 +74,33 @@ def test_other_aspects(tmp_path: Path, rt: SimpleNamespace, meta: dict[str, str]
     assert p.frames == 5
 
 
+@pytest.mark.parametrize(("size", "filled"), [
+    ((400, 300), True),  # a phone photo (4:3) fills a 16:9 frame, cropped top and bottom
+    ((300, 200), True),  # a camera photo (3:2)
+    ((300, 300), False),  # square: shown whole, over a blurred and dimmed copy of itself
+    ((200, 400), False),  # portrait
+])
+def test_photo_shapes_fill_the_frame_or_show_whole(tmp_path: Path, rt: SimpleNamespace,
+                                                   size: tuple[int, int], filled: bool) -> None:
+    # a bright photo with a dark inner border: filling crops the border off the top and bottom
+    # but keeps it at the sides; showing whole keeps it all round, with dimmed copy outside
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", size, (240, 240, 240))
+    ImageDraw.Draw(img).rectangle([0, 0, size[0] - 1, size[1] - 1], outline=(30, 30, 30), width=6)
+    img.save(tmp_path / "p.png")
+    d = rt.draft([{"src": "p", "st": 0, "d": 500}])
+    render_draft(d, _resolver(tmp_path), tmp_path / "o.mp4", **rt.SMALL)
+    frame = rt.frames_rgb(tmp_path / "o.mp4")[0].astype(int)
+    middle_column = frame[:, 160].mean(axis=1)
+    if filled:
+        assert middle_column.min() > 200, "the photo should cover the frame from top to bottom"
+    else:
+        side = frame[:, :20].mean()  # outside the photo: a blurred, dimmed copy, not black
+        assert 40 < side < 150, side
+        assert middle_column.min() < 100  # the photo's own border is visible: nothing cropped
+
+
 def test_crossfade_and_fade_through_black(tmp_path: Path, rt: SimpleNamespace) -> None:
     rt.solid(tmp_path / "red.png", (220, 20, 20))
     rt.solid(tmp_path / "blue.png", (20, 20, 220))
