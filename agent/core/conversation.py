@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from agent.api import NemoError, RateLimited, ServiceUnreachable, SessionNotFound
 from agent.events import Action, Event, Ready, Routed, TurnEnd, UserMessage
-from agent.messages import lang_of
+from agent.messages import revealed_lang
 
 from .context import Context
 from .failures import report
@@ -59,7 +59,7 @@ class Conversation:
             settings=settings,
             emit=self._emit,
             memory=self.memory,
-            lang=settings.lang or "en",
+            lang=settings.lang or settings.locale_lang,
         )
         self.last_decision: Decision | None = None
         self._lang_known = settings.lang is not None
@@ -106,8 +106,8 @@ class Conversation:
         ctx.clear_status()
         ctx.drain_notices()
         greeting = ctx.say("ready.greeting")
-        if not self._lang_known and ctx.lang == "en":
-            greeting += "\n" + ctx.say("ready.also_chinese")
+        if not self._lang_known:
+            greeting += "\n" + ctx.say("ready.also_chinese" if ctx.lang == "en" else "ready.also_english")
         examples = [ctx.say(f"ready.example{i}") for i in (1, 2, 3)]
         self._emit(Ready(greeting=greeting, examples=examples))
         if self.settings.resume:
@@ -163,8 +163,10 @@ class Conversation:
             return True
         ctx = self.ctx
         if not self._lang_known:
-            ctx.lang = lang_of(stripped)
-            self._lang_known = True
+            revealed = revealed_lang(stripped)
+            if revealed is not None:
+                ctx.lang = revealed
+                self._lang_known = True
         self._emit(UserMessage(text=text))
         ok = False
         try:

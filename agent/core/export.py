@@ -83,9 +83,11 @@ def _file_name(title: str | None) -> str:
     return f"{stem}-{datetime.now().strftime('%Y%m%d-%H%M%S')}.mp4"
 
 
-def _elapsed(seconds: float) -> str:
+def _elapsed(ctx: Context, seconds: float) -> str:
     seconds = max(0, int(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else f"{seconds} s"
+    if seconds >= 60:
+        return f"{seconds // 60}:{seconds % 60:02d}"
+    return ctx.say("export.seconds", seconds=seconds)
 
 
 async def export(ctx: Context, words: str = "") -> bool:
@@ -133,10 +135,11 @@ async def follow_render(ctx: Context, render: PendingRender) -> bool | None:
     that takes seconds is not waited on for the full 30-s interval.
     """
     settings = ctx.settings
+    ctx.clear_status()  # the render's own bar says what is happening from here on
     started = time.monotonic() - max(0.0, time.time() - render.started_at)  # shown: since submit
     give_up = time.monotonic() + settings.render_timeout  # this wait, not the job's whole life
     bar = ProgressReporter(
-        ctx.emit, "render", ctx.say("export.rendering", elapsed=_elapsed(0))
+        ctx.emit, "render", ctx.say("export.rendering", elapsed=_elapsed(ctx, 0))
     )
     job: RenderJob | None = None
     polls = 0
@@ -150,7 +153,7 @@ async def follow_render(ctx: Context, render: PendingRender) -> bool | None:
                 return None
             raise
         elapsed = time.monotonic() - started
-        bar.update(job.progress, 100, label=ctx.say("export.rendering", elapsed=_elapsed(elapsed)))
+        bar.update(job.progress, 100, label=ctx.say("export.rendering", elapsed=_elapsed(ctx, elapsed)))
         if job.status == "completed":
             break
         if job.status in ("failed", "cancelled"):
@@ -169,9 +172,9 @@ async def follow_render(ctx: Context, render: PendingRender) -> bool | None:
             bar.update(
                 job.progress,
                 100,
-                label=ctx.say("export.rendering", elapsed=_elapsed(time.monotonic() - started)),
+                label=ctx.say("export.rendering", elapsed=_elapsed(ctx, time.monotonic() - started)),
             )
-    bar.done(100, label=ctx.say("export.rendered", elapsed=_elapsed(time.monotonic() - started)))
+    bar.done(100, label=ctx.say("export.rendered", elapsed=_elapsed(ctx, time.monotonic() - started)))
     return await _download(ctx, render, job)
 
 

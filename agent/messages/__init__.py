@@ -9,6 +9,8 @@ as the key (a bug to fix, never a crash).
 from __future__ import annotations
 
 import json
+import os
+import re
 from functools import cache
 from importlib import resources
 from typing import Literal
@@ -47,4 +49,31 @@ def lang_of(text: str) -> Lang:
     for ch in text:
         if "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf":
             return "zh"
+    return "en"
+
+
+_WORD = re.compile(r"[^\W\d_]{2,}")  # two letters running: a word, not "1080p"
+_PATHLIKE = re.compile(r"[/\\]|^~|\.[A-Za-z0-9]{2,5}$")
+
+
+def revealed_lang(text: str) -> Lang | None:
+    """The language a message shows, or None when it shows none (a slash command, a path).
+
+    Until a message shows one, our lines stay in the locale's language: a person on a Chinese
+    desktop who starts with `/credits` or drops in a photo is not switched to English.
+    """
+    if lang_of(text) == "zh":
+        return "zh"
+    if text.lstrip().startswith("/"):
+        return None
+    words = [w for w in text.split() if not _PATHLIKE.search(w)]
+    return "en" if any(_WORD.search(w) for w in words) else None
+
+
+def locale_lang() -> Lang:
+    """The language of the person's locale (LC_ALL, LC_MESSAGES, LANG): zh_* is Chinese."""
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var, "")
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
     return "en"

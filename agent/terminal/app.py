@@ -13,7 +13,7 @@ import contextlib
 import sys
 from typing import Any
 
-from agent.messages import lang_of, t
+from agent.messages import locale_lang, revealed_lang, t
 from agent.terminal import gc_pause
 from agent.terminal.connect import Connector, connect_real
 from agent.terminal.diagnostics import quiet_background_noise, report_crash, setup_debug_logging
@@ -60,18 +60,20 @@ async def chat(
         interactive = not opts.messages and sys.stdin.isatty()
     if rich is None:
         rich = interactive and sys.stdout.isatty()
-    lang = opts.lang or (lang_of(opts.messages[0]) if opts.messages else "en")
+    lang = opts.lang or (revealed_lang(opts.messages[0]) if opts.messages else None) or locale_lang()
     renderer = make_renderer(rich=rich, lang=lang, debug=opts.debug)
     sink = Sink(renderer)
 
     seen_first = False
 
     def on_message(text: str) -> None:
-        """Our own lines follow the language of the first message (unless --lang)."""
+        """Our own lines follow the first message that shows a language (unless --lang)."""
         nonlocal seen_first
         if opts.lang is None and not seen_first:
-            renderer.lang = lang_of(text)
-        seen_first = True
+            revealed = revealed_lang(text)
+            if revealed is not None:
+                renderer.lang = revealed
+                seen_first = True
 
     def crash(exc: BaseException) -> None:
         report_crash(renderer, exc, debug=opts.debug)

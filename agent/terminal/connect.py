@@ -134,7 +134,8 @@ async def connect_real(
 
         overrides["client_id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, base_url))
     config = ApiConfig.from_env(base_url=base_url, **overrides)
-    chat_settings = ChatSettings.from_env(lang=opts.lang, out_dir=opts.out, resume=opts.resume)
+    chat_settings = ChatSettings.from_env(lang=opts.lang, out_dir=opts.out, resume=opts.resume,
+                                          locale_lang=renderer.lang)
 
     observer = None
     if opts.record is not None:

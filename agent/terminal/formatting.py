@@ -1,6 +1,8 @@
-"""Small, language-neutral formatting shared by the rich and the plain renderer."""
+"""Small formatting shared by the rich and the plain renderer: sizes, durations, file facts."""
 
 from __future__ import annotations
+
+from agent.messages import t
 
 
 def human_size(size: int | float | None) -> str:
@@ -14,11 +16,11 @@ def human_size(size: int | float | None) -> str:
     return f"{value:.1f} GB"  # pragma: no cover - loop always returns
 
 
-def seconds(value: float | None) -> str:
+def seconds(value: float | None, lang: str = "en") -> str:
     if value is None:
         return ""
     if value < 60:
-        return f"{value:.1f} s"
+        return t("ui.seconds", lang, value=f"{value:.1f}")
     minutes, secs = divmod(round(value), 60)
     return f"{minutes}:{secs:02d}"
 
@@ -29,15 +31,17 @@ def media_details(
     width: int | None,
     height: int | None,
     duration: float | None,
+    lang: str = "en",
 ) -> str:
     """ "image · 1.2 MB · 1920×1080" — the facts about one uploaded file, in one line."""
-    parts = [file_type] if file_type else []
+    kind = t(f"ui.kind.{file_type}", lang) if file_type else ""
+    parts = [kind if not kind.startswith("ui.kind.") else file_type] if file_type else []
     if size is not None:
         parts.append(human_size(size))
     if width and height:
         parts.append(f"{width}×{height}")
     if duration:
-        parts.append(seconds(duration))
+        parts.append(seconds(duration, lang))
     return " · ".join(parts)
 
 

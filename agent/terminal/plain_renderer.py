@@ -117,14 +117,14 @@ class PlainRenderer:
             self._line(f"{event.label} {event.url}")
         elif event.kind == "media_uploaded":
             details = fmt.media_details(
-                event.file_type, event.size, event.width, event.height, event.duration
+                event.file_type, event.size, event.width, event.height, event.duration, lang
             )
             self._line(
                 t("ui.uploaded", lang, name=event.name) + (f" ({details})" if details else "")
             )
         elif event.kind == "file_saved":
             extra = ", ".join(
-                x for x in (fmt.seconds(event.duration), fmt.human_size(event.size)) if x
+                x for x in (fmt.seconds(event.duration, lang), fmt.human_size(event.size)) if x
             )
             self._line(t("ui.saved", lang, path=event.path) + (f" ({extra})" if extra else ""))
         elif event.kind == "turn_end":

@@ -314,14 +314,14 @@ class RichRenderer:
             )
         elif event.kind == "media_uploaded":
             details = fmt.media_details(
-                event.file_type, event.size, event.width, event.height, event.duration
+                event.file_type, event.size, event.width, event.height, event.duration, lang
             )
             self._print(
                 Text.assemble(("✓ ", "green"), (event.name, "bold"), ("  " + details, "dim"))
             )
         elif event.kind == "file_saved":
             extra = " · ".join(
-                x for x in (fmt.seconds(event.duration), fmt.human_size(event.size)) if x
+                x for x in (fmt.seconds(event.duration, lang), fmt.human_size(event.size)) if x
             )
             self._print(
                 Text.assemble(

@@ -14,23 +14,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from agent.messages import lang_of, t
+from agent.messages import lang_of, locale_lang, t
 from agent.transcripts.format import Transcript, TranscriptError, load
 
 DEFAULT_SPEED = 10.0
 CHECK_SPEED = 4.0  # slow enough that timing-dependent lines (still working…) hold on a busy machine
-
-
-def _lang() -> str:
-    import locale
-    import os
-
-    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(var, "")
-        if value:
-            return "zh" if value.lower().startswith("zh") else "en"
-    loc = locale.getlocale()[0] or ""
-    return "zh" if loc.lower().startswith("zh") else "en"
 
 
 def _safe(exc: BaseException) -> str:
@@ -195,7 +183,7 @@ def check_files(
 
 def main(argv: list[str] | None = None) -> int:
     args_in = list(sys.argv[1:] if argv is None else argv)
-    lang = _lang()
+    lang = locale_lang()
     parser = _parser(lang)
     try:
         args = parser.parse_args(args_in)

@@ -198,8 +198,10 @@ async def _drive(
         client_id=None,
         platform=str(recorded.get("platform") or "unknown"),
     )
+    locale = recorded.get("locale_lang")  # the recording machine's locale: the greeting's language
     settings = scaled_settings(
-        ChatSettings, recorded, speed, lang=lang, out_dir=work / "out", resume=False
+        ChatSettings, recorded, speed, lang=lang, out_dir=work / "out", resume=False,
+        locale_lang=locale if locale in ("en", "zh") else "en",
     )
 
     def sink(event: Any) -> None:

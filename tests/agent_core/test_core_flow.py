@@ -82,6 +82,10 @@ async def test_english_session_upload_generate_look_and_export(make_chat: Any, p
     assert submitted["output"] == {"format": "mp4", "quality": "high", "resolution": "1080p"}
     progress = [e for e in chat.events if e.kind == "progress"]
     assert any(p.task == "render" and p.label.startswith("Rendering") for p in progress)
+    # once the render's bar shows, the "Starting the export…" spinner is gone (not both at once)
+    kinds = chat.kinds()
+    first_bar = next(i for i, e in enumerate(chat.events) if e.kind == "progress" and e.task == "render")
+    assert "status_clear" in kinds[kinds.index("status"):first_bar]
     assert any(p.task == "download" and p.done and p.completed == saved.size for p in progress)
     assert chat.conv.pending_render is None
     assert chat.events[-1] == TurnEnd(ok=True)
@@ -105,6 +109,9 @@ async def test_chinese_conversation_is_answered_in_chinese(make_chat: Any, photo
     assert chat.of(Timeline)[0].summary.startswith("时间线（1 条轨道）：1. 视频：beach.png")
     assert await chat.say("导出")
     assert_valid_mp4(Path(chat.of(FileSaved)[0].path))
+    labels = [e.label for e in chat.events if e.kind == "progress" and e.task == "render"]
+    assert labels[0] == "正在渲染… 0 秒" and labels[-1].startswith("渲染完成，用时 ")
+    assert all(" s" not in label for label in labels)
     assert not await chat.say("/upload /nowhere/没有.png")
     error = chat.of(Error)[0]
     assert error.message == "/nowhere/没有.png：没有这个文件。" and "路径" in error.hint
@@ -118,6 +125,21 @@ async def test_language_setting_wins_and_keeps_the_first_session(make_chat: Any)
     assert chat.of(Table)[0].title == "积分"
     assert chat.client.session_id == session
     assert chat.wire.sent("POST", "/api/tasks/me/with-session")[0].request_json["language"] == "zh-CN"
+
+
+async def test_a_chinese_locale_greets_in_chinese_until_a_message_shows_english(
+        make_chat: Any, photo: Path) -> None:
+    chat = await make_chat(locale_lang="zh")
+    ready = chat.of(Ready)[0]
+    assert ready.greeting.startswith("准备好了") and "You can also write to me in English." in ready.greeting
+    # a slash command and a dropped-in path show no language: still Chinese
+    assert await chat.say("/credits")
+    assert chat.of(Table)[0].title == "积分"
+    assert await chat.say(str(photo))
+    assert chat.of(MediaUploaded)
+    assert await chat.say("credits")  # an English word: from now on English
+    assert chat.of(Table)[0].title != "积分"
+    assert chat.conv.lang == "en"
 
 
 async def test_upload_with_an_instruction_uploads_then_relays_it(make_chat: Any, photo: Path, make_wav: Any) -> None:

@@ -72,3 +72,18 @@ def test_no_escape_codes_and_tables_align_with_chinese() -> None:
     assert [cell_len(header[: header.index(w)]) for w in ("可用", "冻结", "总计")] == [2, 8, 14]
     assert row == "  95    5     100"
     assert "积分不足。" in text and "out/v.mp4" in text and "1.5 KB" in text
+
+
+def test_file_facts_are_in_the_person_s_language() -> None:
+    for lang, upload, saved in (
+        ("en", "beach.jpg (image · 1.0 MB · 4000×3000)", "Saved out/v.mp4 (3.0 s, 1.5 KB)"),
+        ("zh", "已上传 beach.jpg (图片 · 1.0 MB · 4000×3000)", "已保存 out/v.mp4 (3.0 秒, 1.5 KB)"),
+    ):
+        out = io.StringIO()
+        renderer = PlainRenderer(out, lang)
+        renderer.handle(ev.MediaUploaded(name="beach.jpg", file_type="image", size=1024 * 1024,
+                                         width=4000, height=3000))
+        renderer.handle(ev.FileSaved(path="out/v.mp4", size=1536, duration=3.0))
+        text = out.getvalue()
+        assert upload in text, text
+        assert saved in text, text
