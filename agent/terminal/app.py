@@ -91,7 +91,8 @@ async def chat(
                 from prompt_toolkit.output import create_output
 
                 kwargs["output"] = create_output(stdout=sys.stderr)
-            session = make_session(lambda: renderer.lang, history, **kwargs)
+            session = make_session(lambda: renderer.lang, history,
+                                   activity=getattr(renderer, "activity", None), **kwargs)
 
             def set_idle(value: bool) -> None:
                 renderer.idle = value

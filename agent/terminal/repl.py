@@ -119,12 +119,21 @@ def open_history(path: Path | None) -> History:
 
 
 def make_session(
-    lang: str | Callable[[], str], history: History, **kwargs: Any
+    lang: str | Callable[[], str], history: History, *,
+    activity: Callable[[], str | None] | None = None, **kwargs: Any
 ) -> PromptSession[str]:
-    """The prompt. `lang` may follow the conversation (a function); `kwargs` go to
-    PromptSession (tests pass `input=` and `output=`)."""
+    """The prompt. `lang` may follow the conversation (a function); `activity` is work still
+    going on behind the prompt (a render picked up after --resume), shown in the bottom bar;
+    `kwargs` go to PromptSession (tests pass `input=` and `output=`)."""
     session: PromptSession[str] | None = None
     current_lang: Callable[[], str] = lang if callable(lang) else (lambda: lang)
+
+    def toolbar() -> FormattedText:
+        busy = activity() if activity is not None else None
+        if busy:
+            return FormattedText([("class:bottom-toolbar.text bold", f" {busy} "),
+                                  ("class:bottom-toolbar.text", "·" + t("ui.toolbar", current_lang()))])
+        return FormattedText([("class:bottom-toolbar.text", t("ui.toolbar", current_lang()))])
 
     def _typing_command() -> bool:
         return session is not None and session.default_buffer.text.startswith("/")
@@ -137,9 +146,9 @@ def make_session(
         multiline=False,
         prompt_continuation=lambda width, line_number, wrap_count: " " * width,
         enable_history_search=False,
-        bottom_toolbar=lambda: FormattedText(
-            [("class:bottom-toolbar.text", t("ui.toolbar", current_lang()))]
-        ),
+        bottom_toolbar=toolbar,
+        # redrawn every second while something runs behind the prompt (its percent and time)
+        refresh_interval=1.0 if activity is not None else 0,
         **kwargs,
     )
     return session

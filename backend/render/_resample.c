@@ -213,6 +213,7 @@ static int check_plane(Py_buffer *b, const char *what)
 
 static PyObject *resample(PyObject *self, PyObject *args, PyObject *kwargs)
 {
+    (void)self;
     static char *names[] = {"src", "dst", "x0", "y0", "sx", "sy", "simd", NULL};
     PyObject *src_obj, *dst_obj;
     double x0, y0, sx, sy;
@@ -303,6 +304,7 @@ static PyMethodDef methods[] = {
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_resample",
     "Separable bilinear resampling of 8-bit planes with exact sub-pixel offsets.", -1, methods,
+    NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC PyInit__resample(void)

@@ -162,3 +162,28 @@ def test_a_status_between_two_steps_separates_their_texts() -> None:
     renderer.handle(ev.TurnEnd())
     lines = [line for line in out.getvalue().splitlines()]
     assert lines == ["Generating your clip now.", "", "I animated 2 photos."]
+
+
+def test_a_render_followed_behind_the_prompt_shows_in_the_bottom_bar() -> None:
+    from prompt_toolkit.formatted_text import to_plain_text
+    from prompt_toolkit.history import InMemoryHistory
+    from prompt_toolkit.output import DummyOutput
+
+    from agent.terminal.repl import make_session
+
+    renderer, _ = make(terminal=True)
+    session = make_session("en", InMemoryHistory(), activity=renderer.activity, output=DummyOutput())
+    bar = session.bottom_toolbar
+    assert callable(bar)
+    renderer.idle = True  # at the prompt: a live bar cannot be drawn over it
+    assert renderer.activity() is None
+    assert to_plain_text(bar()).startswith(" Enter send")
+    renderer.handle(ev.Progress(task="render", label="Rendering… 12 s", completed=45, total=100))
+    assert renderer.activity() == "Rendering… 12 s  45%"
+    assert to_plain_text(bar()).startswith(" Rendering… 12 s  45% · Enter send")
+    assert session.refresh_interval == 1.0  # redrawn while it runs
+    renderer.handle(ev.Progress(task="render", label="Rendered in 20 s", completed=100, total=100, done=True))
+    assert renderer.activity() is None
+    renderer.idle = False  # a reply is being shown: the live area has the bar, not the toolbar
+    renderer.handle(ev.Progress(task="render", label="Rendering… 3 s", completed=5, total=100))
+    assert renderer.activity() is None
