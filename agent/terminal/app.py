@@ -93,6 +93,8 @@ async def chat(
                 kwargs["output"] = create_output(stdout=sys.stderr)
             session = make_session(lambda: renderer.lang, history,
                                    activity=getattr(renderer, "activity", None), **kwargs)
+            if hasattr(renderer, "on_activity"):
+                renderer.on_activity = session.app.invalidate  # thread-safe; no-op when not shown
 
             def set_idle(value: bool) -> None:
                 renderer.idle = value

@@ -128,9 +128,22 @@ def make_session(
     session: PromptSession[str] | None = None
     current_lang: Callable[[], str] = lang if callable(lang) else (lambda: lang)
 
+    redraw_due = False
+
+    def redraw() -> None:
+        nonlocal redraw_due
+        redraw_due = False
+        if session is not None:
+            session.app.invalidate()
+
     def toolbar() -> FormattedText:
+        nonlocal redraw_due
         busy = activity() if activity is not None else None
         if busy:
+            # redrawn every second while it runs (its elapsed time); nothing at all when idle
+            if not redraw_due and session is not None and session.app.is_running:
+                redraw_due = True
+                session.app.loop.call_later(1.0, redraw)  # type: ignore[union-attr]
             return FormattedText([("class:bottom-toolbar.text bold", f" {busy} "),
                                   ("class:bottom-toolbar.text", "·" + t("ui.toolbar", current_lang()))])
         return FormattedText([("class:bottom-toolbar.text", t("ui.toolbar", current_lang()))])
@@ -147,8 +160,6 @@ def make_session(
         prompt_continuation=lambda width, line_number, wrap_count: " " * width,
         enable_history_search=False,
         bottom_toolbar=toolbar,
-        # redrawn every second while something runs behind the prompt (its percent and time)
-        refresh_interval=1.0 if activity is not None else 0,
         **kwargs,
     )
     return session

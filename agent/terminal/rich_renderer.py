@@ -13,7 +13,7 @@ which terminal themes tune for both dark and light backgrounds.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
@@ -93,6 +93,8 @@ class RichRenderer:
         self._bars: Progress | None = None  # made at the first progress event (rich.progress)
         self._tasks: dict[str, TaskID] = {}
         self._greeted = False  # the Ready greeting was shown
+        # called when work behind the prompt moves (the REPL redraws its bottom bar)
+        self.on_activity: Callable[[], None] | None = None
 
     # -- the sink -------------------------------------------------------------------------
     def __call__(self, event: Event) -> None:
@@ -205,6 +207,8 @@ class RichRenderer:
             if task is not None:
                 self._progress.remove_task(task)
                 del self._tasks[event.task]
+                if self.idle and self.on_activity is not None:
+                    self.on_activity()
             return
         if task is None:
             counts_bytes = event.task.startswith(_BYTE_TASKS) and event.task != "upload:urls"
@@ -213,6 +217,8 @@ class RichRenderer:
         self._progress.update(
             task, description=event.label, completed=event.completed, total=event.total
         )
+        if self.idle and self.on_activity is not None:
+            self.on_activity()
 
     def activity(self) -> str | None:
         """What still runs while the prompt waits (a render followed in the background):

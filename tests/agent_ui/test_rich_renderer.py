@@ -176,12 +176,14 @@ def test_a_render_followed_behind_the_prompt_shows_in_the_bottom_bar() -> None:
     bar = session.bottom_toolbar
     assert callable(bar)
     renderer.idle = True  # at the prompt: a live bar cannot be drawn over it
+    woken: list[bool] = []
+    renderer.on_activity = lambda: woken.append(True)  # the REPL redraws its bottom bar
     assert renderer.activity() is None
     assert to_plain_text(bar()).startswith(" Enter send")
     renderer.handle(ev.Progress(task="render", label="Rendering… 12 s", completed=45, total=100))
     assert renderer.activity() == "Rendering… 12 s  45%"
     assert to_plain_text(bar()).startswith(" Rendering… 12 s  45% · Enter send")
-    assert session.refresh_interval == 1.0  # redrawn while it runs
+    assert woken == [True]
     renderer.handle(ev.Progress(task="render", label="Rendered in 20 s", completed=100, total=100, done=True))
     assert renderer.activity() is None
     renderer.idle = False  # a reply is being shown: the live area has the bar, not the toolbar
