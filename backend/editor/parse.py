@@ -122,6 +122,11 @@ def _quote_unquoted(raw: str, p: Phrases) -> str:
     "add a title at the top" has no text."""
     leads = p.text_lead + (p.text_lead_replace if has(normalize(raw), p.replace) else [])
     m = _text_lead_re(tuple(p.text_lead_roles), tuple(leads)).search(raw)
+    bare = m is None
+    if m is None:
+        # no lead, but the text plainly starts there: "add the title Summer Trip" (a capital
+        # right after the role word), "加个标题 夏日之旅" (Chinese after a space)
+        m = _bare_text_re(tuple(p.text_lead_roles)).search(raw)
     if m is None:
         return raw
     start = m.end()
@@ -132,6 +137,14 @@ def _quote_unquoted(raw: str, p: Phrases) -> str:
     if (place := where.search(raw, start, end)) is not None:
         end = place.start()
     text = raw[start:end].strip()
+    if bare and text[:1].isascii():
+        # without a lead the text ends at its last capitalised word or number: "Road Trip 2026
+        # on it" is "Road Trip 2026", "Summer by the Sea" keeps its small words
+        words = list(re.finditer(r"\S+", raw[start:end]))
+        last = max((i for i, w in enumerate(words) if w.group()[:1].isupper() or w.group()[:1].isdigit()),
+                   default=0)
+        end = start + words[last].end()
+        text = raw[start:end].strip()
     asked = normalize(raw[:m.start()] + raw[end:end + 1])  # "what is the title?", "标题是什么"
     if not text or has(asked, p.question) or normalize(text) in p.question or text[-1] in "吗嗎":
         return raw
@@ -144,6 +157,12 @@ def _text_lead_re(roles: tuple[str, ...], leads: tuple[str, ...]) -> re.Pattern[
     lead = "|".join(rf"{re.escape(w)}(?![a-z])" if w[:1].isalpha() and w.isascii() else re.escape(w)
                     for w in sorted(leads, key=len, reverse=True))
     return re.compile(rf"(?i)(?<![a-z])(?:{role})s?\s*(?:{lead})\s*(?=\S)")
+
+
+@lru_cache(maxsize=4)
+def _bare_text_re(roles: tuple[str, ...]) -> re.Pattern[str]:
+    role = "|".join(re.escape(w) for w in sorted(roles, key=len, reverse=True))
+    return re.compile(rf"(?i:(?<![a-z])(?:{role})s?)\s+(?=[A-Z\u4e00-\u9fff])")
 
 
 @lru_cache(maxsize=4)

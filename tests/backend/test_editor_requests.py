@@ -116,6 +116,12 @@ REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
     ("change the title to Road Trip", "video", {"title": "Road Trip"}),
     ("标题：夏日回忆，放在顶部", "video", {"title": "夏日回忆", "title_pos": "top"}),
     ("标题改成海边的一天", "video", {"title": "海边的一天"}),
+    # ... or with no lead at all, when the text plainly starts after the role word
+    ("add the title Summer Trip", "video", {"title": "Summer Trip"}),
+    ("add a title Summer by the Sea at the bottom", "video", {"title": "Summer by the Sea", "title_pos": "bottom"}),
+    ("put the title Road Trip 2026 on it, and calm music", "video", {"title": "Road Trip 2026", "music": "calm"}),
+    ("加个标题 夏日之旅", "video", {"title": "夏日之旅"}),
+    ("add the title  Summer   Trip  on the photos", "video", {"title": "Summer   Trip"}),
     # captions
     ('add a caption "Day one" at the bottom from 2s to 5s', "video",
      {"caption": "Day one", "caption_pos": "bottom", "caption_ms": (2000, 5000)}),
@@ -247,7 +253,8 @@ def test_the_editor_is_deterministic() -> None:
 
 
 @pytest.mark.parametrize("text", ["add a title at the top", "what is the title?", "标题是什么", "标题是夏天吗",
-                                  "title: Summer?"])
+                                  "title: Summer?", "add a title to the video", "add a title please",
+                                  "Title"])
 def test_a_title_word_without_its_text_makes_no_title(text: str) -> None:
     assert not any(op.kind == "text" for op in parse(text).ops)
 
