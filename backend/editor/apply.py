@@ -252,6 +252,23 @@ class Editor:
         return Result("set_volume", {"target": target, "volume": vol}, True, "volume",
                       {"volume": round(vol * 100)})
 
+    def op_music_fade(self, fade_in: int | None = None, fade_out: int | None = None) -> Result:
+        track = self._track(TT_AUDIO, create=False)
+        args = {"fade_in_ms": fade_in, "fade_out_ms": fade_out}
+        if track is None or not track.sg:
+            return Result("set_audio_fade", args, False, "need_music")
+        for seg in track.sg:
+            half = max(0, (seg.d or 0) // 2) or None  # a fade takes at most half the music
+            if fade_in is not None:
+                seg.fi = min(fade_in, half) if half else fade_in
+            if fade_out is not None:
+                seg.fo = min(fade_out, half) if half else fade_out
+        seg = track.sg[0]
+        key = ("music_fade_both" if fade_in is not None and fade_out is not None
+               else "music_fade_in" if fade_in is not None else "music_fade_out")
+        return Result("set_audio_fade", {"fade_in_ms": seg.fi, "fade_out_ms": seg.fo}, True, key,
+                      {"fade_in": _secs(seg.fi), "fade_out": _secs(seg.fo)})
+
     def op_remove(self, target: str, index: int | None = None) -> Result:
         args: dict[str, Any] = {"target": target, **({"index": index} if index else {})}
         if target in ("title", "caption"):
@@ -343,3 +360,8 @@ def _effect(motion: str, smooth: bool) -> Effect:
 
 def _transition(kind: str) -> Transition:
     return Transition.model_validate({"type": kind, "d": 0 if kind == "cut" else CROSSFADE_MS})
+
+
+def _secs(ms: int | None) -> str:
+    """1500 -> "1.5", 2000 -> "2": how a fade's length reads in a reply."""
+    return f"{(ms or 0) / 1000:g}"

@@ -192,6 +192,7 @@ def parse(raw: str) -> Parsed:
     is_caption = not is_title and (has(text, p.caption) or (bool(quoted) and not has(text, p.music)))
     is_music = has(text, p.music)
     index = _index(text, p)
+    fade = _music_fade(text, p) if is_music and not removing else None
 
     if removing:
         target = ("title" if is_title else "caption" if has(text, p.caption) else
@@ -231,14 +232,14 @@ def parse(raw: str) -> Parsed:
         duration = {"ms": _ms(m), "per": "item"}
     elif m := _TOTAL.search(text):
         duration = {"ms": _ms(m), "per": "total"}
-    elif secs and not texty and not _RANGE.search(text):
+    elif secs and not texty and not _RANGE.search(text) and fade is None:  # else the fade's length
         per = "item" if has(text, p.per_item) else "total" if has(text, p.total) else None
         duration = {"ms": _ms(secs), "per": per}
     if duration is not None and index is not None and not texty:
         duration["index"] = index
     aspect = pick(text, p.aspect)
     transition = None
-    if has(text, p.transition_named) or has(text, p.transition_words):
+    if (has(text, p.transition_named) and fade is None) or has(text, p.transition_words):
         transition = pick(text, p.transition) or "crossfade"  # "加转场": the usual one
     other = any([motion, duration, aspect, transition, is_music, texty])
     animate = has(text, p.animate) or (has(text, p.animate_weak) and not has(text, p.export)
@@ -271,12 +272,14 @@ def parse(raw: str) -> Parsed:
         volume = _volume(text, p)
         wants_music = (has(text, ["add", "put", "use", "with", "加", "配", "用", "放"])
                        or has(text, p.generated) or pick(text, p.music_style) is not None
-                       or not volume)
+                       or (not volume and fade is None))
         if wants_music:
             ops.append(Op("music", {"generated": has(text, p.generated),
                                     "style": pick(text, p.music_style)}))
         if volume:
             ops.append(Op("volume", {"target": "music", **volume}))
+        if fade is not None:
+            ops.append(Op("music_fade", fade))
     elif has(text, p.volume + p.mute):
         volume = _volume(text, p)
         if volume:
@@ -286,6 +289,21 @@ def parse(raw: str) -> Parsed:
     if not ops and has(text, p.export):
         return Parsed([], export=True, quoted=quoted)
     return Parsed(ops, quoted=quoted)
+
+
+def _music_fade(text: str, p: Phrases) -> dict[str, object] | None:
+    """{"fade_in": ms | None, "fade_out": ms | None} when the message fades the music."""
+    fades_in = has(text, p.fade_in)
+    fades_out = has(text, p.fade_out)
+    if not (fades_in or fades_out or has(text, p.fade_generic)):
+        return None
+    if not (fades_in or fades_out):  # "fade the music in and out", "fade the music"
+        fades_in = re.search(r"\bin\b", text) is not None
+        fades_out = re.search(r"\bout\b", text) is not None or not fades_in
+    secs = _SECONDS.search(text)
+    length = _ms(secs) if secs else None
+    return {"fade_in": (length or 1500) if fades_in else None,
+            "fade_out": (length or 2000) if fades_out else None}
 
 
 def _negated(text: str, words: list[str], negation: list[str]) -> bool:

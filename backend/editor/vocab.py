@@ -50,6 +50,9 @@ class Phrases(BaseModel):
     louder: Words
     quieter: Words
     mute: Words
+    fade_out: Words
+    fade_in: Words
+    fade_generic: Words
     negation: Words
     photo: Words
     ordinals: dict[str, Words]

@@ -142,6 +142,13 @@ REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
     ("mute the music", "video", {"volume": 0.0}),
     ("volume up", "video", {"volume": 0.55}),
     ("music at 20 percent", "video", {"volume": 0.2}),
+    # music fades (in/out lengths in ms; the bed starts with 0.5 s in, 1 s out)
+    ("fade out the music at the end", "video", {"fades": (500, 2000), "music": "calm"}),
+    ("make the music fade out over 3 seconds", "video", {"fades": (500, 3000), "each": 3000}),
+    ("fade the music in and out", "video", {"fades": (1500, 2000)}),
+    ("音乐结尾淡出", "video", {"fades": (500, 2000)}),
+    ("音乐淡入淡出", "video", {"fades": (1500, 2000), "transition": "crossfade"}),
+    ("背景音樂淡入", "video", {"fades": (1500, 1000)}),
     # remove / undo
     ("去掉标题", "video", {"title": None}),
     ("去掉標題", "video", {"title": None}),
@@ -219,6 +226,8 @@ def _check(draft: Draft, want: dict[str, Any]) -> None:
             assert style == value
         elif key == "volume":
             assert music and music[0].vol == pytest.approx(value)
+        elif key == "fades":
+            assert music and (music[0].fi, music[0].fo) == value
         elif key == "src":
             assert video[value[0]].src == value[1]
         else:
@@ -269,3 +278,11 @@ def test_the_reply_says_each_change_once(text: str) -> None:
     sentences = [part for part in final.replace("。", "。\n").replace(". ", ".\n").splitlines()
                  if part.strip()]
     assert len(sentences) == len({s.strip() for s in sentences}), final
+
+
+def test_fading_music_that_is_not_there_says_to_add_some_first() -> None:
+    draft, media = _state("photos")
+    plan = plan_turn("fade out the music at the end", draft, media, session_language="en",
+                     rng=random.Random(1), no_text=False, edit_cost=1, generation_cost=5)
+    said = " ".join(s.text for s in plan.steps if getattr(s, "text", None))
+    assert not plan.changed and "no music yet" in said
