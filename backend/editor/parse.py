@@ -184,7 +184,9 @@ def parse(raw: str) -> Parsed:
     ops: list[Op] = []
     if has(text, p.undo):
         return Parsed([Op("undo")], quoted=quoted)
-    removing = has(text, p.remove)
+    # "fade the music out" is a fade, not "music out" (taking the music out)
+    fading = has(text, p.music) and has(text, p.fade_in + p.fade_out + p.fade_generic)
+    removing = has(text, p.remove) and not fading
     # "改成"/"change the" is how people set anything ("把每张照片改成4秒", "change the second photo
     # to 6 seconds"): it replaces a photo or the music only when nothing else is being set
     replacing = has(text, p.replace) and not removing and not _sets_something(text, p)
@@ -192,7 +194,7 @@ def parse(raw: str) -> Parsed:
     is_caption = not is_title and (has(text, p.caption) or (bool(quoted) and not has(text, p.music)))
     is_music = has(text, p.music)
     index = _index(text, p)
-    fade = _music_fade(text, p) if is_music and not removing else None
+    fade, fade_secs = _music_fade(text, p) if is_music and not removing else (None, None)
 
     if removing:
         target = ("title" if is_title else "caption" if has(text, p.caption) else
@@ -227,12 +229,13 @@ def parse(raw: str) -> Parsed:
     # duration (seconds near a quoted title are that title's timing, not the video's)
     duration: dict[str, object] | None = None
     texty = (is_title or is_caption) and bool(quoted)
-    secs = _SECONDS.search(text)
+    # the seconds that are a music fade's length are not the video's
+    secs = next((m for m in _SECONDS.finditer(text) if fade_secs is None or m.span() != fade_secs.span()), None)
     if m := _EACH.search(text):
         duration = {"ms": _ms(m), "per": "item"}
     elif m := _TOTAL.search(text):
         duration = {"ms": _ms(m), "per": "total"}
-    elif secs and not texty and not _RANGE.search(text) and fade is None:  # else the fade's length
+    elif secs and not texty and not _RANGE.search(text):
         per = "item" if has(text, p.per_item) else "total" if has(text, p.total) else None
         duration = {"ms": _ms(secs), "per": per}
     if duration is not None and index is not None and not texty:
@@ -291,19 +294,33 @@ def parse(raw: str) -> Parsed:
     return Parsed(ops, quoted=quoted)
 
 
-def _music_fade(text: str, p: Phrases) -> dict[str, object] | None:
-    """{"fade_in": ms | None, "fade_out": ms | None} when the message fades the music."""
+def _music_fade(text: str, p: Phrases) -> tuple[dict[str, object] | None, re.Match[str] | None]:
+    """{"fade_in": ms | None, "fade_out": ms | None} when the message fades the music, and the
+    seconds it took as the fade's length: only those said with the fade ("fade out over 3
+    seconds", "3秒淡出", "淡出3秒"), never a duration elsewhere ("每张4秒，…音乐淡入淡出")."""
     fades_in = has(text, p.fade_in)
     fades_out = has(text, p.fade_out)
     if not (fades_in or fades_out or has(text, p.fade_generic)):
-        return None
+        return None, None
     if not (fades_in or fades_out):  # "fade the music in and out", "fade the music"
         fades_in = re.search(r"\bin\b", text) is not None
         fades_out = re.search(r"\bout\b", text) is not None or not fades_in
-    secs = _SECONDS.search(text)
-    length = _ms(secs) if secs else None
-    return {"fade_in": (length or 1500) if fades_in else None,
-            "fade_out": (length or 2000) if fades_out else None}
+    words = [m.span() for m in _matcher(tuple(p.fade_in + p.fade_out + p.fade_generic)).finditer(text)]
+    length = None
+    for m in _SECONDS.finditer(text):
+        if _EACH.match(text, m.start()) or _TOTAL.match(text, m.start()):
+            continue
+        for start, end in words:
+            after = end <= m.start() and m.start() - end <= 30 and not _CLAUSE_END.search(text, end, m.start())
+            before = m.end() <= start and start - m.end() <= 2  # 3秒淡出
+            if after or before:
+                length = m
+                break
+        if length is not None:
+            break
+    ms = _ms(length) if length is not None else None
+    return ({"fade_in": (ms or 1500) if fades_in else None,
+             "fade_out": (ms or 2000) if fades_out else None}, length)
 
 
 def _negated(text: str, words: list[str], negation: list[str]) -> bool:

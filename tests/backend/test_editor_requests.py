@@ -149,6 +149,11 @@ REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
     ("音乐结尾淡出", "video", {"fades": (500, 2000)}),
     ("音乐淡入淡出", "video", {"fades": (1500, 2000), "transition": "crossfade"}),
     ("背景音樂淡入", "video", {"fades": (1500, 1000)}),
+    ("fade the music out over the last 4 seconds", "video", {"fades": (500, 4000), "music": "calm"}),
+    ("音乐最后3秒淡出", "video", {"fades": (500, 3000)}),
+    # seconds said elsewhere are the photos' and the fades keep their usual length
+    ("每张4秒，背景音乐淡入淡出", "video", {"each": 4000, "fades": (1500, 2000)}),
+    ("make each photo 4 seconds and fade out the music", "video", {"each": 4000, "fades": (500, 2000)}),
     # remove / undo
     ("去掉标题", "video", {"title": None}),
     ("去掉標題", "video", {"title": None}),

@@ -55,6 +55,11 @@ def test_several_paths_keep_their_order() -> None:
         ("上传 ~/a.png", ""),
         ("~/a.png", ""),
         ("用 ~/音乐/背景.mp3 做背景音乐", "用 做背景音乐"),
+        # joining words between paths are not an instruction for the service
+        ("上传 ~/a.png 和 ~/b.png", ""),
+        ("上傳 ~/a.png 與 ~/b.png", ""),
+        ("上传 ~/a.png 以及 ~/b.png 还有 ~/c.png", ""),
+        ("upload ~/a.png and ~/b.png", ""),
     ],
 )
 def test_remainder_is_the_instruction_left_without_the_paths(text: str, remainder: str) -> None:
