@@ -154,12 +154,13 @@ def _record_generated(be: Backend, session_id: str, plan: Plan) -> None:
             if result.call != "generate_music":
                 continue
             media_id = f"g_{uuid.uuid4().hex[:16]}"
-            meta = {"id": media_id, "kind": "music", "type": "audio",
+            name = str(result.args.get("name") or f"{result.args.get('style')} music bed")
+            meta = {"id": media_id, "name": name, "kind": "music", "type": "audio",
                     "style": result.args.get("style"), "bpm": result.args.get("bpm"),
                     "duration": round((plan.draft or {}).get("d", 0) / 1000, 3),
                     "created_by": "nemo_agent"}
             be.store.add_media({"media_id": media_id, "session_id": session_id,
-                                "filename": f"{meta['style']} music bed", "stored": "",
+                                "filename": name, "stored": "",
                                 "file_type": "audio", "size": 0, "sha256": "",
                                 "created": time.time(), "generated": 1,
                                 "meta": json.dumps(meta)})

@@ -237,7 +237,7 @@ class Editor:
         seg = _seg(id=self._id(), n=name, kind="audio", vol=old_vol, fi=500, fo=1000,
                       gen={"style": style, "bpm": bpm, "seed": seed})
         track.sg = [seg]
-        return Result("generate_music", {"style": style, "bpm": bpm}, True, "music_generated",
+        return Result("generate_music", {"style": style, "bpm": bpm, "name": name}, True, "music_generated",
                       {"style": style, "volume": round(old_vol * 100)}, generation=True, stage=2)
 
     def op_volume(self, target: str = "music", level: float | None = None,
