@@ -28,7 +28,7 @@ class ChatSettings(BaseModel):
     broken_stream_first_check: float = Field(30.0, ge=0)
     broken_stream_every: float = Field(60.0, ge=0)
     broken_stream_checks: int = Field(5, ge=1)
-    progress_tick: float = Field(5.0, gt=0)  # elapsed-time updates between render polls
+    progress_tick: float = Field(1.0, gt=0)  # elapsed-time updates between render polls (the bar's clock)
     resume: bool = False
 
     @classmethod

@@ -75,6 +75,19 @@ def _start_local(start: Callable[..., Any], settings: Any, folder: Path) -> Any:
     return server
 
 
+def chat_settings_for(opts: Options, lang: str) -> Any:
+    """The conversation's settings from the command line and the environment."""
+    from agent.core import ChatSettings
+
+    local_polls: dict[str, Any] = {}
+    if opts.local and not os.environ.get("NEMO_POLL_INTERVAL", "").strip():
+        # the service is polled every 30 s, as it asks; our own backend on this machine can be
+        # asked every second, so a 15-s render is saved at 15 s instead of at the 30-s poll
+        local_polls = {"poll_interval": 1.0, "first_poll": 0.5}
+    return ChatSettings.from_env(lang=opts.lang, out_dir=opts.out, resume=opts.resume,
+                                 locale_lang=lang, **local_polls)
+
+
 async def connect_real(
     opts: Options, sink: Sink, stack: contextlib.AsyncExitStack
 ) -> ConversationLike | None:
@@ -82,7 +95,7 @@ async def connect_real(
     lang = renderer.lang
     try:
         from agent.api import ApiConfig, NemoClient
-        from agent.core import ChatSettings, Conversation
+        from agent.core import Conversation
     except ImportError:
         renderer.note(t("ui.core_missing", lang), style="red")
         renderer.note(t("ui.core_missing_hint", lang))
@@ -134,8 +147,7 @@ async def connect_real(
 
         overrides["client_id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, base_url))
     config = ApiConfig.from_env(base_url=base_url, **overrides)
-    chat_settings = ChatSettings.from_env(lang=opts.lang, out_dir=opts.out, resume=opts.resume,
-                                          locale_lang=renderer.lang)
+    chat_settings = chat_settings_for(opts, renderer.lang)
 
     observer = None
     if opts.record is not None:

@@ -159,3 +159,15 @@ async def test_interactive_chat_exits_1_when_it_cannot_connect(
             timeout=10,
         )
     assert code == 1  # without a key pressed: the failed start ends the prompt
+
+
+def test_the_local_backend_is_polled_every_second_the_service_every_30(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from agent.terminal.connect import chat_settings_for
+
+    monkeypatch.delenv("NEMO_POLL_INTERVAL", raising=False)
+    assert chat_settings_for(Options(), "en").poll_interval == 30.0  # as the service asks
+    local = chat_settings_for(Options(local=True), "zh")
+    assert (local.poll_interval, local.first_poll, local.locale_lang) == (1.0, 0.5, "zh")
+    monkeypatch.setenv("NEMO_POLL_INTERVAL", "7")
+    assert chat_settings_for(Options(local=True), "en").poll_interval == 7.0  # the person's wins
