@@ -87,7 +87,7 @@ def _elapsed(ctx: Context, seconds: float) -> str:
     seconds = max(0, int(seconds))
     if seconds >= 60:
         return f"{seconds // 60}:{seconds % 60:02d}"
-    return ctx.say("export.seconds", seconds=seconds)
+    return ctx.say("media.seconds", seconds=seconds)
 
 
 async def export(ctx: Context, words: str = "") -> bool:

@@ -20,7 +20,7 @@ def seconds(value: float | None, lang: str = "en") -> str:
     if value is None:
         return ""
     if value < 60:
-        return t("ui.seconds", lang, value=f"{value:.1f}")
+        return t("ui.elapsed", lang, seconds=f"{value:.1f}")
     minutes, secs = divmod(round(value), 60)
     return f"{minutes}:{secs:02d}"
 

@@ -223,15 +223,13 @@ class RichRenderer:
     def activity(self) -> str | None:
         """What still runs while the prompt waits (a render followed in the background):
         "Rendering… 12 s  45%" for the prompt's bottom bar, else None."""
-        if not self.idle:
+        task_id = self._tasks.get("render")
+        if not self.idle or task_id is None:
             return None
-        for name, task_id in self._tasks.items():
-            if name == "render":
-                task = next((x for x in self._progress.tasks if x.id == task_id), None)
-                if task is not None:
-                    pct = int(task.percentage) if task.total else None
-                    return task.description + (f"  {pct}%" if pct is not None else "")
-        return None
+        task = next((x for x in self._progress.tasks if x.id == task_id), None)
+        if task is None:
+            return None
+        return task.description + (f"  {int(task.percentage)}%" if task.total else "")
 
     def _live_view(self) -> RenderableType:
         parts: list[RenderableType] = []

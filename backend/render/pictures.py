@@ -3,8 +3,8 @@
 Frames are composed directly in the encoder's pixel format (I420): a still is converted once,
 then each frame is three sub-pixel scale + offset resamplings (bilinear, see `resample.py`) of
 1 + 2 quarter-size planes, about half the samples of an RGB warp and no per-frame colour
-conversion. Crossfades and
-fades are linear in Y'CbCr exactly as in R'G'B', because the conversion is affine.
+conversion. Crossfades and fades are linear in Y'CbCr exactly as in R'G'B', because the
+conversion is affine.
 """
 
 from __future__ import annotations

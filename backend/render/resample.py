@@ -1,9 +1,9 @@
 """Drawing a window of a picture plane into a frame plane: scale + sub-pixel offset, bilinear.
 
 Two engines, one result (within one level of 255, positions within 1/32 px):
-- `_resample` (C, built at install from `_resample.c`): separable passes, SSSE3 on x86. About
-  9x cheaper than warpAffine per 1080p frame here (0.9 against 8.5 ms of CPU for Y, U and V),
-  which is most of what drawing a frame costs.
+- `_resample` (C, built at install from `_resample.c`): separable passes, SSSE3 on x86. 6-9x
+  cheaper than warpAffine per 1080p frame here (1.0-1.7 against 7.7-10.3 ms of CPU for Y, U and
+  V, `bench/bench_render.py`), which was most of what drawing a frame cost.
 - OpenCV's `warpAffine`: the fallback where the C part could not be built (no compiler at
   install time) or the CPU has no SSSE3 (any non-x86 machine): correct, only slower.
 
