@@ -146,6 +146,9 @@ class _Phrases:
             }
         )
         self.table = table
+        self.hant = hant
+        # characters only Traditional Chinese writes: a phrase holding one gets a Traditional reply
+        self.hant_only = frozenset(hant.values()) - frozenset(hant)
         self.rules = [
             _Compiled(
                 r,
@@ -253,6 +256,8 @@ def translate(text: str) -> Translation:
         if "button2" in groups and not groups.get("button"):
             groups["button"] = groups["button2"]
         reply = _fill(rule.reply, groups)
+        if rule.lang == "zh" and not phrases.hant_only.isdisjoint(m.group(0)):
+            reply = "".join(phrases.hant.get(ch, ch) for ch in reply)
         if rule.lang == "en" and m.group(0)[:1].isupper() and _at_sentence_start(text, m.start()):
             reply = reply[:1].upper() + reply[1:]
         out.append(text[pos : m.start()])

@@ -35,12 +35,19 @@ def kinds(text: str) -> list[str]:
         ("打开时间线面板查看。", "输入“状态”查看。", "state"),
         ("拖拽标题到开头。", "告诉我“把标题移到开头”。", "sse"),
         ("点击「生成」。", "说“生成”。", "sse"),
-        ("點擊「匯出」按鈕。", "输入“导出”。", "export"),  # Traditional script, Taiwan wording
-        ("打開時間線面板查看。", "输入“状态”查看。", "state"),
+        ("點擊「匯出」按鈕。", "輸入“導出”。", "export"),  # Traditional script: answered in it
+        ("打開時間線面板查看。", "輸入“狀態”查看。", "state"),
         ("点击积分按钮。", "输入“积分”。", "credits"),
         ("Click the Export button in the top-right corner to render.", "Type “export” to render.", "export"),
         ("点击右上角的导出按钮。", "输入“导出”。", "export"),
-        ("點擊右上角的導出按鈕。", "输入“导出”。", "export"),
+        ("點擊右上角的導出按鈕。", "輸入“導出”。", "export"),
+        # where the service's page keeps the balance
+        ("Click the credits in the top right corner to check your balance.", "Type “credits”.", "credits"),
+        ("You can check your balance in the top-right corner.", "You can type “credits”.", "credits"),
+        ("点击右上角的积分查看余额。", "输入“积分”。", "credits"),
+        ("点击右上角的积分按钮查看余额。", "输入“积分”。", "credits"),
+        ("在右上角查看积分余额。", "输入“积分”。", "credits"),
+        ("請點擊右上角的積分查看餘額。", "請輸入“積分”。", "credits"),
     ],
 )
 def test_phrases_are_rewritten_and_name_their_action(said: str, shown: str, action: str) -> None:
@@ -146,11 +153,11 @@ def test_export_words_choose_the_resolution(text: str, resolution: str | None, o
         ("Open the preview panel.", "Type “status”."),
         ("在预览面板里看一下效果，满意后点击导出即可生成 MP4。", "在时间线（输入“状态”）里看一下效果，满意后输入“导出”即可生成 MP4。"),
         ("请在预览窗口中查看。", "请在时间线（输入“状态”）中查看。"),
-        ("在預覽視窗裡看看效果。", "在时间线（输入“状态”）裡看看效果。"),
+        ("在預覽視窗裡看看效果。", "在時間線（輸入“狀態”）裡看看效果。"),  # answered in Traditional
         ("You can drag the clip edges to fine-tune.",
          "You can tell me a new length (e.g. “make photo 2 last 5 seconds”) to fine-tune."),
         ("可以拖拽片段边缘微调。", "可以告诉我新的时长（例如“第2张改成5秒”）微调。"),
-        ("可以拖曳片段邊緣微調。", "可以告诉我新的时长（例如“第2张改成5秒”）微調。"),
+        ("可以拖曳片段邊緣微調。", "可以告訴我新的時長（例如“第2張改成5秒”）微調。"),
     ],
 )
 def test_preview_windows_and_clip_edges_become_what_to_type(said: str, shown: str) -> None:
