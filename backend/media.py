@@ -13,8 +13,11 @@ Decoding one frame is what tells a zero-length or corrupt track apart from a goo
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -169,7 +172,7 @@ def _probe_image(path: Path, sniffed: Sniffed) -> MediaInfo:
     if sniffed.ext in ("heic", "avif"):
         _register_heif()
     try:
-        with Image.open(path) as im:
+        with open_image(path) as im:
             width, height = im.size
             orientation = im.getexif().get(0x0112, 1)
             im.draft("RGB", (max(1, width // 8), max(1, height // 8)))  # JPEG: decode at 1/8
@@ -184,6 +187,19 @@ def _probe_image(path: Path, sniffed: Sniffed) -> MediaInfo:
     if width < 1 or height < 1:
         raise MediaError(f"{path.name}: the image has no pixels")
     return MediaInfo(kind="image", ext=sniffed.ext, width=width, height=height, rotation=rotation)
+
+
+@contextmanager
+def open_image(path: Path) -> Iterator[Any]:
+    """Pillow's Image.open, quiet about big pictures: up to Pillow's hard limit (2x the size it
+    warns at, ~179 Mpx; phones' 200-Mpx modes are JPEGs, which decode small) a big picture is a
+    photo, not a "decompression bomb"; above it Image.DecompressionBombError still refuses."""
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        with Image.open(path) as im:
+            yield im
 
 
 def _register_heif() -> None:

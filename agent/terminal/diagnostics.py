@@ -43,6 +43,7 @@ def quiet_background_noise() -> None:
     root = logging.getLogger()
     if not root.handlers:
         root.addHandler(logging.NullHandler())
+    logging.captureWarnings(True)  # a library's warnings.warn() too (Pillow, numpy, …)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logger = logging.getLogger(name)
         logger.handlers.clear()

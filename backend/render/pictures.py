@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from backend.draft import Effect
+from backend.media import open_image
 
 from .errors import RenderError
 from .motion import View, max_zoom
@@ -84,7 +85,7 @@ def open_still(path: Path, label: str, need: tuple[int, int] = (2600, 2600)) -> 
     except Exception:  # pragma: no cover - optional codec
         pass
     try:
-        with Image.open(path) as im:
+        with open_image(path) as im:
             im.seek(0)
             # JPEG: decode at the smallest 1/2^k scale that (nearly) covers the frame we need
             iw, ih = im.size
@@ -92,7 +93,10 @@ def open_still(path: Path, label: str, need: tuple[int, int] = (2600, 2600)) -> 
             cover *= DRAFT_SLACK
             im.draft("RGB", (math.ceil(iw * cover), math.ceil(ih * cover)))
             im.load()
-            img = ImageOps.exif_transpose(im)
+            # other formats decode whole: shrink by a whole factor at once (either way up, so
+            # an EXIF turn cannot make it too small), before any full-size copy is made
+            k = int(min(im.width / need[0], im.height / need[1], im.width / need[1], im.height / need[0]))
+            img = ImageOps.exif_transpose(im.reduce(k) if k >= 2 else im)
             if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
                 rgba = img.convert("RGBA")
                 base = Image.new("RGBA", rgba.size, (0, 0, 0, 255))

@@ -158,3 +158,41 @@ def test_stills_exif_rotation_alpha_and_gif_first_frame(tmp_path: Path, rt: Simp
     frame = _render_still(tmp_path, rt, tmp_path / "anim.gif", "16:9")
     r, g, _ = frame[40:140, 60:260].reshape(-1, 3).mean(0)
     assert g > 150 and r < 60  # the first frame
+
+
+def test_a_big_photo_is_shrunk_at_once_and_keeps_its_turn(tmp_path: Path) -> None:
+    from backend.render.pictures import open_still
+
+    # 2400x1200 PNG with EXIF "turn 90°": upright it is 1200x2400; a 300x200 need shrinks it by
+    # a whole factor that still covers the need either way round
+    img = Image.new("RGB", (2400, 1200), (200, 30, 30))
+    img.paste((30, 30, 200), (0, 0, 1200, 1200))  # left half blue: after the turn, the top
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    img.save(tmp_path / "big.png", exif=exif)
+    got = open_still(tmp_path / "big.png", "big", (300, 200))
+    assert got.size == (300, 600)  # reduced 4x: 1200/4 = 300 still covers the 300 wide need
+    top, bottom = np.asarray(got)[10, 150], np.asarray(got)[590, 150]
+    assert top[2] > 150 and bottom[0] > 150  # turned, not mirrored or left on its side
+
+
+def test_a_picture_over_pillows_warning_size_renders_without_a_warning(
+        tmp_path: Path, rt: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:
+    import warnings
+
+    from backend.media import probe
+
+    # Pillow warns between its limit and twice it (~89-179 Mpx); shrink the limit to test that
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100_000)
+    rt.solid(tmp_path / "p.png", (90, 120, 200), size=(480, 270))  # 129,600 px: in the warning band
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        assert probe(tmp_path / "p.png").width == 480
+        render_draft(rt.draft([{"src": "p", "st": 0, "d": 300}]), lambda _s: tmp_path / "p.png",
+                     tmp_path / "o.mp4", **rt.SMALL)
+    assert not [w for w in seen if issubclass(w.category, Image.DecompressionBombWarning)]
+    # over twice the limit it is refused with a reason, as before
+    rt.solid(tmp_path / "q.png", (90, 120, 200), size=(600, 400))
+    with pytest.raises(RenderError, match="too large"):
+        render_draft(rt.draft([{"src": "q", "st": 0, "d": 300}]), lambda _s: tmp_path / "q.png",
+                     tmp_path / "o2.mp4", **rt.SMALL)
