@@ -217,11 +217,14 @@ class Editor:
                       {"text": text, "start": seg.st / 1000, "end": (seg.st + seg.d) / 1000,
                        "pos": seg.pos}, stage=2)
 
-    def op_music(self, generated: bool = False, style: str | None = None) -> Result:
+    def op_music(self, generated: bool = False, style: str | None = None,
+                 volume: float | None = None) -> Result:
         audios = self._audios()
         track = self._track(TT_AUDIO)
         assert track is not None
         old_vol = track.sg[0].vol if track.sg else 0.35
+        if volume is not None:
+            old_vol = round(max(0.0, min(1.0, volume)), 2)
         if audios and not generated:
             m = audios[-1]
             seg = _seg(id=self._id(), n=m.filename, src=m.media_id, url=m.url, kind="audio",

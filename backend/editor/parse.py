@@ -276,10 +276,13 @@ def parse(raw: str) -> Parsed:
         wants_music = (has(text, ["add", "put", "use", "with", "加", "配", "用", "放"])
                        or has(text, p.generated) or pick(text, p.music_style) is not None
                        or (not volume and fade is None))
+        level = volume.get("level") if wants_music else None
         if wants_music:
+            # "use song.mp3 as background music at 50%": added at that volume, said once
             ops.append(Op("music", {"generated": has(text, p.generated),
-                                    "style": pick(text, p.music_style)}))
-        if volume:
+                                    "style": pick(text, p.music_style),
+                                    **({"volume": level} if level is not None else {})}))
+        if volume and level is None:
             ops.append(Op("volume", {"target": "music", **volume}))
         if fade is not None:
             ops.append(Op("music_fade", fade))

@@ -142,6 +142,7 @@ REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
     ("mute the music", "video", {"volume": 0.0}),
     ("volume up", "video", {"volume": 0.55}),
     ("music at 20 percent", "video", {"volume": 0.2}),
+    ("add upbeat music at 50%", "photos", {"music": "upbeat", "volume": 0.5}),
     # music fades (in/out lengths in ms; the bed starts with 0.5 s in, 1 s out)
     ("fade out the music at the end", "video", {"fades": (500, 2000), "music": "calm"}),
     ("make the music fade out over 3 seconds", "video", {"fades": (500, 3000), "each": 3000}),
