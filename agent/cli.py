@@ -44,7 +44,9 @@ def build_parser(lang: str = "en") -> argparse.ArgumentParser:
             print(f"nemo-chat {version()}")
             parser.exit()
 
-    lang = lang if lang in ("en", "zh") else "en"
+    from agent.messages import LANGS
+
+    lang = lang if lang in LANGS else "en"
     parser = argparse.ArgumentParser(
         prog="nemo-chat",
         description=_t("cli.description", lang),
@@ -62,7 +64,7 @@ def build_parser(lang: str = "en") -> argparse.ArgumentParser:
     )
     add("--local", action="store_true", help=_t("cli.help.local", lang))
     add("--out", type=Path, metavar="DIR", help=_t("cli.help.out", lang))
-    add("--lang", choices=["en", "zh"], help=_t("cli.help.lang", lang))
+    add("--lang", choices=list(LANGS), help=_t("cli.help.lang", lang))
     add("--resume", action="store_true", help=_t("cli.help.resume", lang))
     add("--record", type=Path, metavar="FILE", help=_t("cli.help.record", lang))
     add("--debug", action="store_true", help=_t("cli.help.debug", lang))

@@ -43,7 +43,7 @@ def load_handlers() -> None:
 
 
 def _session_language(lang: str) -> str:
-    return "zh-CN" if lang == "zh" else "en"
+    return "zh-CN" if lang.startswith("zh") else "en"
 
 
 class Conversation:

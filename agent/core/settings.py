@@ -18,8 +18,8 @@ __all__ = ["ChatSettings"]
 class ChatSettings(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    lang: Literal["en", "zh"] | None = None  # --lang: fixed; None: the person's messages decide
-    locale_lang: Literal["en", "zh"] = "en"  # our language until a message shows theirs
+    lang: Literal["en", "zh", "zh-Hant"] | None = None  # --lang: fixed; None: the messages decide
+    locale_lang: Literal["en", "zh", "zh-Hant"] = "en"  # ours until a message shows theirs
     out_dir: Path = Field(default_factory=Path.cwd)
     poll_interval: float = Field(30.0, gt=0)  # NEMO_POLL_INTERVAL
     first_poll: float = Field(2.0, gt=0)  # then doubling up to poll_interval: quick renders show quickly

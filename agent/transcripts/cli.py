@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from agent.messages import lang_of, locale_lang, t
+from agent.messages import LANGS, lang_of, locale_lang, t
 from agent.transcripts.format import Transcript, TranscriptError, load
 
 DEFAULT_SPEED = 10.0
@@ -83,7 +83,7 @@ def _shown_by(renderer: Any) -> Callable[[Any], None]:
 
 
 def _transcript_lang(transcript: Transcript, fallback: str) -> str:
-    if transcript.header.lang in ("en", "zh"):
+    if transcript.header.lang in LANGS:
         return transcript.header.lang
     messages = transcript.user_messages()
     return lang_of(messages[0]) if messages else fallback

@@ -181,12 +181,13 @@ async def _drive(
     from agent.api import ApiConfig, NemoClient
     from agent.api.config import DEFAULT_WEB_URL
     from agent.core.settings import ChatSettings
+    from agent.messages import LANGS
 
     recorded = transcript.header.settings
     given_token = _given_token(transcript)
     if given_token == "stored":  # the person had a token from an earlier run
         _store_token(work / "config", base_url)
-    lang = transcript.header.lang if transcript.header.lang in ("en", "zh") else None
+    lang = transcript.header.lang if transcript.header.lang in LANGS else None
     config = scaled_settings(
         ApiConfig,
         recorded,
@@ -201,7 +202,7 @@ async def _drive(
     locale = recorded.get("locale_lang")  # the recording machine's locale: the greeting's language
     settings = scaled_settings(
         ChatSettings, recorded, speed, lang=lang, out_dir=work / "out", resume=False,
-        locale_lang=locale if locale in ("en", "zh") else "en",
+        locale_lang=locale if locale in LANGS else "en",
     )
 
     def sink(event: Any) -> None:

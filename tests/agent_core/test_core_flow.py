@@ -117,6 +117,19 @@ async def test_chinese_conversation_is_answered_in_chinese(make_chat: Any, photo
     assert error.message == "/nowhere/没有.png：没有这个文件。" and "路径" in error.hint
 
 
+async def test_a_traditional_chinese_conversation_is_answered_in_traditional(
+        make_chat: Any, photo: Path) -> None:
+    chat = await make_chat()
+    assert await chat.say("積分")
+    table = chat.of(Table)[0]
+    assert table.title == "積分" and table.columns[1].startswith("凍結")
+    assert chat.conv.lang == "zh-Hant"
+    # the service session is still asked for Chinese
+    assert chat.wire.sent("POST", "/api/tasks/me/with-session")[-1].request_json["language"] == "zh-CN"
+    assert not await chat.say("/upload /nowhere/沒有.png")
+    assert chat.of(Error)[0].message == "/nowhere/沒有.png：沒有這個文件。"
+
+
 async def test_language_setting_wins_and_keeps_the_first_session(make_chat: Any) -> None:
     chat = await make_chat(lang="zh")
     session = chat.client.session_id
