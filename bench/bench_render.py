@@ -7,8 +7,12 @@
    a generated music bed): wall and CPU time, peak RSS of the rendering process; peer: the encode
    floor, the same number of frames of one static image through the same encoder and settings
    (the same `Encoder`, so the same threading: x264 frame threads and the encoder thread fed
-   through its bounded queue). "cores busy" is CPU / wall: 2.0 is both cores all the time. The
-   1-minute load average is sampled during each part: other work on the machine shows there.
+   through its bounded queue). A second peer encodes the render's own frames, drawn beforehand
+   into memory (2.8 GB for the 30-s clip), through the same Encoder: it splits the ratio into
+   what moving pictures cost x264 over a static one and what drawing and mixing add. The
+   resampler that draws the stills is timed beside OpenCV's warpAffine, its fallback.
+   "cores busy" is CPU / wall: 2.0 is both cores all the time. The 1-minute load average is
+   sampled during each part: other work on the machine shows there.
 2. Smoothness: a slow zoom over a pattern of Gaussian dots, decoded back; each dot's centroid is
    tracked per frame. Jitter = RMS of the second difference of (tracked - ideal) position in
    px/frame²; backward steps = steps against the ideal direction. Peer: FFmpeg `zoompan` with
