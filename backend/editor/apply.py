@@ -84,6 +84,10 @@ class Editor:
         track = self._track(TT_VIDEO, create=False)
         return bool(track and track.sg)
 
+    def has_music(self) -> bool:
+        track = self._track(TT_AUDIO, create=False)
+        return bool(track and track.sg)
+
     def _video_segments(self) -> list[Segment]:
         track = self._track(TT_VIDEO, create=False)
         return track.sg if track else []

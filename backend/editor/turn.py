@@ -105,6 +105,13 @@ def plan_turn(text: str, draft: dict[str, Any] | None, media: list[Media], *,
         from backend.editor.parse import Op
 
         ops = [Op("animate", {"motion": None, "smooth": False}), *ops]  # build it first
+    fade_at = next((i for i, o in enumerate(ops) if o.kind == "music_fade"), None)
+    if (fade_at is not None and editor.has_video() and not editor.has_music()
+            and not any(o.kind == "music" for o in ops)):
+        from backend.editor.parse import Op
+
+        # "背景音乐淡入淡出" on a video with no music yet: it asks for music that fades
+        ops = [*ops[:fade_at], Op("music", {"generated": False, "style": None}), *ops[fade_at:]]
     results = [editor.apply(op) for op in ops]
     good = [r for r in results if r.ok]
     # two operations can report the same change ("animate" built the clip, then the motion

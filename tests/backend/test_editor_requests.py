@@ -286,7 +286,19 @@ def test_the_reply_says_each_change_once(text: str) -> None:
     assert len(sentences) == len({s.strip() for s in sentences}), final
 
 
-def test_fading_music_that_is_not_there_says_to_add_some_first() -> None:
+def test_fading_music_that_is_not_there_adds_music_that_fades() -> None:
+    draft, media = _state("video")
+    draft = Draft.model_validate(draft)
+    draft.t = [t for t in draft.t if t.tt != 1]  # the video without its music bed
+    plan = plan_turn("背景音樂淡入淡出", draft.model_dump(by_alias=True, exclude_none=True), media,
+                     session_language="zh", rng=random.Random(1), no_text=False, edit_cost=1,
+                     generation_cost=5)
+    assert plan.changed
+    music = [s for t in Draft.model_validate(plan.draft).tracks(1) for s in t.sg]
+    assert music and (music[0].fi, music[0].fo) == (1500, 2000)
+
+
+def test_fading_music_with_no_video_yet_says_there_is_no_music() -> None:
     draft, media = _state("photos")
     plan = plan_turn("fade out the music at the end", draft, media, session_language="en",
                      rng=random.Random(1), no_text=False, edit_cost=1, generation_cost=5)
