@@ -109,18 +109,19 @@ def draw_frames(plan: Plan, resolve: Resolve, encoder: Encoder, warnings: list[s
     # (start, end, crossfades): 0.3-0.5 s less wall on the 30-s bench render, the same CPU
     cv2.setNumThreads(2)
     c = plan.canvas
-    ring = [Planes.alloc(c.width, c.height) for _ in range(RING)]
-    scratch = Planes.alloc(c.width, c.height)
-    black = Planes.alloc(c.width, c.height)
-    black.fill_black()
-    fonts = textmod.find_fonts() if plan.texts else None
-    layers = {}
-    if fonts is not None:
-        for seg in plan.texts:
-            layers[id(seg)] = textmod.make_layer(seg, c.width, c.height, fonts, warnings)
     shots = _Shots(plan, resolve)
-    last_pct = -1.0
+    shots.prefetch(-1.0)  # the first photo decodes while the buffers, fonts and titles are made
     try:
+        ring = [Planes.alloc(c.width, c.height) for _ in range(RING)]
+        scratch = Planes.alloc(c.width, c.height)
+        black = Planes.alloc(c.width, c.height)
+        black.fill_black()
+        fonts = textmod.find_fonts() if plan.texts else None
+        layers = {}
+        if fonts is not None:
+            for seg in plan.texts:
+                layers[id(seg)] = textmod.make_layer(seg, c.width, c.height, fonts, warnings)
+        last_pct = -1.0
         for i in range(c.frames):
             if cancel is not None and cancel.is_set():
                 raise RenderCancelled()
