@@ -194,7 +194,7 @@ def parse(raw: str) -> Parsed:
     is_caption = not is_title and (has(text, p.caption) or (bool(quoted) and not has(text, p.music)))
     is_music = has(text, p.music)
     index = _index(text, p)
-    fade, fade_secs = _music_fade(text, p) if is_music and not removing else (None, None)
+    fade, fade_secs = _music_fade(text, p) if fading else (None, None)
 
     if removing:
         target = ("title" if is_title else "caption" if has(text, p.caption) else
@@ -297,14 +297,12 @@ def parse(raw: str) -> Parsed:
     return Parsed(ops, quoted=quoted)
 
 
-def _music_fade(text: str, p: Phrases) -> tuple[dict[str, object] | None, re.Match[str] | None]:
-    """{"fade_in": ms | None, "fade_out": ms | None} when the message fades the music, and the
+def _music_fade(text: str, p: Phrases) -> tuple[dict[str, object], re.Match[str] | None]:
+    """{"fade_in": ms | None, "fade_out": ms | None} for a message that fades the music, and the
     seconds it took as the fade's length: only those said with the fade ("fade out over 3
     seconds", "3秒淡出", "淡出3秒"), never a duration elsewhere ("每张4秒，…音乐淡入淡出")."""
     fades_in = has(text, p.fade_in)
     fades_out = has(text, p.fade_out)
-    if not (fades_in or fades_out or has(text, p.fade_generic)):
-        return None, None
     if not (fades_in or fades_out):  # "fade the music in and out", "fade the music"
         fades_in = re.search(r"\bin\b", text) is not None
         fades_out = re.search(r"\bout\b", text) is not None or not fades_in
