@@ -256,13 +256,8 @@ def bench_resampler(folder: Path) -> dict[str, float]:
 
         cv2.setNumThreads(1)  # per-frame CPU on one core, like the render's drawing thread
         c0 = _cpu()[0]
-        for cx, cy, z in views:
-            ww, wh = shot.pw / z, shot.ph / z
-            x0, y0 = cx * shot.pw - ww / 2, cy * shot.ph - wh / 2
-            sx, sy = ww / 1920, wh / 1080
-            fn(shot.src.y, out.y, x0, y0, sx, sy)
-            fn(shot.src.u, out.u, x0 / 2, y0 / 2, sx, sy)
-            fn(shot.src.v, out.v, x0 / 2, y0 / 2, sx, sy)
+        for view in views:
+            shot._warp(view, out, fn)
         figures[name] = (_cpu()[0] - c0) / len(views) * 1000
     return figures
 

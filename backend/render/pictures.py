@@ -22,7 +22,7 @@ from backend.media import open_image
 
 from .errors import RenderError
 from .motion import View, max_zoom
-from .resample import warp
+from .resample import Warp, warp
 
 # A JPEG may be decoded at 1/2^k scale a few % short of the pre-scaled size: a 4000x3000 photo
 # then decodes at 2000x1500 for a 2058-wide source (3 % upscale) instead of at full size: 0.25
@@ -160,14 +160,16 @@ class StillShot:
             self._cache = (view, Planes.wrap(out.buf.copy(), self.width, self.height))
         self._prev = view
 
-    def _warp(self, view: View, out: Planes) -> None:
+    def _warp(self, view: View, out: Planes, draw: Warp = warp) -> None:
+        """The window `view` of the picture into `out`; `draw` is the resampler (the bench
+        times both engines through this one geometry)."""
         cx, cy, z = view
         ww, wh = self.pw / z, self.ph / z
         x0, y0 = cx * self.pw - ww / 2, cy * self.ph - wh / 2
         sx, sy = ww / self.width, wh / self.height
-        warp(self.src.y, out.y, x0, y0, sx, sy)
-        warp(self.src.u, out.u, x0 / 2, y0 / 2, sx, sy)
-        warp(self.src.v, out.v, x0 / 2, y0 / 2, sx, sy)
+        draw(self.src.y, out.y, x0, y0, sx, sy)
+        draw(self.src.u, out.u, x0 / 2, y0 / 2, sx, sy)
+        draw(self.src.v, out.v, x0 / 2, y0 / 2, sx, sy)
 
     def close(self) -> None:
         pass

@@ -13,6 +13,7 @@ Two engines, one result (within one level of 255, positions within 1/32 px):
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 import numpy as np
 
@@ -20,6 +21,8 @@ try:
     from . import _resample
 except ImportError:  # built without a C compiler: the OpenCV path does the same job
     _resample = None  # type: ignore[assignment]
+
+Warp = Callable[[np.ndarray, np.ndarray, float, float, float, float], None]
 
 FAST = (_resample is not None and _resample.SIMD
         and os.environ.get("NEMO_RESAMPLER", "").strip().lower() != "opencv")
