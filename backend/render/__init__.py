@@ -15,9 +15,10 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -100,8 +101,11 @@ def render_draft(
     fps: int | None = None,
     progress: Callable[[float], None] | None = None,
     cancel: threading.Event | None = None,
+    encoder_options: Mapping[str, Any] | None = None,
 ) -> RenderResult:
-    """Render `draft` to `out_path` (MP4). Raises RenderError (RenderCancelled on cancel)."""
+    """Render `draft` to `out_path` (MP4). Raises RenderError (RenderCancelled on cancel).
+
+    `encoder_options` go to `Encoder` (`preset`, `crf`): a draft-quality preview is faster."""
     from .audio import build_mix
     from .compose import draw_frames
     from .encoder import Encoder, temp_name
@@ -134,7 +138,7 @@ def render_draft(
         report(0.0)
         mix = mixer.submit(build_mix, plan, resolve_path, cancelled)
         c = plan.canvas
-        encoder = Encoder(part, c.width, c.height, c.fps, mix, cancel)
+        encoder = Encoder(part, c.width, c.height, c.fps, mix, cancel, **(encoder_options or {}))
         draw_frames(plan, resolve_path, encoder, warnings, report, cancel, span=(0.0, 99.0))
         encoder.finish()
         os.replace(part, out_path)
