@@ -43,6 +43,18 @@ async def _export(conv: Conversation, args: str) -> bool:
     return await conv.run_export(args)
 
 
+async def _preview(conv: Conversation, args: str) -> bool:
+    from .preview import preview
+
+    return await preview(conv.ctx)
+
+
+async def _open(conv: Conversation, args: str) -> bool:
+    from .open_video import open_latest
+
+    return await open_latest(conv.ctx)
+
+
 async def _credits(conv: Conversation, args: str) -> bool:
     return await show_credits(conv.ctx)
 
@@ -102,6 +114,8 @@ COMMANDS: dict[str, Command] = {
     for cmd in (
         Command("upload", _upload, "PATH…"),
         Command("export", _export, "[1080p]"),
+        Command("preview", _preview),
+        Command("open", _open),
         Command("credits", _credits),
         Command("status", _status),
         Command("send", _send, "TEXT"),

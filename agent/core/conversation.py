@@ -244,6 +244,10 @@ class Conversation:
             return await show_state(self.ctx)
         if decision.route == "upload":
             return await self._upload_then_relay(list(decision.paths), decision.remainder)
+        if decision.route in ("preview", "open"):  # /preview and /open, from words
+            from .commands import COMMANDS
+
+            return await COMMANDS[decision.route].run(self, "")
         return await self.run_relay(text)
 
     # -- handlers the commands share ------------------------------------------------------------

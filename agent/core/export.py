@@ -115,6 +115,10 @@ async def export(ctx: Context, words: str = "") -> bool:
         else None,
         duration=_draft_seconds(draft),
     )
+    from .preview import reuse_preview  # an unchanged draft's full-quality preview is the export
+
+    if await reuse_preview(ctx, draft, resolution, _file_name(render.title)):
+        return True
     ctx.memory.remember_render(render)
     ctx.status("export.submitting")
     try:

@@ -91,11 +91,11 @@ def _no_space(exc: OSError) -> bool:
 
 
 class PreviewCache:
-    def __init__(self, root: Path | None = None, *, max_bytes: int = MAX_BYTES,
-                 min_free: int = MIN_FREE) -> None:
+    def __init__(self, root: Path | None = None, *, max_bytes: int | None = None,
+                 min_free: int | None = None) -> None:
         self.root = root if root is not None else default_root()
-        self.max_bytes = max_bytes
-        self.min_free = min_free
+        self.max_bytes = MAX_BYTES if max_bytes is None else max_bytes
+        self.min_free = MIN_FREE if min_free is None else min_free
 
     # -- reading -------------------------------------------------------------------------------
     def get(self, key: str) -> CacheEntry | None:

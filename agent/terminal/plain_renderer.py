@@ -127,6 +127,10 @@ class PlainRenderer:
                 x for x in (fmt.seconds(event.duration, lang), fmt.human_size(event.size)) if x
             )
             self._line(t("ui.saved", lang, path=event.path) + (f" ({extra})" if extra else ""))
+        elif event.kind == "preview_ready":  # paths only: no image bytes into a pipe
+            self._line(t("preview.sheet", lang, path=event.sheet))
+            if event.video:
+                self._line(t("preview.video", lang, path=event.video))
         elif event.kind == "turn_end":
             self._last_status = None
             self._progress_marks.clear()

@@ -347,6 +347,11 @@ class RichRenderer:
                     ("  " + extra if extra else "", "dim"),
                 )
             )
+        elif event.kind == "preview_ready":
+            from agent.terminal.preview_view import show_preview
+
+            self._stop_live()  # image bytes go straight to the terminal: nothing may redraw
+            show_preview(self.console, event, lang)
         elif event.kind == "text_done":
             pass  # pending text was flushed above
 

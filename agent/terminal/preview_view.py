@@ -1,0 +1,28 @@
+"""A preview in the terminal: the paths, as OSC 8 hyperlinks where the terminal has them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+
+from agent.messages import t
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from agent.events import PreviewReady
+
+
+def _path_line(key: str, path: str, lang: str) -> Text:
+    label = t(key, lang, path="\0").split("\0")[0]
+    url = Path(path).resolve().as_uri()
+    return Text.assemble(("✓ ", "green"), (label, "bold"), (path, f"link {url}"))
+
+
+def show_preview(console: Console, event: PreviewReady, lang: str) -> None:
+    console.print(_path_line("preview.sheet", event.sheet, lang), overflow="fold")
+    if event.video:
+        console.print(_path_line("preview.video", event.video, lang), overflow="fold")
+        console.print(Text(t("preview.open_hint", lang), style="dim"))
