@@ -1,4 +1,9 @@
-"""A preview in the terminal: the paths, as OSC 8 hyperlinks where the terminal has them."""
+"""A preview in the terminal: the contact sheet shown inline, then the paths as links.
+
+The sheet is drawn by `inline_image` where the terminal can show pictures; the paths are
+printed either way (OSC 8 hyperlinks where rich drives a terminal), so a person can always
+open the files themselves.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +27,9 @@ def _path_line(key: str, path: str, lang: str) -> Text:
 
 
 def show_preview(console: Console, event: PreviewReady, lang: str) -> None:
+    from agent.terminal.inline_image import show_image
+
+    show_image(console, Path(event.sheet))
     console.print(_path_line("preview.sheet", event.sheet, lang), overflow="fold")
     if event.video:
         console.print(_path_line("preview.video", event.video, lang), overflow="fold")
