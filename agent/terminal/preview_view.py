@@ -20,9 +20,14 @@ if TYPE_CHECKING:
     from agent.events import PreviewReady
 
 
+def file_link(path: str) -> str:
+    """The file:// URL of a saved file (for OSC 8 hyperlinks)."""
+    return Path(path).resolve().as_uri()
+
+
 def _path_line(key: str, path: str, lang: str) -> Text:
     label = t(key, lang, path="\0").split("\0")[0]
-    url = Path(path).resolve().as_uri()
+    url = file_link(path)
     return Text.assemble(("✓ ", "green"), (label, "bold"), (path, f"link {url}"))
 
 

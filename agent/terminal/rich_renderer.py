@@ -337,13 +337,16 @@ class RichRenderer:
                 Text.assemble(("✓ ", "green"), (event.name, "bold"), ("  " + details, "dim"))
             )
         elif event.kind == "file_saved":
+            from agent.terminal.preview_view import file_link
+
             extra = " · ".join(
                 x for x in (fmt.seconds(event.duration, lang), fmt.human_size(event.size)) if x
             )
             self._print(
                 Text.assemble(
                     ("✓ ", "green"),
-                    (t("ui.saved", lang, path=event.path), "bold"),
+                    # the path as an OSC 8 hyperlink (rich writes it only to a terminal)
+                    (t("ui.saved", lang, path=event.path), f"bold link {file_link(event.path)}"),
                     ("  " + extra if extra else "", "dim"),
                 )
             )

@@ -197,3 +197,14 @@ def test_the_rich_renderer_shows_the_sheet_then_links_to_both_files(
     assert out.index("▀") < out.index("Contact sheet:")  # the picture, then the paths
     assert "\x1b]8;id=" in out and sheet.resolve().as_uri() in out  # OSC 8 links
     assert video.resolve().as_uri() in out and "/open" in out
+
+
+def test_a_saved_export_path_is_a_hyperlink(tmp_path: Path):
+    from agent.events import FileSaved
+    from agent.terminal.rich_renderer import RichRenderer
+
+    console, buf = _console(width=120)
+    saved = tmp_path / "beach-20260101-120000.mp4"
+    RichRenderer(console, "en").handle(FileSaved(path=str(saved), size=2048, duration=3.0))
+    out = buf.getvalue()
+    assert "\x1b]8;id=" in out and saved.resolve().as_uri() in out
