@@ -193,3 +193,29 @@ async def test_open_without_a_player_gives_the_path(make_chat: Any, photo: Path,
     assert not await chat.say("open it")
     error = chat.of(Error)[0]
     assert error.code == "no_player" and "xdg-open" in error.message and video in error.hint
+
+
+async def test_ctrl_c_during_a_preview_stops_it_and_leaves_nothing_half_written(
+        make_chat: Any, photo: Path, cache_home: Path) -> None:
+    import asyncio
+
+    from agent.events import Progress, TurnEnd
+
+    chat = await make_chat()
+    await _timeline(chat, photo)
+    chat.fault(route="render_submit", kind="stuck", progress=30)
+    task = asyncio.create_task(chat.say("preview"))
+    for _ in range(300):
+        await asyncio.sleep(0.01)
+        if any(isinstance(e, Progress) and e.task == "preview" for e in chat.events):
+            break
+    staging = [p.name for p in cache_home.iterdir()]
+    assert len(staging) == 1 and staging[0].startswith(".staging-")  # the render is under way
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert "Stopped." in chat.notices() and chat.events[-1] == TurnEnd(ok=False)
+    assert list(cache_home.iterdir()) == []  # the staging folder went with it
+    chat.backend.faults.clear()
+    assert await chat.say("/preview")  # and the next preview works
+    assert chat.of(PreviewReady)
