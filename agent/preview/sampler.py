@@ -19,6 +19,12 @@ __all__ = ["SampleError", "Sampled", "VideoInfo", "probe_video", "sample_frames"
 
 EXACT_UP_TO = 120.0  # seconds of video: longer ones are sampled at keyframes
 SEEK_GAP = 4.0  # seconds: a target further ahead than this is reached by a seek, not decoding on
+# More than this before a target, B-frames that nothing refers to are skipped: an export's
+# (x264 veryfast, 3 B-frames) decodes in 500 frames' time instead of 900 (3.9 against 6.1 s for
+# the bench's 30-s 1080p export). The lead leaves room for the decoder's frame threads and
+# B-frame reordering (16 at most), so every frame near a target is decoded and the choice stays
+# exact (tests/preview: with no lead, 6 of 9 picks of a B-frame video were a frame early).
+SKIP_LEAD_FRAMES = 32
 _EPS = 1e-3  # timestamps are rounded to the stream's time base
 
 
@@ -149,6 +155,9 @@ def _exact(box: Any, stream: Any, times: list[float]) -> list[tuple[float, Any]]
     frames: Any = None
     held: Any = None  # the latest decoded frame at or before the current target
     ahead: Any = None  # a decoded frame past the previous target, not yet used
+    skipping = "DEFAULT"
+    rate = stream.average_rate or stream.guessed_rate
+    lead = SKIP_LEAD_FRAMES / (float(rate) if rate else 1.0)
     for t in times:
         last_seen = held.time if held is not None else None
         if frames is None or (last_seen is not None and t - last_seen > SEEK_GAP):
@@ -158,6 +167,11 @@ def _exact(box: Any, stream: Any, times: list[float]) -> list[tuple[float, Any]]
             held = ahead = None
         while True:
             if ahead is None:
+                # far from the target, frames no other frame refers to are not decoded at all
+                far = held is not None and t - (held.time or 0.0) > lead
+                skip = "NONREF" if far else "DEFAULT"
+                if skip != skipping:
+                    stream.codec_context.skip_frame = skipping = skip
                 ahead = next(frames, None)
                 if ahead is None:
                     break  # the end: the last frame stays on screen

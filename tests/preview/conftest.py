@@ -36,14 +36,15 @@ def frame_number(pixels: np.ndarray) -> int:
     return value
 
 
-def write_numbered(path: Path, seconds: float, fps: int, gop: int = 12) -> Path:
+def write_numbered(path: Path, seconds: float, fps: int, gop: int = 12,
+                   preset: str = "ultrafast") -> Path:
     import av
 
     with av.open(str(path), "w", format="mp4") as box:
         stream = box.add_stream("libx264", rate=fps)
         stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, "yuv420p"
         stream.time_base = Fraction(1, fps)
-        stream.options = {"preset": "ultrafast", "crf": "18", "g": str(gop)}
+        stream.options = {"preset": preset, "crf": "18", "g": str(gop)}
         for i in range(round(seconds * fps)):
             frame = av.VideoFrame.from_ndarray(frame_pixels(i), format="rgb24")
             frame.pts = i
@@ -56,9 +57,11 @@ def write_numbered(path: Path, seconds: float, fps: int, gop: int = 12) -> Path:
 
 @pytest.fixture
 def numbered_video(tmp_path: Path) -> Callable[..., Path]:
-    """numbered_video(seconds=3, fps=10, gop=12) -> an MP4 whose frame i shows the number i."""
+    """numbered_video(seconds=3, fps=10, gop=12) -> an MP4 whose frame i shows the number i
+    (preset="veryfast" for one with B-frames, as our exports have)."""
 
-    def _make(seconds: float = 3.0, fps: int = 10, gop: int = 12, name: str = "n.mp4") -> Path:
-        return write_numbered(tmp_path / name, seconds, fps, gop)
+    def _make(seconds: float = 3.0, fps: int = 10, gop: int = 12, name: str = "n.mp4",
+              preset: str = "ultrafast") -> Path:
+        return write_numbered(tmp_path / name, seconds, fps, gop, preset)
 
     return _make

@@ -63,3 +63,10 @@ def test_keyframe_sampling_takes_the_keyframe_before_each_time_and_never_repeats
     assert numbers[3] == 76  # 7.6 shares 7.5's keyframe: the next frame instead
     assert numbers[4] == 200
     assert [f.at for f in frames] == [n / 10 for n in numbers]  # stamped with their own time
+
+
+def test_frames_between_targets_may_be_skipped_but_every_target_is_exact(numbered_video):
+    video = numbered_video(seconds=20.0, fps=25, gop=250, preset="veryfast")  # with B-frames
+    times = [0.04 * n for n in (7, 90, 131, 250, 333, 371, 402, 449, 498)]
+    frames = sample_frames(video, times, width=80)
+    assert [frame_number(f.pixels) for f in frames] == [7, 90, 131, 250, 333, 371, 402, 449, 498]
