@@ -215,4 +215,7 @@ async def _download(ctx: Context, render: PendingRender, job: RenderJob) -> bool
     ctx.memory.forget_render(render.id)
     duration = job.duration if job.duration is not None else render.duration
     ctx.emit(FileSaved(path=str(result.path), size=result.size, duration=duration))
+    from .preview import export_sheet  # the thumbnail strip of the real file
+
+    await export_sheet(ctx, result.path)
     return True

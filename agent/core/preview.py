@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import shutil
 import time
@@ -29,7 +30,9 @@ from .context import Context
 from .progress import ProgressReporter
 from .timeline import read_tracks
 
-__all__ = ["preview", "reuse_preview"]
+__all__ = ["export_sheet", "preview", "reuse_preview"]
+
+log = logging.getLogger("agent.core.preview")
 
 DRAFT, HIGH = "draft", "high"
 FIRST_POLL = 0.25  # seconds, then doubling up to the export's poll interval
@@ -223,4 +226,34 @@ async def reuse_preview(ctx: Context, draft: dict[str, Any], resolution: str | N
     duration = entry.meta.get("duration")
     ctx.emit(FileSaved(path=str(target), size=size,
                        duration=float(duration) if isinstance(duration, int | float) else None))
+    return True
+
+
+async def export_sheet(ctx: Context, video: Path, cache: PreviewCache | None = None) -> bool:
+    """After an export: the contact sheet of the saved file itself, kept in the preview cache.
+
+    The export has succeeded whatever happens here: a sheet that cannot be made (an unreadable
+    file, a full cache disk) is left out without a word beyond the debug log.
+    """
+    from agent.preview.contact import contact_sheet
+
+    cache = cache or PreviewCache()
+    try:
+        info = await asyncio.to_thread(video.stat)
+        key = "export-" + draft_key({"file": str(video.resolve()), "size": info.st_size,
+                                     "mtime": info.st_mtime_ns}, quality="export", backend="")[:24]
+        ctx.status("preview.sampling")
+        with cache.staging(key) as folder:
+            sheet = await asyncio.to_thread(contact_sheet, video, folder / SHEET)
+            cache.write_meta(folder, {"video": False, "export": str(video), "created": time.time(),
+                                      "duration": sheet.video.duration, "times": sheet.times})
+    except (OSError, CacheError, SampleError):
+        log.debug("no contact sheet for %s", video, exc_info=True)
+        ctx.clear_status()
+        return False
+    ctx.clear_status()
+    entry = await asyncio.to_thread(cache.get, key)
+    if entry is None:
+        return False
+    _ready(ctx, entry, cached=False)
     return True

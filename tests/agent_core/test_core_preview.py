@@ -219,3 +219,18 @@ async def test_ctrl_c_during_a_preview_stops_it_and_leaves_nothing_half_written(
     chat.backend.faults.clear()
     assert await chat.say("/preview")  # and the next preview works
     assert chat.of(PreviewReady)
+
+
+async def test_an_export_is_followed_by_the_contact_sheet_of_the_saved_file(
+        make_chat: Any, photo: Path, cache_home: Path) -> None:
+    chat = await make_chat()
+    await _timeline(chat, photo)
+    assert await chat.say("export")
+    kinds = chat.kinds()
+    assert kinds.index("file_saved") < kinds.index("preview_ready")  # the file first, then its sheet
+    saved, sheet = chat.of(FileSaved)[0], chat.of(PreviewReady)[0]
+    assert sheet.video is None and Path(sheet.sheet).parent.parent == cache_home
+    assert len(sheet.times) == 6 and sheet.times[-1] < 3.0  # across the real 3-s file
+    with Image.open(sheet.sheet) as img:
+        assert img.format == "PNG"
+    assert [p.name for p in chat.out_dir.iterdir()] == [Path(saved.path).name]  # nothing else in --out
