@@ -115,11 +115,12 @@ async def export(ctx: Context, words: str = "") -> bool:
         else None,
         duration=_draft_seconds(draft),
     )
-    from .preview import reuse_preview  # an unchanged draft's full-quality preview is the export
+    from .preview import announce_estimate, reuse_preview  # (the preview's cache and speeds)
 
     if await reuse_preview(ctx, draft, resolution, _file_name(render.title)):
         return True
     ctx.memory.remember_render(render)
+    announce_estimate(ctx, f"export-{resolution or 'default'}", render.duration)
     ctx.status("export.submitting")
     try:
         await ctx.client.submit_render(draft, render_id=render.id, resolution=resolution)
@@ -179,6 +180,10 @@ async def follow_render(ctx: Context, render: PendingRender) -> bool | None:
                 label=ctx.say("export.rendering", elapsed=_elapsed(ctx, time.monotonic() - started)),
             )
     bar.done(100, label=ctx.say("export.rendered", elapsed=_elapsed(ctx, time.monotonic() - started)))
+    from .preview import remember_speed  # for the next "about 9 s"
+
+    remember_speed(ctx, f"export-{render.resolution or 'default'}", render.duration,
+                   time.monotonic() - started)
     return await _download(ctx, render, job)
 
 

@@ -25,17 +25,19 @@ from agent.api import ApiError, DownloadError, RenderFailed, RenderJob
 from agent.events import FileSaved, PreviewReady
 from agent.preview.cache import SHEET, VIDEO, CacheEntry, CacheError, PreviewCache, draft_key
 from agent.preview.sampler import SampleError
+from agent.preview.speed import RenderSpeed, remaining
 
 from .context import Context
 from .progress import ProgressReporter
 from .timeline import read_tracks
 
-__all__ = ["export_sheet", "preview", "reuse_preview"]
+__all__ = ["announce_estimate", "export_sheet", "preview", "remember_speed", "reuse_preview"]
 
 log = logging.getLogger("agent.core.preview")
 
 DRAFT, HIGH = "draft", "high"
 FIRST_POLL = 0.25  # seconds, then doubling up to the export's poll interval
+MAX_LEARNED_WAIT = 1800.0  # seconds
 
 
 class _Stopped(Exception):
@@ -51,6 +53,23 @@ def _elapsed(ctx: Context, seconds: float) -> str:
 
 def _key(ctx: Context, draft: dict[str, Any], quality: str) -> str:
     return draft_key(draft, quality=quality, backend=ctx.client.config.base_url)
+
+
+def _draft_seconds(draft: dict[str, Any]) -> float | None:
+    ends = [tr.end for tr in read_tracks(draft) if tr.end is not None]
+    return max(ends) / 1000.0 if ends else None
+
+
+def announce_estimate(ctx: Context, kind: str, duration: float | None) -> None:
+    """"This should take about 9 s." before a render, once this backend has made one."""
+    guess = RenderSpeed().estimate(ctx.client.config.base_url, kind, duration)
+    if guess is not None:
+        ctx.notice("render.estimate", seconds=_elapsed(ctx, max(1.0, guess)))
+
+
+def remember_speed(ctx: Context, kind: str, duration: float | None, seconds: float) -> None:
+    if seconds <= MAX_LEARNED_WAIT:  # a render picked up again hours later says nothing of speed
+        RenderSpeed().record(ctx.client.config.base_url, kind, duration, seconds)
 
 
 def _ready(ctx: Context, entry: CacheEntry, *, cached: bool) -> None:
@@ -113,9 +132,13 @@ async def _build(ctx: Context, draft: dict[str, Any], quality: str, folder: Path
     from agent.preview.contact import contact_sheet
 
     render_id = ctx.client.new_render_id()
+    duration = _draft_seconds(draft)
+    announce_estimate(ctx, f"preview-{quality}", duration)
     ctx.status("preview.submitting")
+    started = time.monotonic()
     await ctx.client.submit_render(draft, render_id=render_id, quality=quality)
     job = await _follow(ctx, render_id)
+    remember_speed(ctx, f"preview-{quality}", duration, time.monotonic() - started)
     video = folder / VIDEO
     await _download(ctx, render_id, job, folder)
     ctx.status("preview.sampling")
@@ -143,7 +166,11 @@ async def _follow(ctx: Context, render_id: str) -> RenderJob:
                 ctx.error("preview_job_gone", "preview.job_gone", "preview.job_gone.hint")
                 raise _Stopped from None
             raise
-        label = ctx.say("preview.rendering", elapsed=_elapsed(ctx, time.monotonic() - started))
+        elapsed = time.monotonic() - started
+        left = remaining(elapsed, job.progress)  # the estimate, corrected as it runs
+        label = (ctx.say("preview.rendering", elapsed=_elapsed(ctx, elapsed)) if left is None else
+                 ctx.say("preview.rendering_left", elapsed=_elapsed(ctx, elapsed),
+                         left=_elapsed(ctx, max(1.0, left))))
         bar.update(job.progress, 100, label=label)
         if job.status == "completed":
             bar.done(100, label=ctx.say("preview.rendered",

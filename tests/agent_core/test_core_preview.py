@@ -234,3 +234,14 @@ async def test_an_export_is_followed_by_the_contact_sheet_of_the_saved_file(
     with Image.open(sheet.sheet) as img:
         assert img.format == "PNG"
     assert [p.name for p in chat.out_dir.iterdir()] == [Path(saved.path).name]  # nothing else in --out
+
+
+async def test_a_render_of_a_kind_made_before_is_announced_with_its_likely_time(
+        make_chat: Any, photo: Path) -> None:
+    chat = await make_chat()
+    await _timeline(chat, photo)
+    assert await chat.say("export")
+    assert not [n for n in chat.notices() if n.startswith("This should take about")]
+    assert await chat.say("export")  # the backend's speed is known now
+    estimate = [n for n in chat.notices() if n.startswith("This should take about")]
+    assert len(estimate) == 1 and estimate[0].endswith(" s.")
