@@ -38,6 +38,7 @@ log = logging.getLogger("agent.core.preview")
 DRAFT, HIGH = "draft", "high"
 FIRST_POLL = 0.25  # seconds, then doubling up to the export's poll interval
 MAX_LEARNED_WAIT = 1800.0  # seconds
+MIN_ANNOUNCED = 5.0  # seconds: a shorter wait is over before the words are read
 
 
 class _Stopped(Exception):
@@ -61,10 +62,11 @@ def _draft_seconds(draft: dict[str, Any]) -> float | None:
 
 
 def announce_estimate(ctx: Context, kind: str, duration: float | None) -> None:
-    """"This should take about 9 s." before a render, once this backend has made one."""
+    """"This should take about 9 s." before a render, once this backend has made one (and
+    only for a wait worth announcing)."""
     guess = RenderSpeed().estimate(ctx.client.config.base_url, kind, duration)
-    if guess is not None:
-        ctx.notice("render.estimate", seconds=_elapsed(ctx, max(1.0, guess)))
+    if guess is not None and guess >= MIN_ANNOUNCED:
+        ctx.notice("render.estimate", seconds=_elapsed(ctx, guess))
 
 
 def remember_speed(ctx: Context, kind: str, duration: float | None, seconds: float) -> None:

@@ -238,10 +238,15 @@ async def test_an_export_is_followed_by_the_contact_sheet_of_the_saved_file(
 
 async def test_a_render_of_a_kind_made_before_is_announced_with_its_likely_time(
         make_chat: Any, photo: Path) -> None:
+    from agent.preview.speed import RenderSpeed
+
     chat = await make_chat()
     await _timeline(chat, photo)
-    assert await chat.say("export")
+    assert await chat.say("export 720p")  # nothing known: nothing said
     assert not [n for n in chat.notices() if n.startswith("This should take about")]
-    assert await chat.say("export")  # the backend's speed is known now
-    estimate = [n for n in chat.notices() if n.startswith("This should take about")]
-    assert len(estimate) == 1 and estimate[0].endswith(" s.")
+    assert await chat.say("export 720p")  # known now, but a wait of a second is not announced
+    assert not [n for n in chat.notices() if n.startswith("This should take about")]
+    # as if this backend had taken 30 s for a 3-s video (the test backend is much quicker)
+    RenderSpeed().record(chat.client.config.base_url, "export-default", 3.0, 30.0)
+    assert await chat.say("export")
+    assert "This should take about 30 s." in chat.notices()
