@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Literal
 from agent.events import Error, Event, Notice, Status, StatusClear
 from agent.messages import t
 
+from .memory import ChatMemory
 from .settings import ChatSettings
-from .store import ChatMemory
 
 if TYPE_CHECKING:
     from agent.api import NemoClient

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.transcripts.cli import main
+from agent.cli import replay as main
 from agent.transcripts.server import multipart_files
 
 GOLDEN = Path(__file__).resolve().parents[2] / "transcripts"
