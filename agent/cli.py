@@ -48,12 +48,7 @@ def build_parser(lang: str = "en") -> argparse.ArgumentParser:
     from agent.messages import LANGS
 
     lang = lang if lang in LANGS else "en"
-    parser = argparse.ArgumentParser(
-        prog="nemo-chat",
-        description=_t("cli.description", lang),
-        epilog=_t("cli.epilog", lang),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = _new_parser("nemo-chat", "cli", lang)
     add = parser.add_argument
     add(
         "-m",
@@ -73,17 +68,22 @@ def build_parser(lang: str = "en") -> argparse.ArgumentParser:
     return parser
 
 
-def build_replay_parser(lang: str) -> argparse.ArgumentParser:
+def _new_parser(prog: str, keys: str, lang: str) -> argparse.ArgumentParser:
+    """A parser whose description and epilog are `<keys>.description` / `<keys>.epilog`."""
     import argparse
 
-    from agent.transcripts.check import CHECK_SPEED, DEFAULT_SPEED
-
-    parser = argparse.ArgumentParser(
-        prog="nemo-chat replay",
-        description=_t("transcripts.cli.description", lang),
-        epilog=_t("transcripts.cli.epilog", lang),
+    return argparse.ArgumentParser(
+        prog=prog,
+        description=_t(f"{keys}.description", lang),
+        epilog=_t(f"{keys}.epilog", lang),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+
+
+def build_replay_parser(lang: str) -> argparse.ArgumentParser:
+    from agent.transcripts.check import CHECK_SPEED, DEFAULT_SPEED
+
+    parser = _new_parser("nemo-chat replay", "transcripts.cli", lang)
     add = parser.add_argument
     add("files", nargs="+", type=Path, metavar="FILE", help=_t("transcripts.cli.help.files", lang))
     add(
