@@ -10,13 +10,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .commands import COMMANDS
     from .conversation import Conversation, load_handlers
     from .language import starting_language
     from .settings import ChatSettings
 
-__all__ = ["ChatSettings", "Conversation", "load_handlers", "starting_language"]
+__all__ = ["COMMANDS", "ChatSettings", "Conversation", "load_handlers", "starting_language"]
 
 _HOMES = {
+    "COMMANDS": "commands",
     "ChatSettings": "settings",
     "Conversation": "conversation",
     "load_handlers": "conversation",

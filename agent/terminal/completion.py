@@ -21,7 +21,7 @@ from agent.messages import t
 
 def core_commands() -> tuple[str, ...]:
     """The slash commands the conversation core has, in its order."""
-    from agent.core.commands import COMMANDS
+    from agent.core import COMMANDS
 
     return tuple("/" + name for name in COMMANDS)
 
