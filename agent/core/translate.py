@@ -19,6 +19,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from intents.script import is_traditional
+
 __all__ = ["PlannedAction", "StreamTranslator", "Translation", "load_phrases", "translate"]
 
 ActionKind = Literal["export", "credits", "state", "timeline", "sse", "none"]
@@ -146,9 +148,7 @@ class _Phrases:
             }
         )
         self.table = table
-        self.hant = hant
-        # characters only Traditional Chinese writes: a phrase holding one gets a Traditional reply
-        self.hant_only = frozenset(hant.values()) - frozenset(hant)
+        self.hant = hant  # lets the Chinese patterns match Traditional text too
         self.rules = [
             _Compiled(
                 r,
@@ -190,6 +190,16 @@ def load_phrases() -> _Phrases:
         resources.files("agent.core.data").joinpath("gui_phrases.json").read_text(encoding="utf-8")
     )
     return _Phrases(PhraseTable.model_validate(json.loads(text)))
+
+
+@cache
+def _hant_replies() -> dict[str, str]:
+    """The Chinese replies in Traditional characters, by rule id (generated: tools/gen_hant.py)."""
+    folder = resources.files("agent.core.data")
+    replies: dict[str, str] = json.loads(
+        folder.joinpath("gui_phrases.zh-Hant.json").read_text(encoding="utf-8")
+    )
+    return replies
 
 
 def _fill(template: str, groups: dict[str, str]) -> str:
@@ -255,9 +265,12 @@ def translate(text: str) -> Translation:
         groups = {k: (v or "").strip() for k, v in m.groupdict().items()}
         if "button2" in groups and not groups.get("button"):
             groups["button"] = groups["button2"]
-        reply = _fill(rule.reply, groups)
-        if rule.lang == "zh" and not phrases.hant_only.isdisjoint(m.group(0)):
-            reply = "".join(phrases.hant.get(ch, ch) for ch in reply)
+        if rule.lang == "zh" and is_traditional(m.group(0)):  # answered in the script it came in
+            hant = phrases.hant
+            traditional = {k: "".join(hant.get(ch, ch) for ch in v) for k, v in groups.items()}
+            reply = _fill(_hant_replies().get(rule.id, rule.reply), traditional)
+        else:
+            reply = _fill(rule.reply, groups)
         if rule.lang == "en" and m.group(0)[:1].isupper() and _at_sentence_start(text, m.start()):
             reply = reply[:1].upper() + reply[1:]
         out.append(text[pos : m.start()])

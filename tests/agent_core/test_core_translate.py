@@ -35,12 +35,12 @@ def kinds(text: str) -> list[str]:
         ("打开时间线面板查看。", "输入“状态”查看。", "state"),
         ("拖拽标题到开头。", "告诉我“把标题移到开头”。", "sse"),
         ("点击「生成」。", "说“生成”。", "sse"),
-        ("點擊「匯出」按鈕。", "輸入“導出”。", "export"),  # Traditional script: answered in it
+        ("點擊「匯出」按鈕。", "輸入“匯出”。", "export"),  # Traditional script: answered in it, Taiwan wording
         ("打開時間線面板查看。", "輸入“狀態”查看。", "state"),
         ("点击积分按钮。", "输入“积分”。", "credits"),
         ("Click the Export button in the top-right corner to render.", "Type “export” to render.", "export"),
         ("点击右上角的导出按钮。", "输入“导出”。", "export"),
-        ("點擊右上角的導出按鈕。", "輸入“導出”。", "export"),
+        ("點擊右上角的導出按鈕。", "輸入“匯出”。", "export"),
         # where the service's page keeps the balance
         ("Click the credits in the top right corner to check your balance.", "Type “credits”.", "credits"),
         ("You can check your balance in the top-right corner.", "You can type “credits”.", "credits"),

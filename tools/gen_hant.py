@@ -1,0 +1,183 @@
+"""Generate our Traditional Chinese text from the Simplified source with OpenCC.
+
+    .venv/bin/python tools/gen_hant.py          # rewrite the generated files
+    .venv/bin/python tools/gen_hant.py --check  # exit 1 and name the files that would change
+
+Written (checked in, so nothing needs OpenCC at run time; OpenCC is a test/dev dependency):
+
+- ``agent/messages/<area>.zh-Hant.json`` from each ``<area>.zh.json``: OpenCC's ``s2twp``
+  (Traditional characters with Taiwan wording: 影片, 伺服器, 檔案, 匯出), then the phrase
+  overrides of ``tools/hant_overrides.json`` where OpenCC's choice reads wrong for us.
+- ``intents/data/script.json``: the characters only Simplified writes and those only
+  Traditional writes, from OpenCC's STCharacters/TSCharacters tables; ``intents.script``
+  reads it to tell the two scripts apart.
+
+- ``agent/core/data/gui_phrases.zh-Hant.json``: the Chinese replies of the GUI-phrase rules.
+
+Another table joins by adding a ``Target`` to ``TARGETS`` (a JSON file, a function picking its
+Chinese part, and where the Traditional copy goes); ``to_hant(text)`` is the conversion
+itself, for anything else that must be generated the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+OVERRIDES = Path(__file__).resolve().parent / "hant_overrides.json"
+SCRIPT_DATA = ROOT / "intents" / "data" / "script.json"
+
+
+def _whole(data: Any) -> Any:
+    return data
+
+
+@dataclass(frozen=True)
+class Target:
+    """One generated file: ``dest`` holds ``pick(source)`` with every string converted."""
+
+    source: Path
+    dest: Path
+    pick: Callable[[Any], Any] = _whole
+
+
+def _message_targets() -> list[Target]:
+    folder = ROOT / "agent" / "messages"
+    return [
+        Target(path, path.with_name(path.name.removesuffix(".zh.json") + ".zh-Hant.json"))
+        for path in sorted(folder.glob("*.zh.json"))
+    ]
+
+
+def _gui_replies(data: Any) -> dict[str, str]:
+    return {rule["id"]: rule["reply"] for rule in data["rules"] if rule["lang"] == "zh"}
+
+
+def _gui_targets() -> list[Target]:
+    folder = ROOT / "agent" / "core" / "data"
+    return [Target(folder / "gui_phrases.json", folder / "gui_phrases.zh-Hant.json", _gui_replies)]
+
+
+TARGETS: list[Callable[[], list[Target]]] = [_message_targets, _gui_targets]
+
+
+@cache
+def _converter() -> Any:
+    import opencc  # the official OpenCC bindings (PyPI `opencc`); only this tool needs them
+
+    return opencc.OpenCC("s2twp")
+
+
+@cache
+def _overrides() -> dict[str, str]:
+    data = json.loads(OVERRIDES.read_text(encoding="utf-8"))
+    replace: dict[str, str] = data["replace"]
+    return replace
+
+
+def to_hant(text: str) -> str:
+    """Simplified text in Traditional characters with Taiwan wording, overrides applied."""
+    out: str = _converter().convert(text)
+    for wrong, right in _overrides().items():
+        out = out.replace(wrong, right)
+    return out
+
+
+def _convert(value: Any) -> Any:
+    if isinstance(value, str):
+        return to_hant(value)
+    if isinstance(value, list):
+        return [_convert(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _convert(v) for k, v in value.items()}
+    return value
+
+
+def _dump(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
+def _table(target: Target) -> str:
+    data = json.loads(target.source.read_text(encoding="utf-8"))
+    return _dump(_convert(target.pick(data)))
+
+
+def _opencc_dictionary(name: str) -> dict[str, list[str]]:
+    """One of OpenCC's character dictionaries as {character: [candidates]} (from its .ocd2)."""
+    import opencc
+
+    clib = Path(opencc.__file__).parent / "clib"
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / f"{name}.txt"
+        subprocess.run(
+            [str(clib / "bin" / "opencc_dict"), "-i", str(clib / "share" / "opencc" / f"{name}.ocd2"),
+             "-o", str(out), "-f", "ocd2", "-t", "text"],
+            check=True, capture_output=True,
+        )
+        table: dict[str, list[str]] = {}
+        for line in out.read_text(encoding="utf-8").splitlines():
+            key, _, values = line.partition("\t")
+            table[key] = values.split()
+        return table
+
+
+def _script_data() -> str:
+    """Characters that only one script writes: evidence for ``intents.script``."""
+    st = _opencc_dictionary("STCharacters")  # simplified -> traditional candidates
+    ts = _opencc_dictionary("TSCharacters")  # traditional -> simplified candidates
+    traditional_any = {c for values in st.values() for c in values} | set(ts)
+    simplified_any = set(st) | {c for values in ts.values() for c in values}
+    # 发 (發 髮) is only Simplified; 后 (後 后) and 台 are written in Traditional too
+    simplified_only = sorted(c for c in st if len(c) == 1 and c not in traditional_any)
+    traditional_only = sorted(c for c in ts if len(c) == 1 and c not in simplified_any)
+    return _dump(
+        {
+            "_comment": "Generated by tools/gen_hant.py from OpenCC's STCharacters and TSCharacters: "
+            "characters written only in Simplified, and only in Traditional, Chinese. Do not edit.",
+            "simplified_only": "".join(simplified_only),
+            "traditional_only": "".join(traditional_only),
+        }
+    )
+
+
+def generated() -> dict[Path, str]:
+    """Every generated file and the text it should hold."""
+    files = {SCRIPT_DATA: _script_data()}
+    for targets in TARGETS:
+        for target in targets():
+            files[target.dest] = _table(target)
+    return files
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if stale")
+    args = parser.parse_args(argv)
+    stale = []
+    for path, text in generated().items():
+        old = path.read_text(encoding="utf-8") if path.exists() else None
+        if old == text:
+            continue
+        stale.append(path.relative_to(ROOT))
+        if not args.check:
+            path.write_text(text, encoding="utf-8")
+    verb = "out of date" if args.check else "written"
+    for path in stale:
+        print(f"{verb}: {path}")
+    if args.check and stale:
+        print("run: .venv/bin/python tools/gen_hant.py", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
