@@ -46,6 +46,18 @@ def t(key: str, lang: str = "en", /, **values: object) -> str:
         return text
 
 
+def tn(key: str, count: int, lang: str = "en", /, **values: object) -> str:
+    """The message `key` for `count` things, `{count}` filled: "1 link", "3 links".
+
+    `key` holds the general form ("{count} links"); `key.one`, where a language has one, the
+    form for exactly one ("{count} link"). Chinese has no plural forms, so its tables need
+    only `key`.
+    """
+    if count == 1 and f"{key}.one" in table(lang):
+        key = f"{key}.one"
+    return t(key, lang, count=count, **values)
+
+
 def lang_of(text: str) -> Literal["en", "zh"]:
     """The language of a person's message: any CJK ideograph makes it Chinese."""
     for ch in text:

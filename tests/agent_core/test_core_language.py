@@ -69,3 +69,22 @@ def test_a_traditional_reader_never_sees_a_simplified_only_character() -> None:
     leaks = {key: text for key, text in hant.items() if not only_simplified.isdisjoint(text)}
     assert not leaks
     assert only_simplified & set("".join(zh.values()))  # the check can see what it looks for
+
+
+@pytest.mark.parametrize(("lang", "one", "three"), [
+    ("en", "Fetching 1 link", "Fetching 3 links"),
+    ("zh", "正在获取 1 个链接", "正在获取 3 个链接"),  # Chinese has no plural forms
+    ("zh-Hant", "正在獲取 1 個連結", "正在獲取 3 個連結"),
+])
+def test_counts_read_as_plain_words_not_link_s(lang: str, one: str, three: str) -> None:
+    from agent.messages import tn
+
+    assert tn("upload.fetching", 1, lang) == one
+    assert tn("upload.fetching", 3, lang) == three
+    assert tn("transcripts.check.summary_ok", 1, lang).count("(s)") == 0
+
+
+def test_no_message_of_ours_writes_a_plural_as_s_in_brackets() -> None:
+    from agent.messages import table
+
+    assert not [key for key, text in table("en").items() if "(s)" in text]
