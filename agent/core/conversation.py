@@ -39,7 +39,7 @@ log = logging.getLogger("agent.core")
 
 def load_handlers() -> None:
     """Import every handler now (otherwise the first message that needs one does)."""
-    from . import commands, export, info, relay, upload  # noqa: F401
+    from . import commands, export, info, relay, subtitles, upload  # noqa: F401
 
 
 def _session_language(lang: str) -> str:
@@ -236,8 +236,14 @@ class Conversation:
     async def _run_route(self, decision: Decision, text: str) -> bool:
         from .info import show_credits, show_state
 
+        if decision.route == "export" and "subtitles" in decision.also:
+            # "export the video and subtitles": both, the subtitles even if the render fails
+            ok = await self._guarded(lambda: self.run_export(text))
+            return await self.run_subtitles(text) and ok
         if decision.route == "export":
             return await self.run_export(text)
+        if decision.route == "subtitles":
+            return await self.run_subtitles(text)
         if decision.route == "credits":
             return await show_credits(self.ctx)
         if decision.route == "state":
@@ -288,6 +294,11 @@ class Conversation:
         from .export import export
 
         return await export(self.ctx, words)
+
+    async def run_subtitles(self, words: str = "", *, strict: bool = False) -> bool:
+        from .subtitles import write_subtitles
+
+        return await write_subtitles(self.ctx, words, strict=strict)
 
     async def run_relay(self, text: str, *, allow_action: bool = True) -> bool:
         from .relay import relay
