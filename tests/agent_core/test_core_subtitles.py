@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -144,3 +145,26 @@ async def test_a_message_asking_for_both_gets_both(make_chat: Any, photo: Path) 
     assert paths[0].parent == paths[1].parent == chat.out_dir.resolve()
     assert not [n for n in chat.of(Notice) if n.level == "warning"]
     assert not chat.of(Error)
+
+
+async def test_a_whole_traditional_session_shows_no_simplified_only_character(
+        make_chat: Any, photo: Path) -> None:
+    # issue 17: upload, edit, title, status, credits, subtitles and export, written in
+    # Traditional characters, are answered without one character only Simplified writes
+    from intents.script import _evidence
+
+    only_simplified = _evidence()[0]
+    chat = await make_chat()
+    shown: list[str] = []
+    saved: list[str] = []
+    for message in (f"上傳 {photo}", "做成動畫影片", "加一個標題「夏天」", "狀態", "積分", "匯出字幕", "匯出"):
+        assert await chat.say(message), chat.errors()
+        shown += [
+            json.dumps(e.model_dump(), ensure_ascii=False)
+            for e in chat.events
+            if e.kind not in ("user_message", "routed")  # the person's words; /why's evidence
+        ]
+        saved += [Path(e.path).suffix for e in chat.of(FileSaved)]
+    leaks = [line for line in shown if not only_simplified.isdisjoint(line)]
+    assert not leaks
+    assert sorted(saved) == [".mp4", ".srt"]
