@@ -92,6 +92,12 @@ def _read(name: str) -> dict:
     return json.loads((DATA_DIR / name).read_text(encoding="utf-8"))
 
 
+def load_folding() -> dict[str, str]:
+    """Traditional -> Simplified characters (data/t2s.json, generated from OpenCC)."""
+    pairs: str = _read("t2s.json")["pairs"]
+    return {pairs[i]: pairs[i + 1] for i in range(0, len(pairs) - 1, 2)}
+
+
 def load_files() -> tuple[list[Language], PathRules]:
     """Read and validate the data files; a bad file raises pydantic's ValidationError."""
     languages = [Language.model_validate(_read(n)) for n in LANGUAGE_FILES]
