@@ -168,3 +168,20 @@ async def test_a_whole_traditional_session_shows_no_simplified_only_character(
     leaks = [line for line in shown if not only_simplified.isdisjoint(line)]
     assert not leaks
     assert sorted(saved) == [".mp4", ".srt"]
+
+
+def test_a_folder_without_hard_links_still_gets_the_file_and_keeps_yours(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # FAT drives and some network shares refuse os.link: the file is renamed into place,
+    # still under a name no file has
+    import os
+
+    def no_links(src: object, dst: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    (tmp_path / "Trip.vtt").write_text("mine", encoding="utf-8")
+    path = _write_new(tmp_path, "Trip", ".vtt", b"WEBVTT\n")
+    assert path.name == "Trip-2.vtt" and path.read_bytes() == b"WEBVTT\n"
+    assert (tmp_path / "Trip.vtt").read_text(encoding="utf-8") == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["Trip-2.vtt", "Trip.vtt"]
