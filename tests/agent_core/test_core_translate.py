@@ -73,6 +73,15 @@ def test_conditional_instructions_are_not_run() -> None:
     assert kinds("在预览面板里看一下效果，满意后点击导出即可生成 MP4。") == []
 
 
+@pytest.mark.parametrize("said", ["準備好了就點擊「匯出」按鈕。", "準備好後，點擊右上角的導出按鈕。"])
+def test_conditional_instructions_in_traditional_are_not_run_either(said: str) -> None:
+    # 准备好 in Traditional (準備好): every character of the Chinese markers has its
+    # Traditional forms (generated with OpenCC), not only those someone listed by hand
+    result = translate(said)
+    assert "輸入“匯出”" in result.text
+    assert result.actions == ()
+
+
 def test_ordinary_text_is_untouched() -> None:
     for text in ("The exported video is ready.", "I added a drop shadow.", "Your balance matters.",
                  "导出的视频在这里。", "Opening scene: a beach."):
