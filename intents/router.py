@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from intents.decision import Decision
 from intents.lexicon import Lexicon, Phrase, lexicon
@@ -311,4 +312,28 @@ def route(text: str, *, vocabulary: Lexicon | None = None) -> Decision:
         return Decision("upload", 0.99, why, paths, remainder, True, "path")
     if len(text) > lex.max_command_chars:
         return _sse("long", f"{len(text)} characters: too long to be a command", 0.95)
-    return _decide(lex, lex.fold(text))
+    folded = lex.fold(text)
+    decision = _decide(lex, folded)
+    if folded.isascii():
+        return decision
+    return decision._replace(evidence=_as_written(decision.evidence, text, folded))
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _as_written(evidence: str, text: str, folded: str) -> str:
+    """The evidence with the person's own characters: 匯出, not the folded 汇出.
+
+    Folding maps one character to one after NFKC and casefolding, so a run of the folded
+    text sits at the same place in the unfolded one.
+    """
+    unfolded = unicodedata.normalize("NFKC", text).casefold()
+    if len(unfolded) != len(folded) or unfolded == folded:
+        return evidence
+
+    def back(m: re.Match[str]) -> str:
+        at = folded.find(m.group())
+        return unfolded[at : at + len(m.group())] if at >= 0 else m.group()
+
+    return _NON_ASCII.sub(back, evidence)

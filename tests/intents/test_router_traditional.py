@@ -38,3 +38,18 @@ def test_characters_outside_the_hand_kept_table_fold_too() -> None:
     # 爲 and 賬 were missing from the hand-kept table: now every OpenCC character folds
     assert route("導出爲MP4").route == "export"
     assert route("賬戶餘額").route == "credits"
+
+
+def test_the_evidence_quotes_the_message_as_written() -> None:
+    # /why (and --json) show the evidence: a Traditional writer sees 匯出, not the folded 汇出
+    from intents.evaluate import read_rows
+    from intents.script import _evidence
+
+    only_simplified = _evidence()[0]
+    assert "'匯出 字幕'" in route("匯出字幕").evidence
+    assert "「匯出成功」" in route("標題寫「匯出成功」").evidence
+    rows = read_rows(Path(__file__).with_name("labeled.tsv"))
+    traditional = [r.text for r in rows if r.lang == "zh-hant"]
+    assert len(traditional) > 50
+    leaks = [(t, route(t).evidence) for t in traditional if not only_simplified.isdisjoint(route(t).evidence)]
+    assert not leaks
