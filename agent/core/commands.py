@@ -40,6 +40,14 @@ async def _upload(conv: Conversation, args: str) -> bool:
 
 
 async def _export(conv: Conversation, args: str) -> bool:
+    if args:  # `/export subtitles`, `/export srt`, `/export 1080p and subtitles`
+        from intents import route
+
+        decision = route(f"export {args}")
+        if decision.route == "subtitles":
+            return await conv.run_subtitles(args)
+        if "subtitles" in decision.also:
+            return await conv.run_export_and_subtitles(args)
     return await conv.run_export(args)
 
 

@@ -237,9 +237,7 @@ class Conversation:
         from .info import show_credits, show_state
 
         if decision.route == "export" and "subtitles" in decision.also:
-            # "export the video and subtitles": both, the subtitles even if the render fails
-            ok = await self._guarded(lambda: self.run_export(text))
-            return await self.run_subtitles(text) and ok
+            return await self.run_export_and_subtitles(text)
         if decision.route == "export":
             return await self.run_export(text)
         if decision.route == "subtitles":
@@ -294,6 +292,11 @@ class Conversation:
         from .export import export
 
         return await export(self.ctx, words)
+
+    async def run_export_and_subtitles(self, words: str) -> bool:
+        """"export the video and subtitles": both, the subtitles even when the render fails."""
+        ok = await self._guarded(lambda: self.run_export(words))
+        return await self.run_subtitles(words) and ok
 
     async def run_subtitles(self, words: str = "", *, strict: bool = False) -> bool:
         from .subtitles import write_subtitles

@@ -25,7 +25,7 @@ from .context import Context
 from .export import _file_name
 from .timeline import Seg, read_tracks
 
-__all__ = ["Cue", "cues_of", "subtitle_format", "write_subtitles"]
+__all__ = ["Cue", "cues_of", "render", "subtitle_format", "write_subtitles"]
 
 Format = Literal["srt", "vtt"]
 MAX_CUES = 5000  # far beyond any timeline; a draft that claims more is not read further
@@ -154,7 +154,8 @@ async def write_subtitles(ctx: Context, words: str = "", *, strict: bool = False
     """
     fmt = subtitle_format(words, strict=strict)
     if fmt is None:
-        ctx.error("subtitle_format", "subtitles.format", "subtitles.format.hint", fmt=words.strip())
+        asked = words.strip()[:24]
+        ctx.error("subtitle_format", "subtitles.format", "subtitles.format.hint", fmt=asked)
         return False
     ctx.status("subtitles.reading")
     state = await ctx.client.state()

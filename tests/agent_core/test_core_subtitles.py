@@ -185,3 +185,21 @@ def test_a_folder_without_hard_links_still_gets_the_file_and_keeps_yours(
     assert path.name == "Trip-2.vtt" and path.read_bytes() == b"WEBVTT\n"
     assert (tmp_path / "Trip.vtt").read_text(encoding="utf-8") == "mine"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["Trip-2.vtt", "Trip.vtt"]
+
+
+@pytest.mark.parametrize("command", ["/export subtitles", "/export srt", "/export 字幕"])
+async def test_export_command_with_subtitles_writes_them_not_the_video(
+        make_chat: Any, photo: Path, command: str) -> None:
+    chat = await _titled(make_chat, photo)
+    assert await chat.say(command)
+    assert [Path(e.path).suffix for e in chat.of(FileSaved)] == [".srt"]
+    assert not chat.wire.sent("POST", "/render")
+
+
+async def test_a_failed_render_still_leaves_the_subtitles_asked_for_with_it(
+        make_chat: Any, photo: Path) -> None:
+    chat = await _titled(make_chat, photo)
+    chat.fault(route="render_submit", kind="error", code=400, count=None)
+    assert not await chat.say("/export 1080p and subtitles")
+    assert [Path(e.path).suffix for e in chat.of(FileSaved)] == [".srt"]
+    assert chat.errors()
