@@ -113,6 +113,7 @@ def _table(target: Target) -> str:
     return _dump(_convert(target.pick(data)))
 
 
+@cache
 def _opencc_dictionary(name: str) -> dict[str, list[str]]:
     """One of OpenCC's character dictionaries as {character: [candidates]} (from its .ocd2)."""
     import opencc
