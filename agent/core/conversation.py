@@ -43,7 +43,7 @@ def load_handlers() -> None:
     import intents
 
     intents.load()
-    from . import commands, export, info, relay, upload  # noqa: F401
+    from . import commands, export, info, relay, subtitles, upload  # noqa: F401
 
 
 class Conversation:
@@ -233,8 +233,12 @@ class Conversation:
     async def _run_route(self, decision: Decision, text: str) -> bool:
         from .info import show_credits, show_state
 
+        if decision.route == "export" and "subtitles" in decision.also:
+            return await self.run_export_and_subtitles(text)
         if decision.route == "export":
             return await self.run_export(text)
+        if decision.route == "subtitles":
+            return await self.run_subtitles(text)
         if decision.route == "credits":
             return await show_credits(self.ctx)
         if decision.route == "state":
@@ -285,6 +289,16 @@ class Conversation:
         from .export import export
 
         return await export(self.ctx, words)
+
+    async def run_export_and_subtitles(self, words: str) -> bool:
+        """"export the video and subtitles": both, the subtitles even when the render fails."""
+        ok = await self._guarded(lambda: self.run_export(words))
+        return await self.run_subtitles(words) and ok
+
+    async def run_subtitles(self, words: str = "", *, strict: bool = False) -> bool:
+        from .subtitles import write_subtitles
+
+        return await write_subtitles(self.ctx, words, strict=strict)
 
     async def run_relay(self, text: str, *, allow_action: bool = True) -> bool:
         from .relay import relay
