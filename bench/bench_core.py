@@ -27,7 +27,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from agent.api import ApiConfig, SessionInfo, SessionState, TextDelta  # noqa: E402
+from agent.api import ApiConfig, SessionInfo, SessionState, StreamText  # noqa: E402
 from agent.core import ChatSettings, Conversation  # noqa: E402
 from agent.core.diff import describe_changes  # noqa: E402
 from agent.core.timeline import summarize  # noqa: E402
@@ -49,7 +49,7 @@ class _Stream:
     async def _gen(self) -> AsyncIterator[Any]:
         for i, text in enumerate(self.texts):
             self.stamps[i] = time.perf_counter()
-            yield TextDelta(text=text)
+            yield StreamText(text=text)
 
 
 class _Client:

@@ -1,7 +1,7 @@
 """The client id and the stored anonymous token, kept in the config folder.
 
 Folder 0700, files 0600, every write atomic (temp file, fsync, rename, fsync folder). A file
-that cannot be read as ours is reported (a Notice) and replaced; an unusable folder means we
+that cannot be read as ours is reported (a notice) and replaced; an unusable folder means we
 keep things in memory for this run. A token from NEMO_TOKEN never reaches this module.
 """
 
@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, SecretStr, ValidationError
 
-from .models import Notice
+from .models import ClientNotice
 
 __all__ = ["CLIENT_ID_FILE", "TOKEN_FILE", "CredentialStore", "StoredToken"]
 
@@ -56,7 +56,7 @@ def parse_expiry(value: Any, obtained_at: float) -> float:
 class CredentialStore:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.notices: list[Notice] = []
+        self.notices: list[ClientNotice] = []
         self._usable: bool | None = None
 
     # -- the folder -------------------------------------------------------------------------
@@ -70,12 +70,12 @@ class CredentialStore:
                 raise NotADirectoryError(str(self.folder))
             if st.st_uid == os.getuid() and st.st_mode & 0o077:
                 os.chmod(self.folder, 0o700)
-                self.notices.append(Notice(kind="permissions_fixed", detail=str(self.folder)))
+                self.notices.append(ClientNotice(kind="permissions_fixed", detail=str(self.folder)))
             self._usable = os.access(self.folder, os.W_OK | os.X_OK)
         except OSError:
             self._usable = False
         if not self._usable:
-            self.notices.append(Notice(kind="credentials_not_saved", detail=str(self.folder)))
+            self.notices.append(ClientNotice(kind="credentials_not_saved", detail=str(self.folder)))
         return self._usable
 
     def _read(self, name: str) -> str | None:
@@ -102,11 +102,11 @@ class CredentialStore:
         if st.st_mode & 0o077:
             with contextlib.suppress(OSError):
                 os.chmod(path, 0o600)
-                self.notices.append(Notice(kind="permissions_fixed", detail=name))
+                self.notices.append(ClientNotice(kind="permissions_fixed", detail=name))
         return text
 
     def _report(self, name: str) -> None:
-        self.notices.append(Notice(kind="credentials_replaced", detail=name))
+        self.notices.append(ClientNotice(kind="credentials_replaced", detail=name))
 
     def _write(self, name: str, text: str) -> bool:
         if not self._ensure_folder():
@@ -130,7 +130,7 @@ class CredentialStore:
         except OSError:
             with contextlib.suppress(OSError):
                 tmp.unlink()
-            self.notices.append(Notice(kind="credentials_not_saved", detail=name))
+            self.notices.append(ClientNotice(kind="credentials_not_saved", detail=name))
             return False
 
     # -- client id --------------------------------------------------------------------------
@@ -204,7 +204,7 @@ class CredentialStore:
         if tokens.pop(base_url, None) is not None:
             self._write(TOKEN_FILE, json.dumps({"version": 1, "tokens": tokens}, indent=1) + "\n")
 
-    def drain(self) -> list[Notice]:
+    def drain(self) -> list[ClientNotice]:
         out, self.notices = self.notices, []
         return out
 

@@ -9,10 +9,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = [
+    "ClientNotice",
+    "ClientNoticeKind",
     "Credits",
     "DownloadResult",
-    "Notice",
-    "NoticeKind",
     "RenderJob",
     "SessionInfo",
     "SessionState",
@@ -43,7 +43,7 @@ class _Tolerant(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True)
 
 
-NoticeKind = Literal[
+ClientNoticeKind = Literal[
     "reauthenticated",  # 1001: a new anonymous token was fetched, the call retried
     "new_client_id",  # 400: a new client id was made, the call retried
     "rate_limited_wait",  # 429 on the token call: waiting before the one retry
@@ -57,11 +57,11 @@ NoticeKind = Literal[
 ]
 
 
-class Notice(BaseModel):
+class ClientNotice(BaseModel):
     """Something the client did on its own that the person may want to hear about."""
 
     model_config = ConfigDict(frozen=True, defer_build=True)
-    kind: NoticeKind
+    kind: ClientNoticeKind
     detail: str = ""
 
 

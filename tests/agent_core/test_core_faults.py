@@ -355,7 +355,7 @@ async def test_nothing_escapes_handle_even_a_broken_sink(make_chat: Any) -> None
 def test_notices_are_in_the_message_tables() -> None:
     from typing import get_args
 
-    from agent.api.models import NoticeKind
+    from agent.api.models import ClientNoticeKind as NoticeKind
     from agent.messages import t
 
     quiet = {"retried", "download_resumed"}

@@ -26,6 +26,8 @@ from agent.api import (
     UnsupportedFile,
 )
 
+from .conftest import until_rendered
+
 
 async def test_first_start_gets_a_token_and_stores_it_privately(
     fake_api: Any, tmp_path: Path
@@ -246,7 +248,7 @@ async def test_state_render_and_cancel(fake_api: Any, tmp_path: Path) -> None:
         fake_api.render_form = "wrapped"
         rid2 = client.new_render_id()
         await client.submit_render({"t": []}, render_id=rid2)
-        job2 = await client.wait_render(rid2, interval=0.01)
+        job2 = await until_rendered(client, rid2, 0.01)
         assert job2.status == "completed" and job2.url and job2.url.endswith(f"{rid2}.mp4")
         await client.cancel_render(rid2)
         assert fake_api.hits(f"{rid2}/cancel")
@@ -305,7 +307,7 @@ async def test_secrets_never_reach_logs_errors_or_records(
         fake_api.fail("credits", code=9999, message=f"bad token {fake_api.tokens_issued[0]}")
         with pytest.raises(ApiError) as info:
             await client.credits()
-        client_id = client._client_id
+        client_id = client.sender.credentials.client_id
     token = fake_api.tokens_issued[0]
     dumped = (
         json.dumps([r.model_dump(mode="json") for r in rec.records])

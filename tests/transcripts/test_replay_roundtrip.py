@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from agent.api import ApiConfig, NemoClient
-from agent.api import TextDelta as WireText
+from agent.api import StreamText as WireText
 from agent.events import MediaUploaded, Ready, Table, TextDelta, TurnEnd, UserMessage
 from agent.transcripts import Recorder, load, timing_settings
 from agent.transcripts.cli import check_files, main
