@@ -3,6 +3,7 @@
 from . import lean_httpx  # noqa: F401  (first: httpx without its CLI, see there)
 from .client import NemoClient
 from .config import ApiConfig
+from .draft import Canvas, Draft, DraftSegment, DraftTrack
 from .errors import (
     ApiError,
     AuthExpired,
@@ -43,6 +44,7 @@ from .models import (
     ClientNoticeKind,
     Credits,
     DownloadResult,
+    MediaItem,
     RenderJob,
     SessionInfo,
     SessionState,
@@ -56,11 +58,15 @@ __all__ = [
     "ApiConfig",
     "ApiError",
     "AuthExpired",
+    "Canvas",
     "ClientNotice",
     "ClientNoticeKind",
     "Credits",
     "DownloadError",
     "DownloadResult",
+    "Draft",
+    "DraftSegment",
+    "DraftTrack",
     "EventStream",
     "ExchangeObserver",
     "ExchangeRecord",
@@ -71,6 +77,7 @@ __all__ = [
     "HeartbeatTimeout",
     "LocalFileError",
     "MalformedFrame",
+    "MediaItem",
     "MissingClientId",
     "NemoClient",
     "NemoError",

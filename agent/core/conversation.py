@@ -23,7 +23,7 @@ from .failures import report
 from .settings import ChatSettings
 from .store import ChatMemory, PendingRender
 
-# The handlers (commands, export, info, relay, upload and what they use) are imported at the
+# The handlers (commands, export, readouts, relay, upload and what they use) are imported at the
 # first message, not at start-up: the greeting comes sooner. `load_handlers()` imports them
 # ahead of time (the terminal does, in a thread, while the person reads the greeting).
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ log = logging.getLogger("agent.core")
 
 def load_handlers() -> None:
     """Import every handler now (otherwise the first message that needs one does)."""
-    from . import commands, export, info, relay, upload  # noqa: F401
+    from . import commands, export, readouts, relay, upload  # noqa: F401
 
 
 def _session_language(lang: str) -> str:
@@ -234,7 +234,7 @@ class Conversation:
         return True
 
     async def _run_route(self, decision: Decision, text: str) -> bool:
-        from .info import show_credits, show_state
+        from .readouts import show_credits, show_state
 
         if decision.route == "export":
             return await self.run_export(text)
@@ -298,7 +298,7 @@ class Conversation:
         return outcome.ok
 
     async def _run_action(self, action: PlannedAction) -> None:
-        from .info import show_credits, show_state
+        from .readouts import show_credits, show_state
 
         ctx = self.ctx
         self._emit(Action(text=ctx.say(f"action.{action.kind}", text=action.text)))

@@ -221,17 +221,18 @@ async def test_state_render_and_cancel(fake_api: Any, tmp_path: Path) -> None:
     async with NemoClient(fake_api.config(tmp_path)) as client:
         await client.create_session()
         state = await client.state()
-        assert state.draft == {"t": [{"tt": 0, "sg": [{"src": "m1", "d": 3000}]}]}
+        assert state.draft and state.draft.raw == {"t": [{"tt": 0, "sg": [{"src": "m1", "d": 3000}]}]}
+        assert state.draft.tracks[0].segments[0].name == "m1"
         assert state.canvas_config == {"width": 1920, "height": 1080} and state.task_id == "t-1"
         rid = client.new_render_id()
         assert rid.startswith("render_") and len(rid) == 39
-        job = await client.submit_render(state.draft or {}, render_id=rid, resolution="1080p")
+        job = await client.submit_render(state.draft.raw, render_id=rid, resolution="1080p")
         assert (job.id, job.status, job.progress) == (rid, "pending", 5)
         sent = json.loads(fake_api.hits("/api/render/proxy/lambda")[0].body)
         assert sent == {
             "id": rid,
             "sessionId": "5529798706024415232",
-            "draft": state.draft,
+            "draft": state.draft.raw,
             "output": {"format": "mp4", "quality": "high", "resolution": "1080p"},
         }
         assert (await client.render_status(rid)).status == "processing"
@@ -243,7 +244,7 @@ async def test_state_render_and_cancel(fake_api: Any, tmp_path: Path) -> None:
             and done.size == 1000
         )
         # the same id again (e.g. a retry after a lost reply) picks up the existing job
-        again = await client.submit_render(state.draft or {}, render_id=rid)
+        again = await client.submit_render(state.draft.raw, render_id=rid)
         assert again.id == rid and again.status == "completed"
         fake_api.render_form = "wrapped"
         rid2 = client.new_render_id()

@@ -55,10 +55,10 @@ async def test_a_whole_session_ends_with_a_real_mp4(
                 text = event.text
         assert text.strip()
         state = await client.state()
-        assert state.draft and any(track.get("sg") for track in state.draft.get("t", []))
+        assert state.draft and state.draft.tracks
         credits = await client.credits()
         assert credits.total >= credits.available
-        job = await client.submit_render(state.draft)
+        job = await client.submit_render(state.draft.raw)
         done = await until_rendered(client, job.id, 0.1)
         assert done.status == "completed" and done.url
         saved = await client.download(done.url, tmp_path / "out")

@@ -88,7 +88,11 @@ def test_ids_stay_strings_and_numbers_are_tolerated() -> None:
         {"state": {"draft": '{"t": []}', "video_infos": {"a": {"id": 1}}}, "user_id": "anon_1"}
     )
     assert (
-        state.draft == {"t": []} and state.video_infos == [{"id": 1}] and state.user_id == "anon_1"
+        state.draft is not None
+        and state.draft.raw == {"t": []}
+        and state.draft.tracks == ()
+        and state.video_infos == [{"id": 1}]
+        and state.user_id == "anon_1"
     )
     assert SessionState.from_data({}).draft is None
 
