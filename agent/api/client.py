@@ -13,9 +13,7 @@ import asyncio
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Self
-
-import httpx
+from typing import Any, Self, Unpack
 
 from . import downloads, turn
 from .auth import TokenSource
@@ -32,8 +30,7 @@ from .models import (
     UploadedFile,
     UploadProgress,
 )
-from .observe import ExchangeObserver
-from .sender import Sender, package_version
+from .sender import Sender, Wiring, package_version
 from .uploads import MultipartBody, PreparedFile, cleanup, prepare_file
 
 __all__ = ["APP", "NemoClient", "package_version"]
@@ -48,16 +45,9 @@ class NemoClient:
     here only say what to send and read what came back.
     """
 
-    def __init__(
-        self,
-        config: ApiConfig,
-        *,
-        observer: ExchangeObserver | None = None,
-        on_notice: Callable[[ClientNotice], None] | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
+    def __init__(self, config: ApiConfig, **wiring: Unpack[Wiring]) -> None:
         self.config = config
-        self.sender = Sender(config, observer=observer, on_notice=on_notice, transport=transport)
+        self.sender = Sender(config, **wiring)
         self.session_id: str | None = None
         self.task_id: str | None = None
 

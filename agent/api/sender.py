@@ -18,7 +18,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any, TypedDict, Unpack
 
 import httpx
 
@@ -32,7 +32,7 @@ from .retry import TRANSIENT_STATUSES, backoff_delay, parse_retry_after
 from .transport import OnDemandTLSTransport, prepare_tls
 from .uploads import MultipartBody
 
-__all__ = ["Sender", "Streaming", "package_version"]
+__all__ = ["Sender", "Streaming", "Wiring", "package_version"]
 
 log = logging.getLogger("agent.api")
 
@@ -78,22 +78,24 @@ class Streaming:
     on_answer: Callable[[Reply], None] | None = None
 
 
+class Wiring(TypedDict, total=False):
+    """What a client may be given besides its config (tests and transcripts use them)."""
+
+    observer: ExchangeObserver | None  # sees every exchange, secrets removed
+    on_notice: Callable[[ClientNotice], None] | None  # hears what the client did on its own
+    transport: httpx.AsyncBaseTransport | None  # another connection pool (tests)
+
+
 class Sender:
     """Owns the connection pool, the credentials and the notices of one client."""
 
-    def __init__(
-        self,
-        config: ApiConfig,
-        *,
-        observer: ExchangeObserver | None = None,
-        on_notice: Callable[[ClientNotice], None] | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
+    def __init__(self, config: ApiConfig, **wiring: Unpack[Wiring]) -> None:
         self.config = config
         self.notices: list[ClientNotice] = []
-        self.observer = SafeObserver(observer)
+        self.observer = SafeObserver(wiring.get("observer"))
         self.credentials = Credentials(config, self.add_notice)
-        self._on_notice = on_notice
+        self._on_notice = wiring.get("on_notice")
+        transport = wiring.get("transport")
         self._version = package_version()
         if transport is None and config.base_url.lower().startswith("https:"):
             prepare_tls()  # the CA bundle loads in a thread while the chat starts
@@ -104,13 +106,6 @@ class Sender:
             transport=transport or OnDemandTLSTransport(socket_options=_keepalive_options()),
             follow_redirects=True,
         )
-
-    # -- lifecycle ------------------------------------------------------------------------------
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         await self.http.aclose()
