@@ -111,7 +111,9 @@ class Conversation:
         examples = [ctx.say(f"ready.example{i}") for i in (1, 2, 3)]
         self._emit(Ready(greeting=greeting, examples=examples))
         if self.settings.resume:
-            pending = self.memory.pending_render()
+            from .export import pending_render_of_this_session
+
+            pending = pending_render_of_this_session(ctx)
             if pending is not None:
                 ctx.notice("resume.render")
                 self._background = asyncio.create_task(self._follow_in_background(pending))

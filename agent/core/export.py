@@ -26,7 +26,7 @@ from .context import Context
 from .progress import ProgressReporter
 from .store import PendingRender
 
-__all__ = ["export", "follow_render", "parse_export_words"]
+__all__ = ["export", "follow_render", "parse_export_words", "pending_render_of_this_session"]
 
 
 class _ExportWords(BaseModel):
@@ -80,11 +80,22 @@ def _elapsed(ctx: Context, seconds: float) -> str:
     return ctx.say("media.seconds", seconds=seconds)
 
 
+def pending_render_of_this_session(ctx: Context) -> PendingRender | None:
+    """The remembered render, only when this session started it.
+
+    The config folder may be shared (another run, another person): a render remembered by
+    another session is never picked up, so nobody is ever given someone else's video."""
+    pending = ctx.memory.pending_render()
+    if pending is None or pending.session_id is None:
+        return None
+    return pending if pending.session_id == ctx.client.session_id else None
+
+
 async def export(ctx: Context, words: str = "") -> bool:
     resolution, other = parse_export_words(words)
     if other:
         ctx.notice("export.mp4_only", fmt=other)
-    pending = ctx.memory.pending_render()
+    pending = pending_render_of_this_session(ctx)
     if pending is not None:
         ctx.notice("export.resuming")
         outcome = await follow_render(ctx, pending)
