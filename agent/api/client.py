@@ -3,8 +3,9 @@
 Recovery happens in the wire so the agent never redoes it: the send path (`sender.py`) renews
 the token after 1001 and retries transient faults as the contract allows; the token call's own
 rules are in `auth.py`. Here: what each endpoint sends, whether it may be sent twice, and how
-its reply reads. Calls that start work (run_sse, render submit, upload) are retried only when
-the request never left (connection refused), or after the server explicitly refused it (1001).
+its reply reads. Calls that start work (run_sse, upload) are retried only when the request
+never left (connection refused), or after the server explicitly refused it (1001); a render
+submit is retried with the same id (the server dedupes), a session create freely.
 """
 
 from __future__ import annotations
@@ -133,11 +134,13 @@ class NemoClient:
 
     # -- endpoints ------------------------------------------------------------------------------
     async def create_session(self, language: str = "en") -> SessionInfo:
+        # retried like a read: a second try at worst leaves an empty session behind, while
+        # giving up on one 500 would end the run
         data = data_of(
             await self._call(
                 "POST",
                 f"/api/tasks/me/with-session/{APP}",
-                idempotent=False,
+                idempotent=True,
                 json={"task_name": "project", "language": language},
             )
         )

@@ -156,10 +156,16 @@ async def test_calls_that_start_work_are_not_resent_on_5xx(fake_api: Any, tmp_pa
             async for _ in client.run_sse("make it pop"):
                 pass
         assert len(fake_api.hits("/run_sse")) == 1
+
+
+async def test_a_5xx_on_session_create_is_retried(fake_api: Any, tmp_path: Path) -> None:
+    """A new session starts no work a second try could repeat (at worst an empty session is
+    left behind), so one 500 must not end the run."""
+    async with NemoClient(fake_api.config(tmp_path)) as client:
         fake_api.fail("session", status=500)
-        with pytest.raises(ApiError):
-            await client.create_session()
-        assert len(fake_api.hits("with-session")) == 2
+        info = await client.create_session()
+        assert info.session_id and len(fake_api.hits("with-session")) == 2
+        assert [n.kind for n in client.notices] == ["retried"]
 
 
 async def test_connection_refused_is_retried_then_unreachable(
@@ -381,9 +387,10 @@ async def test_rate_limit_on_other_calls(fake_api: Any, tmp_path: Path) -> None:
         await client.create_session()
         fake_api.fail("credits", status=429, headers={"Retry-After": "0.01"})
         assert (await client.credits()).total == 100  # a GET waits as asked and retries
-        fake_api.fail("session", status=429, headers={"Retry-After": "7"})
+        fake_api.fail("upload", status=429, headers={"Retry-After": "7"})
         with pytest.raises(RateLimited) as info:
-            await client.create_session()  # starts work: reported, not re-sent
+            await client.upload_urls(["https://cdn.test/a.png"])  # starts work: reported, not re-sent
+        assert len(fake_api.hits("upload-video")) == 1
     assert info.value.retry_after == 7.0
 
 
