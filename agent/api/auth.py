@@ -1,7 +1,9 @@
 """The token this run uses, and how it is renewed: NEMO_TOKEN > a stored one > a new anonymous one.
 
 The contract's recovery rules for the token call live here: a 400 gets a new client id and one
-retry; a 429 waits `rate_limit_wait` and retries once. The token call itself goes through the
+retry; a 429 waits as long as its Retry-After asks (else `rate_limit_wait`) and retries once.
+Getting a token is one run's turn at a time (across processes): a run that waited for its turn
+first reads the token the other one stored. The token call itself goes through the
 one send path (`Sender.send`), handed in as `send`, so this module never speaks HTTP.
 """
 
@@ -54,21 +56,32 @@ class Credentials:
             if self.config.token is not None:
                 self.token, self.source = self.config.token, "env"
                 return
-            stored = await asyncio.to_thread(self._store.load_token, self.config.base_url)
-            self._drain_store()
-            if stored is not None:
-                self.token, self.source = stored.token, "stored"
-                self.user_id = self.user_id or stored.user_id
+            if await self._use_stored():
                 return
-            await self._fetch_anonymous(send)
+            async with self._store.turn():
+                # another run may have got one while we waited for our turn: use the winner's
+                if not await self._use_stored():
+                    await self._fetch_anonymous(send)
 
     async def renew(self, failed: SecretStr | None, send: Send) -> None:
         """After 1001: a new anonymous token with the same client id (once per failure)."""
         async with self._lock:
             if self.token is not None and failed is not None and self.token != failed:
                 return  # someone else already renewed it
-            await self._fetch_anonymous(send)
+            async with self._store.turn():
+                if not await self._use_stored(unless=failed):  # another run renewed it
+                    await self._fetch_anonymous(send)
         self._notify(ClientNotice(kind="reauthenticated"))
+
+    async def _use_stored(self, unless: SecretStr | None = None) -> bool:
+        """Take the stored token (not the one just refused); False when there is none."""
+        stored = await asyncio.to_thread(self._store.load_token, self.config.base_url)
+        self._drain_store()
+        if stored is None or (unless is not None and stored.token == unless):
+            return False
+        self.token, self.source = stored.token, "stored"
+        self.user_id = self.user_id or stored.user_id
+        return True
 
     def _drain_store(self) -> None:
         for notice in self._store.drain():
@@ -104,11 +117,13 @@ class Credentials:
                 self.client_id = client_id
                 self._notify(ClientNotice(kind="new_client_id"))
                 continue
-            except RateLimited:
-                if waited:
+            except RateLimited as err:
+                # the wait the service asks for (Retry-After), else the contract's; a wait
+                # longer than retry_after_cap is reported, not waited for
+                wait = self.config.rate_limit_wait if err.retry_after is None else err.retry_after
+                if waited or wait > self.config.retry_after_cap:
                     raise
                 waited = True
-                wait = self.config.rate_limit_wait
                 self._notify(ClientNotice(kind="rate_limited_wait", detail=f"{wait:g}"))
                 await asyncio.sleep(wait)
                 continue
