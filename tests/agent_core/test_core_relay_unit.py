@@ -225,6 +225,8 @@ def _every_failure() -> list[BaseException]:
         api.MissingClientId(), api.ExportBlocked(), api.RateLimited(retry_after=12), api.ApiError("Odd", code=7007),
         api.ServiceUnreachable(url="http://x"), api.StreamBroken(), api.StreamStalled(), api.HeartbeatTimeout(),
         api.TurnTimeout(), api.DownloadError(), api.RenderFailed(reason="codec"), OSError(13, "Permission denied", "/out"),
+        api.StreamFailed(server_message="the editor crashed"), api.RequestLost(url="http://x"),
+        api.StreamLineTooLong(),
     ]
 
 
