@@ -2,7 +2,9 @@
 
 A transfer that breaks resumes with `Range` + `If-Range` (a 206 continues, a 200 starts over);
 the size is checked when the server told it; whatever fails, no file is left at the final path
-and the `.part` is removed. The bearer token is only sent to the API's own origin.
+and the `.part` is removed. The bearer token is only sent to the API's own origin. Each request
+goes through the one send path (`Sender.send`: the token, one re-auth after 1001, retries of a
+busy server); what is kept here is only the transfer: Range, resume, the `.part` file.
 """
 
 from __future__ import annotations
