@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from agent.events import QuitRequested, Table
 
-from .info import show_credits, show_state
+from .readouts import show_credits, show_state
 
 if TYPE_CHECKING:
     from .conversation import Conversation

@@ -23,7 +23,7 @@ from .language import Language, session_language
 from .memory import ChatMemory, PendingRender
 from .settings import ChatSettings
 
-# The handlers (commands, export, info, relay, upload and what they use) are imported at the
+# The handlers (commands, export, readouts, relay, upload and what they use) are imported at the
 # first message, not at start-up: the greeting comes sooner. `load_handlers()` imports them
 # ahead of time (the terminal does, in a thread, while the person reads the greeting).
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ def load_handlers() -> None:
     import intents
 
     intents.load()
-    from . import commands, export, info, relay, subtitles, upload  # noqa: F401
+    from . import commands, export, readouts, relay, subtitles, upload  # noqa: F401
 
 
 class Conversation:
@@ -111,7 +111,9 @@ class Conversation:
         examples = [ctx.say(f"ready.example{i}") for i in (1, 2, 3)]
         self._emit(Ready(greeting=greeting, examples=examples))
         if self.settings.resume:
-            pending = self.memory.pending_render()
+            from .export import pending_render_of_this_session
+
+            pending = pending_render_of_this_session(ctx)
             if pending is not None:
                 ctx.notice("resume.render")
                 self._background = asyncio.create_task(self._follow_in_background(pending))
@@ -231,7 +233,7 @@ class Conversation:
         return True
 
     async def _run_route(self, decision: Decision, text: str) -> bool:
-        from .info import show_credits, show_state
+        from .readouts import show_credits, show_state
 
         if decision.route == "export" and "subtitles" in decision.also:
             return await self.run_export_and_subtitles(text)
@@ -309,7 +311,7 @@ class Conversation:
         return outcome.ok
 
     async def _run_action(self, action: PlannedAction) -> None:
-        from .info import show_credits, show_state
+        from .readouts import show_credits, show_state
 
         ctx = self.ctx
         self._emit(Action(text=ctx.say(f"action.{action.kind}", text=action.text)))

@@ -19,11 +19,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+from agent.api import Draft, DraftSegment
 from agent.events import FileSaved, Notice
 
 from .context import Context
 from .export import _file_name
-from .timeline import Seg, read_tracks
 
 __all__ = ["Cue", "cues_of", "render", "subtitle_format", "write_subtitles"]
 
@@ -64,18 +64,21 @@ def subtitle_format(words: str, *, strict: bool = False) -> Format | None:
     return None if strict and tokens else "srt"
 
 
-def _full_text(seg: Seg) -> str:
-    """A text segment's whole words (the summary's label is shortened)."""
+def _full_text(seg: DraftSegment) -> str:
+    """A text segment's whole words, line breaks kept (the typed name folds white space)."""
     try:
         raw = json.loads(seg.fingerprint)
     except ValueError:
         raw = None
     if isinstance(raw, dict):
+        meta = raw.get("m")
+        if isinstance(meta, dict):
+            raw = {**meta, **raw}
         for key in _TEXT_KEYS:
             value = raw.get(key)
             if isinstance(value, str) and value.strip():
                 return value
-    return seg.label
+    return seg.name
 
 
 def _clean(text: str, fmt: Format) -> str:
@@ -92,11 +95,12 @@ def _clean(text: str, fmt: Format) -> str:
     return _SSA_ESCAPE.sub(lambda _: "\\\u200b", text)
 
 
-def cues_of(draft: Any, fmt: Format = "srt") -> tuple[list[Cue], int]:
+def cues_of(draft: Draft | Any, fmt: Format = "srt") -> tuple[list[Cue], int]:
     """(cues from the draft's text segments, how many text segments had no usable times)."""
     cues: list[Cue] = []
     untimed = 0
-    for track in read_tracks(draft):
+    typed = draft if isinstance(draft, Draft) else Draft.read(draft)
+    for track in typed.tracks if typed is not None else ():
         if track.kind != "text":
             continue
         for seg in track.segments:
@@ -168,9 +172,7 @@ async def write_subtitles(ctx: Context, words: str = "", *, strict: bool = False
         else:
             ctx.error("no_subtitles", "subtitles.none", "subtitles.none.hint")
         return False
-    meta = draft.get("m") if isinstance(draft, dict) else None
-    title = str(meta.get("title") or "") if isinstance(meta, dict) else None
-    stem = _file_name(title).removesuffix(".mp4")
+    stem = _file_name(draft.title if draft is not None else None).removesuffix(".mp4")
     data = render(cues, fmt).encode("utf-8")
     path = await asyncio.to_thread(_write_new, ctx.settings.out_dir, stem, f".{fmt}", data)
     if untimed:

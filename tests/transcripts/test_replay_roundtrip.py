@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from agent.api import ApiConfig, NemoClient
-from agent.api import TextDelta as WireText
+from agent.api import StreamText as WireText
 from agent.assemble import replay_wiring
 from agent.cli import replay as main
 from agent.events import MediaUploaded, Ready, Table, TextDelta, TurnEnd, UserMessage
