@@ -137,6 +137,14 @@ class Draft:
         return max(ends) if ends else None
 
     @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        """In a pydantic model (SessionState) a Draft is only checked to be one: `Draft.read`
+        is its reader, and describing its fields to pydantic would cost start-up time."""
+        from pydantic_core import core_schema
+
+        return core_schema.is_instance_schema(cls)
+
+    @classmethod
     def read(cls, value: Any) -> Draft | None:
         """A draft from an object or JSON text; None when it is neither."""
         data = as_mapping(value)

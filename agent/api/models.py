@@ -182,8 +182,7 @@ class SessionState(_Tolerant):
     """The session's state. `draft` is typed (its `raw` is what the service sent); the other
     parts stay as sent, with typed views (`uploaded`, `generated`, `canvas`) for reading."""
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-    draft: Draft | None = None
+    draft: Draft | None = None  # made by `_read_draft` (see Draft's pydantic schema)
     video_infos: list[Any] = Field(default_factory=list)
     generated_media: list[Any] = Field(default_factory=list)
     canvas_config: dict[str, Any] | None = None
