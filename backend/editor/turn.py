@@ -9,26 +9,16 @@ repeatable; the same generator decides which edits get no text at all (`no_text_
 from __future__ import annotations
 
 import random
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from backend.editor.answer import answer
 from backend.editor.apply import Editor, Media, Result
-from backend.editor.parse import parse
-from backend.editor.vocab import replies
+from backend.editor.parse import Op, parse
+from backend.editor.receipt import receipt
+from backend.editor.speak import Speaker, detect_language
 
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-
-
-def detect_language(text: str, session_language: str = "en") -> str:
-    """"en", "zh-Hans" or "zh-Hant": the script of the message wins over the session's."""
-    if _CJK.search(text):
-        markers = replies().hant_markers
-        return "zh-Hant" if any(ch in markers for ch in text) else "zh-Hans"
-    if not re.search(r"[A-Za-z]", text) and session_language.lower().startswith("zh"):
-        return "zh-Hant" if session_language.lower() in ("zh-tw", "zh-hk", "zh-hant") else "zh-Hans"
-    return "en"
-
+__all__ = ["Plan", "Respond", "Say", "Speaker", "Step", "Wait", "detect_language", "plan_turn", "undo_steps"]
 
 @dataclass
 class Say:
@@ -61,30 +51,15 @@ class Plan:
     base_draft: dict[str, Any] | None = None
 
 
-class Speaker:
-    def __init__(self, language: str, rng: random.Random) -> None:
-        self.language = language
-        self.rng = rng
-        data = replies()
-        self.table = data.en if language == "en" else data.zh_hans
-        self.names = data.names["en" if language == "en" else "zh-Hans"]
-        self.hant = data.hant if language == "zh-Hant" else None
-
-    def name(self, value: Any) -> Any:
-        return self.names.get(value, value) if isinstance(value, str) else value
-
-    def say(self, key: str, **fields: Any) -> str:
-        template = self.rng.choice(self.table[key])
-        shown = {k: (f"{v:g}" if isinstance(v, float) else self.name(v)) for k, v in fields.items()}
-        text = template.format_map(_Blank(shown))
-        if self.hant:
-            text = text.translate({ord(k): v for k, v in self.hant.items()})
-        return text
+def _not_done(op: Op, reason: str, speak: Speaker) -> str:
+    return speak.raw("rc_not_done", source=op.source or op.kind, reason=reason)
 
 
-class _Blank(dict[str, Any]):
-    def __missing__(self, key: str) -> str:
-        return ""
+def _settled(draft: dict[str, Any] | None, media: list[Media]) -> dict[str, Any]:
+    """The draft as the editor lays it out, to compare a turn's result with."""
+    editor = Editor(draft, media)
+    editor.relayout()
+    return editor.wire()
 
 
 def plan_turn(text: str, draft: dict[str, Any] | None, media: list[Media], *,
@@ -102,23 +77,39 @@ def plan_turn(text: str, draft: dict[str, Any] | None, media: list[Media], *,
     editor = Editor(draft, media)
     ops = parsed.ops
     if not editor.has_video() and any(o.kind in ("motion", "duration", "transition") for o in ops):
-        from backend.editor.parse import Op
-
-        ops = [Op("animate", {"motion": None, "smooth": False}), *ops]  # build it first
+        ops = [Op("animate", {"motion": None, "smooth": False}, "animate"), *ops]  # build it first
     fade_at = next((i for i, o in enumerate(ops) if o.kind == "music_fade"), None)
     if (fade_at is not None and editor.has_video() and not editor.has_music()
             and not any(o.kind == "music" for o in ops)):
-        from backend.editor.parse import Op
-
         # "背景音乐淡入淡出" on a video with no music yet: it asks for music that fades
-        ops = [*ops[:fade_at], Op("music", {"generated": False, "style": None}), *ops[fade_at:]]
-    results = [editor.apply(op) for op in ops]
+        ops = [*ops[:fade_at], Op("music", {"generated": False, "style": None}, ops[fade_at].source),
+               *ops[fade_at:]]
+    results: list[Result] = []
+    notes: list[str] = []  # answers, what was left alone, what was not done and why
+    asked_only = all(o.kind == "ask" for o in ops)
+    for op in ops:
+        if op.kind == "ask":
+            uploaded = sum(m.file_type in ("image", "video") for m in media)
+            notes.append(answer(op.args.get("topic"), editor.wire(), uploaded, speak))  # type: ignore[arg-type]
+        elif op.kind == "keep":
+            notes.append(speak.say("rc_kept", what=str(op.args.get("what") or "it")))
+        elif op.kind == "unknown":
+            notes.append(_not_done(op, speak.say("rc_unknown_reason"), speak))
+        else:
+            result = editor.apply(op)
+            results.append(result)
+            if not result.ok:
+                notes.append(_not_done(op, speak.say(result.say, **result.fields), speak))
     good = [r for r in results if r.ok]
-    # two operations can report the same change ("animate" built the clip, then the motion
-    # word set the same Ken Burns): say each sentence once
-    lines = list(dict.fromkeys(speak.say(r.say, **r.fields) for r in results))
-    if not good:
-        return Plan(language, [Say(" ".join(lines))], draft, 0, base_draft=draft)
+    new_draft = editor.wire()
+    if not good or new_draft == _settled(draft, media):
+        if asked_only and any(o.args.get("topic") for o in ops):
+            notes.append(speak.say("ans_free"))
+        elif good:
+            focus = next((r.fields["focus"] for r in good if "focus" in r.fields), None)
+            notes.append(speak.raw("rc_already", what=speak.name(
+                "auto" if focus in (None, "auto") else f"focus_{focus}")) if focus else speak.say("rc_nothing"))
+        return Plan(language, [Say(" ".join(notes))], draft, 0, base_draft=draft)
     generation = any(r.generation for r in good)
     cost = edit_cost + (generation_cost if generation else 0)
     quiet = no_text
@@ -129,7 +120,6 @@ def plan_turn(text: str, draft: dict[str, Any] | None, media: list[Media], *,
     steps: list[Step] = []
     stage1 = [r for r in good if r.stage == 1]
     stage2 = [r for r in good if r.stage == 2]
-    new_draft = editor.wire()
     seconds = round(new_draft.get("d", 0) / 1000, 1)
     if any(r.generation for r in stage1):
         count = next(r.fields.get("count", 0) for r in stage1 if r.generation)
@@ -146,18 +136,27 @@ def plan_turn(text: str, draft: dict[str, Any] | None, media: list[Media], *,
         if generation:
             steps.append(Wait(0.5))
         steps.append(Respond(good, commit=True))
+    lines = [] if quiet else receipt(_settled(draft, media), new_draft, speak)
     if not quiet:
-        steps.append(Say(" ".join([*lines, speak.say("outro")])))
+        lines.append(speak.say("rc_cost_gen", cost=cost, gen=generation_cost) if generation
+                     else speak.say("rc_cost", cost=cost))
+    if lines or notes:
+        steps.append(Say(" ".join([*lines, *notes, *([] if quiet else [speak.say("outro")])])))
     if temporary_issue:
         steps.append(Say(speak.say("temporary_issue")))
     return Plan(language, steps, new_draft, cost, changed=True, base_draft=draft)
 
 
-def undo_steps(plan: Plan, undone: bool, rng: random.Random, no_text: bool) -> list[Step]:
-    """The steps of an undo turn, once the store has said whether there was anything to undo."""
+def undo_steps(plan: Plan, undone: bool, rng: random.Random, no_text: bool,
+               before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> list[Step]:
+    """The steps of an undo turn, once the store has said whether there was anything to undo;
+    with the drafts before and after it, the reply says what was undone."""
     speak = Speaker(plan.language, rng)
     call = Result("undo_edit", {}, undone, "undo" if undone else "undo_nothing")
     steps: list[Step] = [Say(None, [call]), Respond([call])]
-    if not no_text or not undone:
+    if undone and before is not None:
+        lines = receipt(before, after, speak)
+        steps.append(Say(" ".join([speak.say("rc_undid"), *(lines or [speak.say("rc_nothing")])])))
+    elif not no_text or not undone:
         steps.append(Say(speak.say(call.say)))
     return steps
