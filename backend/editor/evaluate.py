@@ -18,8 +18,8 @@ error or other message must change nothing. ``say`` lists words the reply must c
 from __future__ import annotations
 
 import json
-import re
 import random
+import re
 import sys
 from collections import Counter
 from pathlib import Path
