@@ -353,7 +353,7 @@ class Editor:
                        "pos": seg.pos}, stage=2)
 
     def op_music(self, generated: bool = False, style: str | None = None,
-                 volume: float | None = None) -> Result:
+                 volume: float | None = None, again: bool = False) -> Result:
         audios = self._audios()
         track = self._track(TT_AUDIO)
         assert track is not None
@@ -369,6 +369,11 @@ class Editor:
                           "music_upload", {"name": m.filename, "volume": round(old_vol * 100)},
                           stage=2)
         style = style or "calm"
+        current = track.sg[0] if track.sg else None
+        if current is not None and current.gen is not None and current.gen.style == style and not again:
+            # "add soft music" when soft piano is already playing: keep it (nothing to generate)
+            current.vol = old_vol
+            return Result("generate_music", {"style": style}, True, "changed")
         bpm = {"calm": 72, "upbeat": 120, "lofi": 85}[style]
         seed = len(track.sg) + self._next
         name = MUSIC_NAMES[style]
@@ -446,7 +451,7 @@ class Editor:
     def op_replace(self, target: str, index: int | None = None, generated: bool = False,
                    style: str | None = None) -> Result:
         if target == "music":
-            result = self.op_music(generated=generated, style=style)
+            result = self.op_music(generated=generated, style=style, again=True)
             result.call = "replace_element" if not result.generation else result.call
             return result
         segs = self._video_segments()

@@ -188,7 +188,9 @@ def pace(c: Clause, g: Grammar, p: Phrases) -> list[Op] | None:
     longer, shorter = has(t, g.longer), has(t, g.shorter)
     if longer == shorter:
         return None
-    return [Op("nudge", {"factor": 1.25 if longer else 0.8, **({"index": index} if index else {})})]
+    if index:  # one photo: a second more or less; the whole video: a quarter slower or faster
+        return [Op("nudge", {"delta": 1000 if longer else -1000, "index": index})]
+    return [Op("nudge", {"factor": 1.25 if longer else 0.8})]
 
 
 # -- motion strength, framing ----------------------------------------------------------------------

@@ -64,6 +64,17 @@ def _timing_only(piece: str) -> bool:
     return not has(t, targets) and ((bool(_TIMING_ONLY.search(t)) and has(t, p.seconds)) or has(t, where))
 
 
+def _filler(piece: str) -> bool:
+    """"please", "thanks", 就好: nothing to do and nothing to report."""
+    g = grammar()
+    t = normalize(piece).strip(" .!。！~～")
+    return not t or t in g.filler
+
+
+def _same_kinds(a: list[Op], b: list[Op]) -> bool:
+    return bool(a) and [o.kind for o in a] == [o.kind for o in b]
+
+
 def _sentence(pieces: list[str]) -> list[Op]:
     results: list[tuple[str, list[Op]]] = []
     carry = ""
@@ -73,12 +84,16 @@ def _sentence(pieces: list[str]) -> list[Op]:
         if ops:
             results.append((text, ops))
             carry = ""
-        elif results:  # read with the piece before: "the zoom is too strong, tone it down"
-            joined = f"{results[-1][0]}，{piece}"
-            results[-1] = (joined, extract(joined) or results[-1][1])
+        elif _filler(piece):
+            continue
+        elif results and _same_kinds(merged := extract(joined := f"{results[-1][0]}，{piece}"),
+                                     results[-1][1]):
+            results[-1] = (joined, merged)  # a detail of the piece before: "…, tone it down"
+        elif results:
+            results.append((piece, []))  # said, not understood: named in the reply
         else:
             carry = text
-    if carry:
+    if carry and not _filler(carry):
         results.append((carry, []))
     out: list[Op] = []
     for text, ops in results:

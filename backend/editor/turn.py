@@ -139,7 +139,7 @@ def plan_turn(text: str, draft: dict[str, Any] | None, media: list[Media], *,
     lines = [] if quiet else receipt(_settled(draft, media), new_draft, speak)
     if not quiet:
         lines.append(speak.say("rc_cost_gen", cost=cost, gen=generation_cost) if generation
-                     else speak.say("rc_cost", cost=cost))
+                     else speak.say("rc_cost_one" if cost == 1 else "rc_cost", cost=cost))
     if lines or notes:
         steps.append(Say(" ".join([*lines, *notes, *([] if quiet else [speak.say("outro")])])))
     if temporary_issue:

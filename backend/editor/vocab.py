@@ -101,6 +101,7 @@ class Grammar(BaseModel):
     doc: str = Field("", alias="_doc")
     split_before: Words
     and_verbs: Words
+    filler: Words
     question_start: Words
     polite_request: Words
     question_mark: Words
