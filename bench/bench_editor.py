@@ -39,6 +39,7 @@ def _accuracy(outcomes: list) -> str:  # type: ignore[type-arg]
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--set", default=str(ROOT / "tests" / "editor" / "cases.jsonl"))
+    ap.add_argument("--holdout", default=str(ROOT / "tests" / "editor" / "holdout.jsonl"))
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
 
@@ -49,7 +50,7 @@ def main() -> int:
     cases = read_cases(Path(args.set))
     ours = evaluate(cases)
     full_parse = turn.parse
-    turn.parse = parse_set  # type: ignore[assignment]
+    turn.parse = lambda text, photos=(): parse_set(text)  # type: ignore[assignment]
     try:
         peer = evaluate(cases)
     finally:
@@ -57,6 +58,9 @@ def main() -> int:
     print(f"labelled set: {len(cases)} cases ({args.set})")
     print(f"{'editor (extractor table)':34} {_accuracy(ours)}")
     print(f"{'peer: set extractors only':34} {_accuracy(peer)}")
+    held = read_cases(Path(args.holdout))
+    print(f"held-out set: {len(held)} cases ({args.holdout})")
+    print(f"{'editor (extractor table)':34} {_accuracy(evaluate(held))}")
 
     draft = fixture()
 

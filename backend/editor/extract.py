@@ -22,6 +22,7 @@ from backend.editor.extract_set import (
     _quote_unquoted,
     _timing,
     has,
+    named_photo,
     normalize,
     parse_set,
     pick,
@@ -119,14 +120,17 @@ def reorder(c: Clause, g: Grammar, p: Phrases) -> list[Op] | None:
     t = c.text
     if has(t, p.music) or has(t, p.title + p.caption):
         return None
-    nums = _ordinals(t, g)
+    spans = _ordinal_spans(t, g)
+    named = named_photo(t)  # "the sunset one": a photo named by its file name
+    if named is not None and all(named[1] != a for a, _, _ in spans):
+        spans = sorted([*spans, (named[1], named[1] + 1, named[0])])
+    nums = [n for _, _, n in spans]
+    if has(t, g.start_with) and nums:
+        return [Op("reorder", {"move": nums[0], "to": 1})]
     if has(t, g.swap):
-        if len(nums) >= 2:
-            return [Op("reorder", {"swap": [nums[0], nums[1]]})]
-        return None
+        return [Op("reorder", {"swap": [nums[0], nums[1]]})] if len(nums) >= 2 else None
     if not has(t, g.move) or not nums:
         return None
-    spans = _ordinal_spans(t, g)
     src, after = spans[0][2], t[spans[0][1]:]  # where it goes is said after which one
     if len(spans) >= 2 and spans[1][2] != src:
         dest = spans[1][2]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -61,7 +62,8 @@ def normalize(text: str) -> str:
 # half seconds and signs: 三秒半 → 3.5秒, 半秒 → 0.5秒, "5 and a half seconds", 负2秒 → -2秒
 _HALVES = [(re.compile(r"(\d+)\s*秒半"), r"\1.5秒"), (re.compile(r"(?<![\d.])半秒"), "0.5秒"),
            (re.compile(r"(\d+) and a half\b"), r"\1.5"), (re.compile(r"\bhalf an? sec"), "0.5 sec"),
-           (re.compile(r"[负負]\s*(?=\d)"), "-")]
+           (re.compile(r"[负負]\s*(?=\d)"), "-"),
+           (re.compile(r"\b(?:an? (?:extra|additional)|one more|another) sec(ond)?\b"), "+1 second")]
 
 
 @lru_cache(maxsize=512)
@@ -100,6 +102,23 @@ def quoted_texts(raw: str) -> list[str]:
     return [next(g for g in m.groups() if g is not None).strip() for m in _QUOTED.finditer(raw)]
 
 
+# The photos on the timeline, by the words of their file names ("dog" for dog.jpg), for the
+# message being read: set by `parse` so "the dog picture" is photo 2 (see `photo_names`).
+PHOTO_NAMES: ContextVar[tuple[str, ...]] = ContextVar("PHOTO_NAMES", default=())
+
+
+def named_photo(text: str) -> tuple[int, int] | None:
+    """(photo number, where it is named) when the message names a photo by its file name."""
+    for i, name in enumerate(PHOTO_NAMES.get(), 1):
+        stem = re.sub(r"\.[a-z0-9]{2,5}$", "", name.lower())
+        words = [w for w in re.split(r"[\s_\-.]+", stem) if len(w) >= 3 and not w.isdigit()]
+        for w in [stem, *words]:
+            m = re.search(rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])" if w.isascii() else re.escape(w), text)
+            if m:
+                return i, m.start()
+    return None
+
+
 def _index(text: str, p: Phrases) -> int | None:
     m = _INDEX.search(text)
     if m:
@@ -107,7 +126,8 @@ def _index(text: str, p: Phrases) -> int | None:
     for key, words in p.ordinals.items():
         if has(text, words):
             return int(key)
-    return None
+    named = named_photo(text)
+    return named[0] if named else None
 
 
 def _timing(text: str) -> dict[str, object]:

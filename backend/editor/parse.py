@@ -14,7 +14,15 @@ import re
 from functools import lru_cache
 
 from backend.editor.extract import extract
-from backend.editor.extract_set import _QUOTED, Op, Parsed, has, normalize, quoted_texts
+from backend.editor.extract_set import (
+    _QUOTED,
+    PHOTO_NAMES,
+    Op,
+    Parsed,
+    has,
+    normalize,
+    quoted_texts,
+)
 from backend.editor.vocab import grammar, phrases
 
 __all__ = ["Op", "Parsed", "normalize", "parse", "split"]
@@ -106,11 +114,16 @@ def _sentence(pieces: list[str]) -> list[Op]:
     return out
 
 
-def parse(raw: str) -> Parsed:
+def parse(raw: str, photos: tuple[str, ...] = ()) -> Parsed:
+    """`photos`: the file names on the timeline, in order, so a photo can be named by them."""
     quoted = quoted_texts(raw)
     ops: list[Op] = []
-    for pieces in split(raw)[:MAX_INSTRUCTIONS]:
-        ops.extend(_sentence(pieces))
+    token = PHOTO_NAMES.set(photos)
+    try:
+        for pieces in split(raw)[:MAX_INSTRUCTIONS]:
+            ops.extend(_sentence(pieces))
+    finally:
+        PHOTO_NAMES.reset(token)
     if any(op.kind == "undo" for op in ops):
         return Parsed([Op("undo", {}, raw)], quoted=quoted)
     real = [op for op in ops if op.kind not in ("unknown", "help", "export")]

@@ -12,6 +12,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from backend.draft import TT_VIDEO, Draft
 from backend.editor.answer import answer
 from backend.editor.apply import Editor, Media, Result
 from backend.editor.parse import Op, parse
@@ -51,6 +52,10 @@ class Plan:
     base_draft: dict[str, Any] | None = None
 
 
+def _photo_names(draft: dict[str, Any] | None) -> tuple[str, ...]:
+    return tuple(s.n for t in Draft.model_validate(draft or {}).tracks(TT_VIDEO) for s in t.sg)
+
+
 def _not_done(op: Op, reason: str, speak: Speaker) -> str:
     return speak.raw("rc_not_done", source=op.source or op.kind, reason=reason)
 
@@ -67,7 +72,7 @@ def plan_turn(text: str, draft: dict[str, Any] | None, media: list[Media], *,
               generation_cost: int, temporary_issue: bool = False) -> Plan:
     language = detect_language(text, session_language)
     speak = Speaker(language, rng)
-    parsed = parse(text)
+    parsed = parse(text, _photo_names(draft))
     if not parsed.ops:
         key = "help" if parsed.help else "export" if parsed.export else "unknown"
         return Plan(language, [Say(speak.say(key))], draft, 0, base_draft=draft)

@@ -118,6 +118,7 @@ class Grammar(BaseModel):
     fewer_secs: Words
     pace_blockers: Words
     swap: Words
+    start_with: Words
     move: Words
     to_end: Words
     to_start: Words
