@@ -56,9 +56,11 @@ class Media:
 
 
 class Editor:
-    def __init__(self, draft: dict[str, Any] | None, media: list[Media]) -> None:
+    def __init__(self, draft: dict[str, Any] | None, media: list[Media],
+                 music_names: dict[str, str] | None = None) -> None:
         self.draft = Draft.model_validate(draft or {})
         self.media = media
+        self.music_names = music_names or MUSIC_NAMES  # a music bed's name, in the person's words
         self._next = 1 + max((int(s.id[4:]) for t in self.draft.t for s in t.sg
                               if s.id.startswith("seg_") and s.id[4:].isdigit()), default=0)
 
@@ -84,6 +86,9 @@ class Editor:
 
     def _audios(self) -> list[Media]:
         return [m for m in self.media if m.file_type == "audio"]
+
+    def has_visuals(self) -> bool:
+        return bool(self._visuals())
 
     def has_video(self) -> bool:
         track = self._track(TT_VIDEO, create=False)
@@ -376,7 +381,7 @@ class Editor:
             return Result("generate_music", {"style": style}, True, "changed")
         bpm = {"calm": 72, "upbeat": 120, "lofi": 85}[style]
         seed = len(track.sg) + self._next
-        name = MUSIC_NAMES[style]
+        name = self.music_names.get(style, MUSIC_NAMES[style])
         seg = _seg(id=self._id(), n=name, kind="audio", vol=old_vol, fi=500, fo=1000,
                       gen={"style": style, "bpm": bpm, "seed": seed})
         track.sg = [seg]

@@ -84,8 +84,9 @@ def video_lines(b: Draft, a: Draft, speak: Speaker) -> list[str]:
     kept_a = [x for x in ids_a if x in ids_b]
     if kept_b != kept_a:
         names = {s.id: s.n for s in after}
-        lines.append(speak.raw("rc_order", old=", ".join(names[x] for x in kept_b),
-                               new=", ".join(names[x] for x in kept_a)))
+        sep = ", " if speak.language == "en" else "、"
+        lines.append(speak.raw("rc_order", old=sep.join(names[x] for x in kept_b),
+                               new=sep.join(names[x] for x in kept_a)))
     _per_photo(lines, speak, before, after, lambda s: s.d, lambda s: secs(s.d),
                "rc_duration", "rc_duration_all")
     _per_photo(lines, speak, before, after, lambda s: (s.fx.motion, s.fx.ease) if s.fx else None,

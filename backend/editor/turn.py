@@ -79,10 +79,12 @@ def plan_turn(text: str, draft: dict[str, Any] | None, media: list[Media], *,
     if parsed.ops[0].kind == "undo":
         return Plan(language, [], draft, 0, undo=True, base_draft=draft)
 
-    editor = Editor(draft, media)
+    editor = Editor(draft, media, music_names={
+        style: speak.name(f"music_{style}").capitalize() for style in ("calm", "upbeat", "lofi")})
     ops = parsed.ops
-    if not editor.has_video() and any(o.kind in ("motion", "duration", "transition") for o in ops):
-        ops = [Op("animate", {"motion": None, "smooth": False}, "animate"), *ops]  # build it first
+    first = next((o for o in ops if o.kind in ("motion", "duration", "transition")), None)
+    if not editor.has_video() and editor.has_visuals() and first is not None:
+        ops = [Op("animate", {"motion": None, "smooth": False}, first.source), *ops]  # build it first
     fade_at = next((i for i, o in enumerate(ops) if o.kind == "music_fade"), None)
     if (fade_at is not None and editor.has_video() and not editor.has_music()
             and not any(o.kind == "music" for o in ops)):

@@ -168,3 +168,14 @@ def test_a_persons_own_words_are_never_converted_to_traditional() -> None:
 ])
 def test_framing_phrases_set_the_focus(text: str, where: str) -> None:
     assert [(op.kind, op.args) for op in parse(text).ops] == [("focus", {"focus": where})]
+
+
+def test_undo_in_traditional_chinese_is_answered_in_traditional_with_taiwan_wording() -> None:
+    before = fixture()
+    plan, _ = turn("第一張跟第三張交換")
+    undo_plan, _ = turn("復原")
+    assert undo_plan.undo and undo_plan.language == "zh-Hant"
+    steps = undo_steps(undo_plan, True, random.Random(1), no_text=False, before=plan.draft, after=before)
+    said = " ".join(s.text for s in steps if isinstance(s, Say) and s.text)
+    assert said.startswith("已復原上一次編輯：")
+    assert "順序：sunset.jpg、dog.jpg、beach.jpg → beach.jpg、dog.jpg、sunset.jpg。" in said
