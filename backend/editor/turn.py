@@ -67,6 +67,73 @@ def _settled(draft: dict[str, Any] | None, media: list[Media]) -> dict[str, Any]
     return editor.wire()
 
 
+def _with_prerequisites(ops: list[Op], editor: Editor) -> list[Op]:
+    """Steps a request implies: a clip to set a duration on, music for "fade the music"."""
+    first = next((o for o in ops if o.kind in ("motion", "duration", "transition")), None)
+    if not editor.has_video() and editor.has_visuals() and first is not None:
+        ops = [Op("animate", {"motion": None, "smooth": False}, first.source), *ops]  # build it first
+    fade_at = next((i for i, o in enumerate(ops) if o.kind == "music_fade"), None)
+    if (fade_at is not None and editor.has_video() and not editor.has_music()
+            and not any(o.kind == "music" for o in ops)):
+        # "背景音乐淡入淡出" on a video with no music yet: it asks for music that fades
+        ops = [*ops[:fade_at], Op("music", {"generated": False, "style": None}, ops[fade_at].source),
+               *ops[fade_at:]]
+    return ops
+
+
+def _perform(ops: list[Op], editor: Editor, media: list[Media], speak: Speaker) -> tuple[list[Result], list[str]]:
+    """Apply the edits in order; the notes are the answers, what was left alone, what was not done."""
+    results: list[Result] = []
+    notes: list[str] = []
+    for op in ops:
+        if op.kind == "ask":
+            uploaded = sum(m.file_type in ("image", "video") for m in media)
+            topic = op.args.get("topic")
+            notes.append(answer(topic if isinstance(topic, str) else None, editor.wire(), uploaded, speak))
+        elif op.kind == "keep":
+            notes.append(speak.say("rc_kept", what=str(op.args.get("what") or "it")))
+        elif op.kind == "unknown":
+            notes.append(_not_done(op, speak.say("rc_unknown_reason"), speak))
+        else:
+            result = editor.apply(op)
+            results.append(result)
+            if not result.ok:
+                notes.append(_not_done(op, speak.say(result.say, **result.fields), speak))
+    return results, notes
+
+
+def _unchanged_note(ops: list[Op], good: list[Result], speak: Speaker) -> str | None:
+    """Why nothing changed: a question is free; what was asked is already so."""
+    if all(o.kind == "ask" for o in ops):
+        return speak.say("ans_free") if any(o.args.get("topic") for o in ops) else None
+    if not good:
+        return None
+    focus = next((r.fields["focus"] for r in good if "focus" in r.fields), None)
+    if focus is None:
+        return speak.say("rc_nothing")
+    return speak.raw("rc_already", what=speak.name("auto" if focus == "auto" else f"focus_{focus}"))
+
+
+def _stages(good: list[Result], seconds: float, words: Any) -> list[Step]:
+    """The generation's two stages (clip, then music and titles), or one edit step."""
+    steps: list[Step] = []
+    stage1 = [r for r in good if r.stage == 1]
+    stage2 = [r for r in good if r.stage == 2]
+    if not any(r.generation for r in stage1):
+        steps.append(Say(words("intro"), good))
+        if any(r.generation for r in good):
+            steps.append(Wait(0.5))
+        return [*steps, Respond(good, commit=True)]
+    count = next(r.fields.get("count", 0) for r in stage1 if r.generation)
+    steps += [Say(words("intro_generate", count=count), stage1), Wait(1.0)]
+    if not stage2:
+        return [*steps, Respond(stage1, commit=True)]
+    steps += [Respond(stage1), Say(words("stage1_done", seconds=seconds), stage2)]
+    if any(r.generation for r in stage2):
+        steps.append(Wait(0.5))
+    return [*steps, Respond(stage2, commit=True)]
+
+
 def plan_turn(text: str, draft: dict[str, Any] | None, media: list[Media], *,
               session_language: str, rng: random.Random, no_text: bool, edit_cost: int,
               generation_cost: int, temporary_issue: bool = False) -> Plan:
@@ -81,74 +148,28 @@ def plan_turn(text: str, draft: dict[str, Any] | None, media: list[Media], *,
 
     editor = Editor(draft, media, music_names={
         style: speak.name(f"music_{style}").capitalize() for style in ("calm", "upbeat", "lofi")})
-    ops = parsed.ops
-    first = next((o for o in ops if o.kind in ("motion", "duration", "transition")), None)
-    if not editor.has_video() and editor.has_visuals() and first is not None:
-        ops = [Op("animate", {"motion": None, "smooth": False}, first.source), *ops]  # build it first
-    fade_at = next((i for i, o in enumerate(ops) if o.kind == "music_fade"), None)
-    if (fade_at is not None and editor.has_video() and not editor.has_music()
-            and not any(o.kind == "music" for o in ops)):
-        # "背景音乐淡入淡出" on a video with no music yet: it asks for music that fades
-        ops = [*ops[:fade_at], Op("music", {"generated": False, "style": None}, ops[fade_at].source),
-               *ops[fade_at:]]
-    results: list[Result] = []
-    notes: list[str] = []  # answers, what was left alone, what was not done and why
-    asked_only = all(o.kind == "ask" for o in ops)
-    for op in ops:
-        if op.kind == "ask":
-            uploaded = sum(m.file_type in ("image", "video") for m in media)
-            notes.append(answer(op.args.get("topic"), editor.wire(), uploaded, speak))  # type: ignore[arg-type]
-        elif op.kind == "keep":
-            notes.append(speak.say("rc_kept", what=str(op.args.get("what") or "it")))
-        elif op.kind == "unknown":
-            notes.append(_not_done(op, speak.say("rc_unknown_reason"), speak))
-        else:
-            result = editor.apply(op)
-            results.append(result)
-            if not result.ok:
-                notes.append(_not_done(op, speak.say(result.say, **result.fields), speak))
+    ops = _with_prerequisites(parsed.ops, editor)
+    results, notes = _perform(ops, editor, media, speak)
     good = [r for r in results if r.ok]
     new_draft = editor.wire()
-    if not good or new_draft == _settled(draft, media):
-        if asked_only and any(o.args.get("topic") for o in ops):
-            notes.append(speak.say("ans_free"))
-        elif good:
-            focus = next((r.fields["focus"] for r in good if "focus" in r.fields), None)
-            notes.append(speak.raw("rc_already", what=speak.name(
-                "auto" if focus in (None, "auto") else f"focus_{focus}")) if focus else speak.say("rc_nothing"))
+    before = _settled(draft, media)
+    if not good or new_draft == before:
+        notes += [n for n in [_unchanged_note(ops, good, speak)] if n]
         return Plan(language, [Say(" ".join(notes))], draft, 0, base_draft=draft)
     generation = any(r.generation for r in good)
     cost = edit_cost + (generation_cost if generation else 0)
-    quiet = no_text
 
     def words(key: str, **fields: Any) -> str | None:
-        return None if quiet else speak.say(key, **fields)
+        return None if no_text else speak.say(key, **fields)
 
-    steps: list[Step] = []
-    stage1 = [r for r in good if r.stage == 1]
-    stage2 = [r for r in good if r.stage == 2]
-    seconds = round(new_draft.get("d", 0) / 1000, 1)
-    if any(r.generation for r in stage1):
-        count = next(r.fields.get("count", 0) for r in stage1 if r.generation)
-        steps += [Say(words("intro_generate", count=count), stage1), Wait(1.0), Respond(stage1)]
-        if stage2:
-            steps += [Say(words("stage1_done", seconds=seconds), stage2)]
-            if any(r.generation for r in stage2):
-                steps.append(Wait(0.5))
-            steps.append(Respond(stage2, commit=True))
-        else:
-            steps[-1] = Respond(stage1, commit=True)
-    else:
-        steps.append(Say(words("intro"), good))
-        if generation:
-            steps.append(Wait(0.5))
-        steps.append(Respond(good, commit=True))
-    lines = [] if quiet else receipt(_settled(draft, media), new_draft, speak)
-    if not quiet:
-        lines.append(speak.say("rc_cost_gen", cost=cost, gen=generation_cost) if generation
-                     else speak.say("rc_cost_one" if cost == 1 else "rc_cost", cost=cost))
-    if lines or notes:
-        steps.append(Say(" ".join([*lines, *notes, *([] if quiet else [speak.say("outro")])])))
+    steps = _stages(good, round(new_draft.get("d", 0) / 1000, 1), words)
+    lines: list[str] = []
+    if not no_text:  # the silent case: the client summarises the change itself
+        lines = [*receipt(before, new_draft, speak),
+                 speak.say("rc_cost_gen", cost=cost, gen=generation_cost) if generation
+                 else speak.say("rc_cost_one" if cost == 1 else "rc_cost", cost=cost)]
+    if lines or notes:  # what was not done is said even in the silent case
+        steps.append(Say(" ".join([*lines, *notes, *([] if no_text else [speak.say("outro")])])))
     if temporary_issue:
         steps.append(Say(speak.say("temporary_issue")))
     return Plan(language, steps, new_draft, cost, changed=True, base_draft=draft)
