@@ -246,7 +246,7 @@ class Editor:
         return Result("set_duration", {"index": index, "delta_ms": delta, "factor": factor}, True, "changed")
 
     def op_reorder(self, swap: list[int] | None = None, move: int | None = None,
-                   to: int | None = None) -> Result:
+                   to: int | None = None, reverse: bool = False) -> Result:
         video = self._track(TT_VIDEO, create=False)
         segs = video.sg if video else []
         wanted = [*(swap or []), *(x for x in (move, to) if x is not None)]
@@ -258,7 +258,9 @@ class Editor:
         transitions = [s.tr for s in segs]  # transitions stay where they are in the sequence
         pos = [(i - 1 if i > 0 else len(segs) + i) for i in wanted]
         order = list(segs)
-        if swap:
+        if reverse:
+            order.reverse()
+        elif swap:
             order[pos[0]], order[pos[1]] = order[pos[1]], order[pos[0]]
         else:
             seg = order.pop(pos[0])

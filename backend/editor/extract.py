@@ -80,7 +80,10 @@ def ask(c: Clause, g: Grammar, p: Phrases) -> list[Op] | None:
     t = c.text.strip()
     words = t.split()
     first = words[0] if words else ""
-    asks = has(t, g.question_words) or (t[-1:] in ("?", "？") and not has(t, g.polite_request))
+    commanding = has(t, g.polite_request) or (first in g.imperative) or any(t.startswith(w) for w in g.imperative
+                                                                          if not w.isascii())
+    asks = has(t, g.question_words) and not (commanding and not has(t, g.topics["length"] + g.topics["count"]))
+    asks = asks or (t[-1:] in ("?", "？") and not commanding)
     asks = asks or (first in g.question_start and not has(t, g.polite_request))
     asks = asks or (any(t.rstrip("？?。 ").endswith(w) for w in g.question_end)
                     and not has(t, g.polite_request))
@@ -125,6 +128,8 @@ def reorder(c: Clause, g: Grammar, p: Phrases) -> list[Op] | None:
     if named is not None and all(named[1] != a for a, _, _ in spans):
         spans = sorted([*spans, (named[1], named[1] + 1, named[0])])
     nums = [n for _, _, n in spans]
+    if has(t, g.reverse) and (has(t, p.photo + g.topics["order"]) or len(t) < 24):
+        return [Op("reorder", {"reverse": True})]
     if has(t, g.start_with) and nums:
         return [Op("reorder", {"move": nums[0], "to": 1})]
     if has(t, g.swap):

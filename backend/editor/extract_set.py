@@ -256,6 +256,9 @@ def read_set(raw: str) -> SetContext:
         motion = "pan_right"
     if motion is None and has(text, p.zoom_generic):
         motion = "zoom_in"
+    moving = [*(w for ws in p.motion.values() for w in ws), *p.pan_generic, *p.zoom_generic]
+    if motion is not None and _negated(text, moving, [*p.negation, *p.motion_negation]):
+        motion = "none"  # "don't zoom", "不要放大": a still photo
     texty = (is_title or is_caption) and bool(quoted)
     # seconds near a quoted title are that title's timing; a music fade's length is the fade's
     secs = next((m for m in _SECONDS.finditer(text) if fade_secs is None or m.span() != fade_secs.span()), None)

@@ -131,4 +131,4 @@ def parse(raw: str, photos: tuple[str, ...] = ()) -> Parsed:
         kinds = {op.kind for op in ops}
         return Parsed([], help="help" in kinds, export="export" in kinds and "help" not in kinds,
                       quoted=quoted)
-    return Parsed([op for op in ops if op.kind not in ("help", "export")], quoted=quoted)
+    return Parsed(ops, quoted=quoted)  # "… then export": the turn says how, beside the edits

@@ -92,6 +92,8 @@ def _perform(ops: list[Op], editor: Editor, media: list[Media], speak: Speaker) 
             notes.append(answer(topic if isinstance(topic, str) else None, editor.wire(), uploaded, speak))
         elif op.kind == "keep":
             notes.append(speak.say("rc_kept", what=str(op.args.get("what") or "it")))
+        elif op.kind in ("help", "export"):
+            notes.append(speak.say(op.kind))
         elif op.kind == "unknown":
             notes.append(_not_done(op, speak.say("rc_unknown_reason"), speak))
         else:

@@ -56,6 +56,7 @@ class Phrases(BaseModel):
     fade_in: Words
     fade_generic: Words
     negation: Words
+    motion_negation: Words
     photo: Words
     ordinals: dict[str, Words]
     export: Words
@@ -104,6 +105,7 @@ class Grammar(BaseModel):
     filler: Words
     question_start: Words
     polite_request: Words
+    imperative: Words
     question_mark: Words
     question_end: Words
     question_words: Words
@@ -118,6 +120,7 @@ class Grammar(BaseModel):
     fewer_secs: Words
     pace_blockers: Words
     swap: Words
+    reverse: Words
     start_with: Words
     move: Words
     to_end: Words

@@ -179,3 +179,24 @@ def test_undo_in_traditional_chinese_is_answered_in_traditional_with_taiwan_word
     said = " ".join(s.text for s in steps if isinstance(s, Say) and s.text)
     assert said.startswith("已復原上一次編輯：")
     assert "順序：sunset.jpg、dog.jpg、beach.jpg → beach.jpg、dog.jpg、sunset.jpg。" in said
+
+
+@pytest.mark.parametrize(("text", "ops"), [
+    ("make it 9:16?", [("aspect", {"aspect": "9:16"})]),  # a request with a question mark
+    ("is it possible to make it shorter", [("nudge", {"factor": 0.8})]),
+    ("能不能把音乐换成欢快的？", [("replace", {"target": "music", "generated": True, "style": "upbeat"})]),
+    ("can you tell me how long it is?", [("ask", {"topic": "length"})]),
+    ("don't zoom", [("motion", {"motion": "none", "smooth": False})]),
+    ("不要放大", [("motion", {"motion": "none", "smooth": False})]),
+    ("reverse the order", [("reorder", {"reverse": True})]),
+    ("倒过来排", [("reorder", {"reverse": True})]),
+    ("turn off the music", [("remove", {"target": "music"})]),
+    ("not bad, but make it faster", [("nudge", {"factor": 0.8})]),
+])
+def test_requests_and_questions_are_told_apart(text: str, ops: list[tuple[str, dict[str, Any]]]) -> None:
+    assert [(op.kind, op.args) for op in parse(text).ops] == ops
+
+
+def test_export_beside_edits_is_answered_with_how_to_export() -> None:
+    plan, reply = turn("3.5 seconds per photo then export")
+    assert view(plan.draft)["d1"] == 3500 and "Export" in reply
