@@ -294,7 +294,7 @@ class Editor:
 
     def op_text_place(self, role: str, pos: str | None = None, start: int | None = None,
                       end: int | None = None, anchor: str | None = None,
-                      length: int | None = None) -> Result:
+                      length: int | None = None, stretch: int | None = None) -> Result:
         """Move or retime a title or caption that is there, without retyping it."""
         track = self._track(TT_TEXT, create=False)
         same = [s for s in (track.sg if track else []) if s.role == role]
@@ -317,6 +317,8 @@ class Editor:
         elif anchor == "start":
             seg.d = length or seg.d
             seg.st = 0
+        elif stretch is not None:
+            seg.d = max(500, min(seg.d + stretch, max(500, total - seg.st)))
         return Result("update_text", {**args, "start_ms": seg.st, "duration_ms": seg.d}, True, "changed")
 
     def op_text(self, role: str, text: str, start: int | None = None, end: int | None = None,

@@ -230,7 +230,9 @@ def text_place(c: Clause, g: Grammar, p: Phrases) -> list[Op] | None:
     if role is None or c.quoted or has(t, p.remove) or _QUOTED.search(_quote_unquoted(c.raw, p)):
         return None
     pos = pick(t, p.position)
-    timing = _timing(t)
+    timing: dict[str, object] = _timing(t)
+    if not timing and has(t, g.longer) != has(t, g.shorter):  # "show the title longer"
+        timing = {"stretch": 1000 if has(t, g.longer) else -1000}
     if pos is None and not timing:
         return None
     args: dict[str, object] = {"role": role, **timing}

@@ -200,3 +200,11 @@ def test_requests_and_questions_are_told_apart(text: str, ops: list[tuple[str, d
 def test_export_beside_edits_is_answered_with_how_to_export() -> None:
     plan, reply = turn("3.5 seconds per photo then export")
     assert view(plan.draft)["d1"] == 3500 and "Export" in reply
+
+
+@pytest.mark.parametrize(("text", "end"), [("make the title longer", 4000), ("標題短一點", 2000)])
+def test_a_title_is_shown_longer_or_shorter_without_retyping_it(text: str, end: int) -> None:
+    plan, reply = turn(text)
+    v = view(plan.draft)
+    assert (v["title"], v["title.st"], v["title.end"], v["d1"]) == ("Summer", 0, end, 3000)
+    assert "Summer" in reply
