@@ -160,7 +160,8 @@ def transition(c: Clause, g: Grammar, p: Phrases) -> list[Op] | None:
     if has(t, p.remove) and not has(t, p.transition_named) and not has(t, g.fade_black):
         return None  # "remove the transitions": the set extractors take it out
     args: dict[str, object] = {}
-    kind = "fade" if has(t, g.fade_black) else pick(t, p.transition)
+    wanted = re.split(r"\binstead of\b|\brather than\b|而不是|而不要", t)[0]  # "cuts instead of crossfades"
+    kind = "fade" if has(wanted, g.fade_black) else pick(wanted, p.transition)
     if kind:
         args["type"] = kind
     if secs := _secs(t):
@@ -248,6 +249,14 @@ def empty_text(c: Clause, g: Grammar, p: Phrases) -> list[Op] | None:
     return [Op("text", {"role": role, "text": ""})]
 
 
+def which(c: Clause, g: Grammar, p: Phrases) -> list[Op] | None:
+    """"那张停5秒", "make that one longer": a photo nobody can tell; ask, change nothing."""
+    t = c.text
+    if not has(t, g.deictic) or _ordinals(t, g) or _index(t, p) is not None or c.quoted:
+        return None
+    return [Op("which_photo")] if has(t, p.seconds + g.longer + g.shorter) or _secs(t) else None
+
+
 def set_ops(c: Clause, g: Grammar, p: Phrases) -> list[Op] | None:
     parsed = parse_set(c.raw)
     if parsed.help:
@@ -265,6 +274,7 @@ EXTRACTORS: list[tuple[str, Extractor]] = [
     ("ask", ask),
     ("keep", keep),
     ("focus", focus),
+    ("which", which),
     ("reorder", reorder),
     ("transition", transition),
     ("amount", amount),

@@ -63,7 +63,8 @@ def normalize(text: str) -> str:
 _HALVES = [(re.compile(r"(\d+)\s*秒半"), r"\1.5秒"), (re.compile(r"(?<![\d.])半秒"), "0.5秒"),
            (re.compile(r"(\d+) and a half\b"), r"\1.5"), (re.compile(r"\bhalf an? sec"), "0.5 sec"),
            (re.compile(r"[负負]\s*(?=\d)"), "-"),
-           (re.compile(r"\b(?:an? (?:extra|additional)|one more|another) sec(ond)?\b"), "+1 second")]
+           (re.compile(r"\b(?:an? (?:extra|additional)|one more|another) sec(ond)?\b"), "+1 second"),
+           (re.compile(r"\b(?:a|one) sec(?:ond)? (?=off|less|shorter|longer|more)"), "1 second ")]
 
 
 @lru_cache(maxsize=512)

@@ -94,6 +94,9 @@ def _perform(ops: list[Op], editor: Editor, media: list[Media], speak: Speaker) 
             notes.append(speak.say("rc_kept", what=str(op.args.get("what") or "it")))
         elif op.kind in ("help", "export"):
             notes.append(speak.say(op.kind))
+        elif op.kind == "which_photo":
+            names = (", " if speak.language == "en" else "、").join(_photo_names(editor.wire())) or "—"
+            notes.append(_not_done(op, speak.raw("which_photo", names=names), speak))
         elif op.kind == "unknown":
             notes.append(_not_done(op, speak.say("rc_unknown_reason"), speak))
         else:

@@ -122,6 +122,7 @@ class Grammar(BaseModel):
     swap: Words
     reverse: Words
     start_with: Words
+    deictic: Words
     move: Words
     to_end: Words
     to_start: Words

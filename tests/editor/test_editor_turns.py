@@ -208,3 +208,10 @@ def test_a_title_is_shown_longer_or_shorter_without_retyping_it(text: str, end: 
     v = view(plan.draft)
     assert (v["title"], v["title.st"], v["title.end"], v["d1"]) == ("Summer", 0, end, 3000)
     assert "Summer" in reply
+
+
+@pytest.mark.parametrize("text", ["海邊那張停5秒", "make that one longer"])
+def test_a_photo_nobody_can_tell_is_asked_about_not_guessed(text: str) -> None:
+    plan, reply = turn(text)
+    assert not plan.changed and plan.cost == 0
+    assert "beach.jpg" in reply and ("which photo" in reply or "哪一張" in reply)
