@@ -169,12 +169,12 @@ def plan_turn(text: str, draft: dict[str, Any] | None, media: list[Media], *,
 
     steps = _stages(good, round(new_draft.get("d", 0) / 1000, 1), words)
     lines: list[str] = []
-    if not no_text:  # the silent case: the client summarises the change itself
+    silent = no_text and not notes  # the client summarises a silent edit itself; what was not
+    if not silent:                  # done must be said, and then so is what was done
         lines = [*receipt(before, new_draft, speak),
                  speak.say("rc_cost_gen", cost=cost, gen=generation_cost) if generation
-                 else speak.say("rc_cost_one" if cost == 1 else "rc_cost", cost=cost)]
-    if lines or notes:  # what was not done is said even in the silent case
-        steps.append(Say(" ".join([*lines, *notes, *([] if no_text else [speak.say("outro")])])))
+                 else speak.say("rc_cost_one" if cost == 1 else "rc_cost", cost=cost), *notes]
+        steps.append(Say(" ".join([*lines, *([] if no_text else [speak.say("outro")])])))
     if temporary_issue:
         steps.append(Say(speak.say("temporary_issue")))
     return Plan(language, steps, new_draft, cost, changed=True, base_draft=draft)

@@ -215,3 +215,13 @@ def test_a_photo_nobody_can_tell_is_asked_about_not_guessed(text: str) -> None:
     plan, reply = turn(text)
     assert not plan.changed and plan.cost == 0
     assert "beach.jpg" in reply and ("which photo" in reply or "哪一張" in reply)
+
+
+def test_a_silent_turn_that_must_name_a_refusal_also_names_what_it_did() -> None:
+    plan = plan_turn("make every photo 4 seconds, and make it look cinematic", fixture(), PHOTOS,
+                     session_language="en", rng=random.Random(5), no_text=True, edit_cost=1, generation_cost=5)
+    said = " ".join(s.text for s in plan.steps if isinstance(s, Say) and s.text)
+    assert "Every photo: 3 s → 4 s." in said and "Not done: “make it look cinematic”" in said
+    quiet = plan_turn("make every photo 4 seconds", fixture(), PHOTOS, session_language="en",
+                      rng=random.Random(5), no_text=True, edit_cost=1, generation_cost=5)
+    assert not [s for s in quiet.steps if isinstance(s, Say) and s.text]  # the client summarises
