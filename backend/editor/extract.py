@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from backend.editor.extract_set import (
     _QUOTED,
@@ -108,14 +109,21 @@ def keep(c: Clause, g: Grammar, p: Phrases) -> list[Op] | None:
     return [Op("keep", {"what": target or "it"})]
 
 
-def _negated_verb(t: str, g: Grammar) -> re.Match[str] | None:
-    """A negation before a verb of change: "don't (ever) change", "no need to touch", 先别动, 不用换."""
+@lru_cache(maxsize=1)
+def _negation_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    g = grammar()
     neg_en = "|".join(re.escape(w) for w in g.negation if w.isascii())
     verb_en = "|".join(re.escape(w) for w in g.keep_verbs if w.isascii())
     neg_zh = "|".join(re.escape(w) for w in g.negation if not w.isascii())
     verb_zh = "|".join(re.escape(w) for w in g.keep_verbs if not w.isascii())
-    return (re.search(rf"(?<![a-z])(?:{neg_en})(?![a-z'])(?:\s+[a-z']+){{0,2}}?\s+(?:{verb_en})(?![a-z])", t)
-            or re.search(rf"(?:{neg_zh}).{{0,3}}?(?:{verb_zh})", t))
+    return (re.compile(rf"(?<![a-z])(?:{neg_en})(?![a-z'])(?:\s+[a-z']+){{0,2}}?\s+(?:{verb_en})(?![a-z])"),
+            re.compile(rf"(?:{neg_zh}).{{0,3}}?(?:{verb_zh})"))
+
+
+def _negated_verb(t: str, g: Grammar) -> re.Match[str] | None:
+    """A negation before a verb of change: "don't (ever) change", "no need to touch", 先别动, 不用换."""
+    en, zh = _negation_patterns()
+    return en.search(t) or zh.search(t)
 
 
 # -- order -----------------------------------------------------------------------------------------
