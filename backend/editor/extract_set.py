@@ -97,6 +97,7 @@ class Parsed:
     help: bool = False
     export: bool = False
     quoted: list[str] = field(default_factory=list)
+    left_out: int = 0  # instructions past MAX_INSTRUCTIONS, not read
 
 
 def quoted_texts(raw: str) -> list[str]:

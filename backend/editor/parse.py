@@ -27,7 +27,7 @@ from backend.editor.vocab import grammar, phrases
 
 __all__ = ["Op", "Parsed", "normalize", "parse", "split"]
 
-MAX_INSTRUCTIONS = 200  # a brief longer than this is answered with the first ones done
+MAX_INSTRUCTIONS = 200  # read before any work: past this, the reply says how many were left out
 _COMMA = re.compile(r"[,，、]|(?<=\S)\s+-\s+")
 _TIMING_ONLY = re.compile(r"(?:\bfirst|\blast|前|最后|最後|\bfrom\b|从|從|\bfor\b|\d)")
 
@@ -118,17 +118,19 @@ def parse(raw: str, photos: tuple[str, ...] = ()) -> Parsed:
     """`photos`: the file names on the timeline, in order, so a photo can be named by them."""
     quoted = quoted_texts(raw)
     ops: list[Op] = []
+    sentences = split(raw)
     token = PHOTO_NAMES.set(photos)
     try:
-        for pieces in split(raw)[:MAX_INSTRUCTIONS]:
+        for pieces in sentences[:MAX_INSTRUCTIONS]:
             ops.extend(_sentence(pieces))
     finally:
         PHOTO_NAMES.reset(token)
+    left_out = max(0, len(sentences) - MAX_INSTRUCTIONS)
     if any(op.kind == "undo" for op in ops):
         return Parsed([Op("undo", {}, raw)], quoted=quoted)
     real = [op for op in ops if op.kind not in ("unknown", "help", "export")]
     if not real:
         kinds = {op.kind for op in ops}
         return Parsed([], help="help" in kinds, export="export" in kinds and "help" not in kinds,
-                      quoted=quoted)
-    return Parsed(ops, quoted=quoted)  # "… then export": the turn says how, beside the edits
+                      quoted=quoted, left_out=left_out)
+    return Parsed(ops, quoted=quoted, left_out=left_out)  # "… then export": the turn says how, beside the edits

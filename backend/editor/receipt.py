@@ -70,8 +70,12 @@ def video_lines(b: Draft, a: Draft, speak: Speaker) -> list[str]:
     if not before and after:
         lengths = {s.d for s in after}
         each = (speak.name("seconds_each") if len(lengths) == 1 else "").replace("{s}", secs(after[0].d))
+        sep = ", " if speak.language == "en" else "、"
+        motions = list(dict.fromkeys(motion_name(s, speak) for s in after))
+        kinds = list(dict.fromkeys(transition_name(s, speak) for s in after[1:])) or [speak.name("no_transition")]
         lines.append(speak.raw("rc_video_made", count=len(after), each=each or "…",
-                               seconds=secs(a.computed_duration())))
+                               seconds=secs(a.computed_duration()), motion=sep.join(motions),
+                               transition=sep.join(kinds)))
         return lines
     ids_b, ids_a = [s.id for s in before], [s.id for s in after]
     for i, s in enumerate(before, 1):

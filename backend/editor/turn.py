@@ -15,7 +15,7 @@ from typing import Any
 from backend.draft import TT_VIDEO, Draft
 from backend.editor.answer import answer
 from backend.editor.apply import Editor, Media, Result
-from backend.editor.parse import Op, parse
+from backend.editor.parse import MAX_INSTRUCTIONS, Op, parse
 from backend.editor.receipt import receipt
 from backend.editor.speak import Speaker, detect_language
 
@@ -155,6 +155,8 @@ def plan_turn(text: str, draft: dict[str, Any] | None, media: list[Media], *,
         style: speak.name(f"music_{style}").capitalize() for style in ("calm", "upbeat", "lofi")})
     ops = _with_prerequisites(parsed.ops, editor)
     results, notes = _perform(ops, editor, media, speak)
+    if parsed.left_out:
+        notes.append(speak.say("rc_too_many", max=MAX_INSTRUCTIONS, more=parsed.left_out))
     good = [r for r in results if r.ok]
     new_draft = editor.wire()
     before = _settled(draft, media)

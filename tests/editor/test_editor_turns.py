@@ -225,3 +225,16 @@ def test_a_silent_turn_that_must_name_a_refusal_also_names_what_it_did() -> None
     quiet = plan_turn("make every photo 4 seconds", fixture(), PHOTOS, session_language="en",
                       rng=random.Random(5), no_text=True, edit_cost=1, generation_cost=5)
     assert not [s for s in quiet.steps if isinstance(s, Say) and s.text]  # the client summarises
+
+
+def test_a_brief_past_the_limit_says_how_many_instructions_were_left_out() -> None:
+    from backend.editor.parse import MAX_INSTRUCTIONS
+
+    _, reply = turn("\n".join(["music louder"] * (MAX_INSTRUCTIONS + 7)))
+    assert f"Only the first {MAX_INSTRUCTIONS} instructions were read; the 7 after them were left out" in reply
+
+
+def test_making_the_video_names_its_motion_and_transitions() -> None:
+    _, reply = turn("animate my photos", draft={})
+    assert "Made the video: 3 photos, 3 s each, 8 s in all; motion: zoom-in, pan-right, zoom-out; " \
+           "transitions: crossfade 0.5 s." in reply
