@@ -98,6 +98,7 @@ class Parsed:
     export: bool = False
     quoted: list[str] = field(default_factory=list)
     left_out: int = 0  # instructions past MAX_INSTRUCTIONS, not read
+    too_long: int = 0  # the message's length when it is past MAX_CHARS (nothing read)
 
 
 def quoted_texts(raw: str) -> list[str]:

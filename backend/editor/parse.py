@@ -28,6 +28,7 @@ from backend.editor.vocab import grammar, phrases
 __all__ = ["Op", "Parsed", "normalize", "parse", "split"]
 
 MAX_INSTRUCTIONS = 200  # read before any work: past this, the reply says how many were left out
+MAX_CHARS = 20_000  # a longer message is not read at all (checked before any work)
 _COMMA = re.compile(r"[,，、]|(?<=\S)\s+-\s+")
 _TIMING_ONLY = re.compile(r"(?:\bfirst|\blast|前|最后|最後|\bfrom\b|从|從|\bfor\b|\d)")
 
@@ -116,6 +117,8 @@ def _sentence(pieces: list[str]) -> list[Op]:
 
 def parse(raw: str, photos: tuple[str, ...] = ()) -> Parsed:
     """`photos`: the file names on the timeline, in order, so a photo can be named by them."""
+    if len(raw) > MAX_CHARS:
+        return Parsed([], too_long=len(raw))
     quoted = quoted_texts(raw)
     ops: list[Op] = []
     sentences = split(raw)

@@ -15,7 +15,7 @@ from typing import Any
 from backend.draft import TT_VIDEO, Draft
 from backend.editor.answer import answer
 from backend.editor.apply import Editor, Media, Result
-from backend.editor.parse import MAX_INSTRUCTIONS, Op, parse
+from backend.editor.parse import MAX_CHARS, MAX_INSTRUCTIONS, Op, parse
 from backend.editor.receipt import receipt
 from backend.editor.speak import Speaker, detect_language
 
@@ -145,6 +145,9 @@ def plan_turn(text: str, draft: dict[str, Any] | None, media: list[Media], *,
     language = detect_language(text, session_language)
     speak = Speaker(language, rng)
     parsed = parse(text, _photo_names(draft))
+    if parsed.too_long:
+        return Plan(language, [Say(speak.say("rc_too_long", chars=parsed.too_long, max=MAX_CHARS))], draft, 0,
+                    base_draft=draft)
     if not parsed.ops:
         key = "help" if parsed.help else "export" if parsed.export else "unknown"
         return Plan(language, [Say(speak.say(key))], draft, 0, base_draft=draft)

@@ -238,3 +238,10 @@ def test_making_the_video_names_its_motion_and_transitions() -> None:
     _, reply = turn("animate my photos", draft={})
     assert "Made the video: 3 photos, 3 s each, 8 s in all; motion: zoom-in, pan-right, zoom-out; " \
            "transitions: crossfade 0.5 s." in reply
+
+
+def test_a_message_past_the_length_limit_is_not_read_and_changes_nothing() -> None:
+    from backend.editor.parse import MAX_CHARS
+
+    plan, reply = turn("make it shorter, " * (MAX_CHARS // 10))
+    assert not plan.changed and plan.cost == 0 and "changed nothing" in reply
