@@ -164,9 +164,10 @@ def upload_command(text: str, lex: Lexicon | None = None) -> list[str] | None:
     """
     rules = (lexicon() if lex is None else lex).path_rules
     stripped = text.strip()
+    head = stripped[:32].lower()  # the verb is at the start: never fold the whole text
     verb = next((v for v in sorted(rules.upload_verbs, key=len, reverse=True)
-                 if stripped.lower().startswith(v) and (len(stripped) == len(v) or not v.isascii()
-                                                        or not stripped[len(v)].isalnum())), None)
+                 if head.startswith(v) and (len(stripped) == len(v) or not v.isascii()
+                                            or not stripped[len(v)].isalnum())), None)
     if verb is None:
         return None
     tokens = _QUOTED_PATH.findall(stripped[len(verb):])

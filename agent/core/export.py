@@ -23,8 +23,8 @@ from agent.api import ApiError, DownloadError, RenderFailed, RenderJob
 from agent.events import FileSaved
 
 from .context import Context
+from .memory import PendingRender
 from .progress import ProgressReporter
-from .store import PendingRender
 from .timeline import read_tracks
 
 __all__ = ["export", "follow_render", "parse_export_words"]
@@ -180,7 +180,7 @@ async def follow_render(ctx: Context, render: PendingRender) -> bool | None:
 
 async def _download(ctx: Context, render: PendingRender, job: RenderJob) -> bool:
     out_dir: Path = ctx.settings.out_dir
-    await asyncio.to_thread(out_dir.mkdir, parents=True, exist_ok=True)
+    await asyncio.to_thread(ctx.settings.make_out_dir)
     name = _file_name(render.title)
     bar = ProgressReporter(
         ctx.emit, "download", ctx.say("export.downloading", name=name)

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from agent.core.store import ChatMemory
+from agent.core.memory import ChatMemory
 from agent.events import Error, FileSaved, Link, Status, Table, TextDelta, Timeline, TurnEnd
 
 from .conftest import WEB

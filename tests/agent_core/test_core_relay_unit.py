@@ -25,7 +25,7 @@ from agent.core import ChatSettings, Conversation
 from agent.core.commands import parse_slash
 from agent.core.context import Context
 from agent.core.failures import report
-from agent.core.store import ChatMemory
+from agent.core.memory import ChatMemory
 from agent.events import Action, Error, Event, Link, Notice
 
 WEB = "https://web.nemo.test"
