@@ -163,13 +163,13 @@ def upload_command(text: str, lex: Lexicon | None = None) -> list[str] | None:
     ("and", 和) separates two paths. Nothing here touches the file system.
     """
     rules = (lexicon() if lex is None else lex).path_rules
-    stripped = text.strip()
-    head = stripped[:32].lower()  # the verb is at the start: never fold the whole text
+    head = text[:64].lstrip().lower()  # the verb is at the start: nothing else is read before it
     verb = next((v for v in sorted(rules.upload_verbs, key=len, reverse=True)
-                 if head.startswith(v) and (len(stripped) == len(v) or not v.isascii()
-                                            or not stripped[len(v)].isalnum())), None)
+                 if head.startswith(v) and (len(head) == len(v) or not v.isascii()
+                                            or not head[len(v)].isalnum())), None)
     if verb is None:
         return None
+    stripped = text.strip()
     tokens = _QUOTED_PATH.findall(stripped[len(verb):])
     while tokens and not _starts_path(tokens[0]) and tokens[0].lower().strip("：:,，") in rules.upload_filler:
         tokens.pop(0)
