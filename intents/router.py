@@ -309,7 +309,7 @@ def route(text: str, *, vocabulary: Lexicon | None = None) -> Decision:
         typed = upload_command(text, lex)
         if typed:  # "upload ~/Pictures/trip", "upload notes.txt": the upload handler checks them
             why = f"upload (command): upload {len(typed)} path(s) as typed: {', '.join(typed)}"
-            return Decision("upload", 0.97, why, typed, "", True, "upload-path")
+            return Decision("upload", 0.97, why, typed, "", True, "path")
     if found:
         paths = [f.path for f in found]
         why = f"upload (path): {len(paths)} media path(s) by syntax: {', '.join(paths)}"
