@@ -12,17 +12,23 @@ import re
 from typing import Any
 
 from backend.editor.vocab import replies
+from intents.script import script_of
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 def detect_language(text: str, session_language: str = "en") -> str:
     """"en", "zh-Hans" or "zh-Hant": the script of the message wins over the session's."""
+    session_hant = session_language.lower() in ("zh-tw", "zh-hk", "zh-hant")
     if _CJK.search(text):
-        markers = replies().hant_markers
-        return "zh-Hant" if any(ch in markers for ch in text) else "zh-Hans"
+        # the one detector the chat uses too (intents/script.py); a message whose characters
+        # are the same in both scripts keeps the session's
+        script = script_of(text)
+        if script is None:
+            return "zh-Hant" if session_hant else "zh-Hans"
+        return "zh-Hant" if script == "hant" else "zh-Hans"
     if not re.search(r"[A-Za-z]", text) and session_language.lower().startswith("zh"):
-        return "zh-Hant" if session_language.lower() in ("zh-tw", "zh-hk", "zh-hant") else "zh-Hans"
+        return "zh-Hant" if session_hant else "zh-Hans"
     return "en"
 
 

@@ -73,7 +73,6 @@ class Replies(BaseModel):
     names: dict[str, dict[str, str]]  # display names of motions, styles, targets per language
     hant: dict[str, str]  # simplified → traditional characters used by the zh-Hans templates
     hant_words: dict[str, str]  # Taiwan wording, put in before the characters (视频 → 影片)
-    hant_markers: str  # characters that only Traditional Chinese uses (to detect it)
 
 
 def _load(name: str) -> str:
