@@ -19,9 +19,8 @@ import os
 import shutil
 import time
 from pathlib import Path
-from typing import Any
 
-from agent.api import ApiError, DownloadError, RenderFailed, RenderJob
+from agent.api import ApiError, DownloadError, Draft, RenderFailed, RenderJob
 from agent.events import FileSaved, PreviewReady
 from agent.preview.cache import SHEET, VIDEO, CacheEntry, CacheError, PreviewCache, draft_key
 from agent.preview.sampler import SampleError
@@ -29,7 +28,6 @@ from agent.preview.speed import RenderSpeed, remaining
 
 from .context import Context
 from .progress import ProgressReporter
-from .timeline import read_tracks
 
 __all__ = ["announce_estimate", "export_sheet", "preview", "remember_speed", "reuse_preview"]
 
@@ -52,13 +50,13 @@ def _elapsed(ctx: Context, seconds: float) -> str:
     return ctx.say("media.seconds", seconds=seconds)
 
 
-def _key(ctx: Context, draft: dict[str, Any], quality: str) -> str:
-    return draft_key(draft, quality=quality, backend=ctx.client.config.base_url)
+def _key(ctx: Context, draft: Draft, quality: str) -> str:
+    return draft_key(draft.raw, quality=quality, backend=ctx.client.config.base_url)
 
 
-def _draft_seconds(draft: dict[str, Any]) -> float | None:
-    ends = [tr.end for tr in read_tracks(draft) if tr.end is not None]
-    return max(ends) / 1000.0 if ends else None
+def _draft_seconds(draft: Draft) -> float | None:
+    end = draft.end
+    return end / 1000.0 if end is not None else None
 
 
 def announce_estimate(ctx: Context, kind: str, duration: float | None) -> None:
@@ -91,7 +89,7 @@ def _ready(ctx: Context, entry: CacheEntry, *, cached: bool) -> None:
 async def preview(ctx: Context, cache: PreviewCache | None = None) -> bool:
     state = await ctx.client.state()
     draft = state.draft
-    if not draft or not read_tracks(draft):
+    if draft is None or not draft.tracks:
         ctx.error("nothing_to_preview", "preview.nothing", "preview.nothing.hint")
         return False
     cache = cache or PreviewCache()
@@ -129,7 +127,7 @@ async def preview(ctx: Context, cache: PreviewCache | None = None) -> bool:
     return True
 
 
-async def _build(ctx: Context, draft: dict[str, Any], quality: str, folder: Path,
+async def _build(ctx: Context, draft: Draft, quality: str, folder: Path,
                  cache: PreviewCache) -> None:
     from agent.preview.contact import contact_sheet
 
@@ -138,7 +136,8 @@ async def _build(ctx: Context, draft: dict[str, Any], quality: str, folder: Path
     announce_estimate(ctx, f"preview-{quality}", duration)
     ctx.status("preview.submitting")
     started = time.monotonic()
-    await ctx.client.submit_render(draft, render_id=render_id, quality=quality)
+    # strict writer: the draft goes back exactly as the service gave it
+    await ctx.client.submit_render(draft.raw, render_id=render_id, quality=quality)
     job = await _follow(ctx, render_id)
     remember_speed(ctx, f"preview-{quality}", duration, time.monotonic() - started)
     video = folder / VIDEO
@@ -217,7 +216,7 @@ async def _download(ctx: Context, render_id: str, job: RenderJob, folder: Path) 
     bar.done(result.size)
 
 
-async def reuse_preview(ctx: Context, draft: dict[str, Any], resolution: str | None,
+async def reuse_preview(ctx: Context, draft: Draft, resolution: str | None,
                         name: str, cache: PreviewCache | None = None) -> bool:
     """Export: save the cached full-quality preview of this very draft instead of rendering.
 
