@@ -107,12 +107,19 @@ def open_still(path: Path, label: str, need: tuple[int, int] = (2600, 2600)) -> 
             # other formats decode whole: shrink by a whole factor at once (either way up, so
             # an EXIF turn cannot make it too small), before any full-size copy is made
             k = int(min(im.width / need[0], im.height / need[1], im.width / need[1], im.height / need[0]))
-            img = ImageOps.exif_transpose(im.reduce(k) if k >= 2 else im)
+            # one full-size copy at most (the file's image dies with the `with`): exif_transpose
+            # and convert("RGB") each copy even when there is nothing to do, which with a
+            # full-size decode (see SUPERSAMPLE) put 3 x 36 MB of a 12-Mpx photo in memory at once
+            img = im.reduce(k) if k >= 2 else im
+            if img.getexif().get(0x0112, 1) != 1:
+                img = ImageOps.exif_transpose(img)
             if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
                 rgba = img.convert("RGBA")
                 base = Image.new("RGBA", rgba.size, (0, 0, 0, 255))
                 img = Image.alpha_composite(base, rgba)
-            return img.convert("RGB")
+            if img.mode != "RGB":
+                return img.convert("RGB")
+            return img.copy() if img is im else img
     except FileNotFoundError:
         raise RenderError(f"{label}: the photo file is missing") from None
     except Image.DecompressionBombError:
