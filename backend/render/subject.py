@@ -7,7 +7,7 @@ the box found here inside every frame.
 Faces: scikit-image's LBP frontal-face cascade (`skimage.data.lbp_frontal_face_cascade_filename`,
 OpenCV's own LBP cascade, 50 KB, shipped inside the scikit-image wheel, never fetched). The
 OpenCV 5 this project installs no longer ships cascade files and its YuNet/DNN detectors need a
-model file from the network. At a 360-px working size it takes ~0.2 s per photo on one core of
+model file from the network. At a 320-px working size it takes ~0.16 s per photo on one core of
 this machine, on the still's helper thread while earlier frames are drawn. Found faces are
 widened into a head box (hair above, chin below).
 
@@ -32,7 +32,7 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-WORK_SIDE = 360  # long side the face detector sees: faces from ~7 % of it are found
+WORK_SIDE = 320  # long side the face detector sees: faces from ~7.5 % of it are found
 SALIENCY_SIDE = 64
 _CACHE: OrderedDict[tuple[str, int, int], Subject | None] = OrderedDict()
 _CACHE_SIZE = 256
