@@ -280,7 +280,7 @@ def _detail(folder: Path, seconds: int, t: float = 5.0) -> dict[str, tuple[float
         top = (ih - ch) / 2
         box = (cx * iw - iw / z / 2, top + cy * ch - ch / z / 2, cx * iw + iw / z / 2, top + cy * ch + ch / z / 2)
         ref_rgb = np.asarray(rgb.resize((1920, 1080), Image.Resampling.BOX, box=box))
-    ref = cv2.cvtColor(ref_rgb, cv2.COLOR_RGB2YUV_I420)[:1080]
+    ref = cv2.cvtColor(ref_rgb, cv2.COLOR_RGB2GRAY)  # full-range luma, as PyAV's "gray" decodes it
 
     def measure(y: np.ndarray) -> tuple[float, float]:
         lap = float(cv2.Laplacian(y, cv2.CV_64F).var())

@@ -81,10 +81,12 @@ def find_subject(img: Any, path: Path | None = None) -> Subject | None:
 def _small(img: Any) -> np.ndarray:
     from PIL import Image
 
-    w, h = img.size
+    k = int(max(img.size) / WORK_SIDE)
+    small = img.reduce(k) if k >= 2 else img  # a whole-factor box first: 3x cheaper on 12 Mpx
+    w, h = small.size
     s = min(1.0, WORK_SIDE / max(w, h))
-    small = img if s >= 1.0 else img.resize((max(1, round(w * s)), max(1, round(h * s))),
-                                            Image.Resampling.BOX)
+    if s < 1.0:
+        small = small.resize((max(1, round(w * s)), max(1, round(h * s))), Image.Resampling.BOX)
     return np.asarray(small.convert("RGB"))
 
 
