@@ -136,3 +136,18 @@ def test_focus_left_is_honoured_by_a_render(tmp_path: Path, rt: SimpleNamespace)
                          {"motion": "zoom_in", "amount": 0.5, "focus": focus}, height=180)
         dark[focus] = float((frames[-1][..., 1] < 100).mean())
     assert dark["left"] > dark["auto"] + 0.05, dark
+
+
+def test_cropping_to_the_frame_keeps_a_face_near_the_top(tmp_path: Path, rt: SimpleNamespace) -> None:
+    # a 4:3 photo fills a 16:9 frame by losing an eighth at the top and bottom: centred, that cut
+    # through this head; the crop moves down just enough to keep it (no motion at all here)
+    clear_cache()
+    img = Image.fromarray(skimage_data.astronaut()).crop((0, 16, 512, 400))  # 512 x 384
+    img.resize((1600, 1200), Image.Resampling.LANCZOS).save(tmp_path / "p.jpg", quality=92)
+    d = rt.draft([{"src": "p", "st": 0, "d": 1000}])
+    render_draft(d, lambda _s: tmp_path / "p.jpg", tmp_path / "o.mp4", max_height=480, fps=5)
+    frame = rt.frames_rgb(tmp_path / "o.mp4")[2]
+    faces = _faces(frame)
+    assert faces, "no face in the frame"
+    top, _left, bottom, _right = max(faces, key=lambda f: (f[2] - f[0]) * (f[3] - f[1]))
+    assert top - 0.4 * (bottom - top) >= 0, "the crop cut the top of the head"
