@@ -113,3 +113,13 @@ def test_the_mix_is_made_in_chunks_not_whole(tmp_path: Path, rt: SimpleNamespace
         got += len(mix.read(48000 * 5))
     assert got == 600 * 48000
     assert biggest <= 10 * 48000 * 2  # a chunk or three bars of the bed, never the whole track
+
+
+def test_fades_follow_loudness_half_way_sounds_half_as_loud() -> None:
+    from backend.render.loudness import fade_shape
+
+    # "half as loud" is about -10 dB; a linear amplitude ramp is only -6 dB half-way
+    assert 20 * np.log10(float(fade_shape(np.array([0.5]))[0])) == pytest.approx(-10.0, abs=0.5)
+    p = np.linspace(0, 1, 101)
+    shape = fade_shape(p)
+    assert shape[0] == 0.0 and shape[-1] == 1.0 and np.all(np.diff(shape) > 0)
