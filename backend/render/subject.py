@@ -68,8 +68,12 @@ def find_subject(img: Any, path: Path | None = None) -> Subject | None:
             if key in _CACHE:
                 _CACHE.move_to_end(key)
                 return _CACHE[key]
-    rgb = _small(img)
-    found = _faces(rgb) or _salient(rgb)
+    try:
+        rgb = _small(img)
+        found = _faces(rgb) or _salient(rgb)
+    except Exception:  # framing is a nicety: a detector failure must never fail the render
+        log.exception("subject detection failed; the photo is framed without it")
+        found = None
     if key is not None:
         with _LOCK:
             _CACHE[key] = found

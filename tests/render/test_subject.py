@@ -151,3 +151,13 @@ def test_cropping_to_the_frame_keeps_a_face_near_the_top(tmp_path: Path, rt: Sim
     assert faces, "no face in the frame"
     top, _left, bottom, _right = max(faces, key=lambda f: (f[2] - f[0]) * (f[3] - f[1]))
     assert top - 0.4 * (bottom - top) >= 0, "the crop cut the top of the head"
+
+
+def test_a_detector_failure_frames_the_photo_plainly(monkeypatch: pytest.MonkeyPatch) -> None:
+    from backend.render import subject
+
+    def broken(_rgb: np.ndarray) -> None:
+        raise RuntimeError("detector broke")
+
+    monkeypatch.setattr(subject, "_faces", broken)
+    assert find_subject(Image.new("RGB", (640, 480), (200, 10, 10))) is None
