@@ -19,8 +19,7 @@ Track `tt=0` (video) segment:
     fx      motion: {"motion": "zoom_in"|"zoom_out"|"pan_left"|"pan_right"|"pan_up"|
                      "pan_down"|"ken_burns"|"none", "ease": "smooth"|"linear",
                      "amount": 0.0..0.5 (how far it zooms or pans; default 0.15),
-                     "focus": "auto"|"left"|"right"|"top"|"bottom"|"center" (what the motion
-                              keeps in frame; "auto": the faces, else the most salient region)}
+                     "focus": "auto"|"left"|"right"|"top"|"bottom"|"center" (what stays in frame)}
     tr      the transition *into* this segment: {"type": "crossfade"|"fade"|"cut", "d": ms}.
             With crossfade the segment starts `d` ms before the previous one ends (they
             overlap); with fade the previous one fades to black and this one fades in.
@@ -51,7 +50,6 @@ TT_AUDIO = 1
 TT_TEXT = 7
 
 Motion = Literal["zoom_in", "zoom_out", "pan_left", "pan_right", "pan_up", "pan_down", "ken_burns", "none"]
-Focus = Literal["auto", "left", "right", "top", "bottom", "center"]
 TransitionType = Literal["crossfade", "fade", "cut"]
 
 ASPECTS: dict[str, tuple[int, int]] = {
@@ -69,7 +67,7 @@ class Effect(_Loose):
     motion: Motion = "none"
     ease: Literal["smooth", "linear"] = "smooth"
     amount: float = Field(0.15, ge=0.0, le=0.5)
-    focus: Focus = "auto"
+    focus: Literal["auto", "left", "right", "top", "bottom", "center"] = "auto"
 
 
 class Transition(_Loose):
