@@ -106,8 +106,8 @@ def fade_shape(p: np.ndarray) -> np.ndarray:
 
 class Limiter:
     """A look-ahead peak limiter over a stream of chunks: the gain drops *before* a peak (no
-    clipping, no overshoot) and recovers over LOOK samples. It
-    needs the next chunk to finish the current one, so `push` returns the previous chunk."""
+    clipping, no overshoot) and recovers over LOOK samples. It needs the next chunk to finish
+    the current one, so `push` returns the previous chunk (None at first)."""
 
     LOOK = 240  # 5 ms
 
