@@ -18,6 +18,8 @@ from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from agent.messages import t
+
 if TYPE_CHECKING:
     from agent.core import WorkspaceSnapshot
     from agent.events import Event
@@ -88,6 +90,7 @@ class Hub:
         elif isinstance(event, ev.Error):
             self._say("error", event.message + (f" {event.hint}" if event.hint else ""))
         elif isinstance(event, ev.Status):
+            self._flush_reply()  # a new step of the reply starts after the work it announces
             self.status = event.text
             self._activity()
         elif isinstance(event, ev.StatusClear):
@@ -101,7 +104,7 @@ class Hub:
             self._throttled_activity()
         elif isinstance(event, ev.FileSaved):
             path = Path(event.path)
-            self._say("success", path.name)
+            self._say("success", t("web.saved", self.conv.lang, name=path.name))
             if path.suffix.lower() in VIDEO_SUFFIXES and self.allowed(path):
                 self.export = path
             self.refresh()

@@ -227,6 +227,7 @@ async function onState(state) {
   renderMedia(view);
   renderFacts(view);
   renderPlayer(state);
+  void document.body.offsetHeight; // the layout too: the time a person waits for
   document.body.dataset.version = state.version;
   document.body.dataset.renderMs = (performance.now() - started).toFixed(1);
   document.body.dataset.updatedAt = String(Date.now());
