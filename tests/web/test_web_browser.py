@@ -176,7 +176,8 @@ async def test_a_chat_session_live_in_the_page(
     await page.wait_for_function("() => document.getElementById('player').currentTime > 0",
                                 timeout=10_000)
     assert await page.locator("[data-track=video] [data-segment] img").count() >= 1
-    await page.evaluate("document.getElementById('player').pause()")
+    await page.evaluate("(v => { v.pause(); v.currentTime = 1.5; })(document.getElementById('player'))")
+    await page.mouse.move(0, 0)
     shot = os.environ.get("NEMO_WORKSPACE_SHOT") or str(tmp_path / "workspace.png")
     await page.screenshot(path=shot, full_page=True)
 

@@ -150,6 +150,7 @@ function renderTimeline(view) {
     label.append(el("small", "", w(n === 1 ? "web.segments.one" : "web.segments", { n })));
     const track = el("div", "lane-track");
     for (const seg of lane.segments) track.append(segmentNode(lane, seg, endMs, pxPerMs));
+    if (n === 0) track.append(el("span", "lane-empty", w(`web.lane_empty.${lane.kind}`)));
     row.append(label, track);
     frag.append(row);
   }
