@@ -86,6 +86,7 @@ class WorkspaceSnapshot:
 
 
 _PHOTO_TYPES = ("image", "photo", "picture", "img")
+_MAX_LABEL = 500
 
 
 def _segment(seg: DraftSegment, lang: str, photo: str | None) -> SegmentView:
@@ -93,7 +94,8 @@ def _segment(seg: DraftSegment, lang: str, photo: str | None) -> SegmentView:
     duration = seg.duration if seg.duration is not None else max(0, (seg.end or start) - start)
     return SegmentView(
         key=seg.key,
-        label=display_name(seg, lang),
+        # the whole name (the lane clips it, its tooltip shows it): 40 characters are /status's
+        label=" ".join(seg.name.split())[:_MAX_LABEL] if seg.name else display_name(seg, lang),
         start_ms=start,
         duration_ms=max(0, duration),
         volume_pct=round(seg.volume * 100) if seg.volume is not None else None,

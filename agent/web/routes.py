@@ -64,10 +64,6 @@ def make_app(hub: Hub, thumbs: ThumbCache, *, commands: frozenset[str] = frozens
         wanted = request.query_params.get("lang") or lang()
         return JSONResponse({"lang": wanted, "words": strings(wanted)}, headers=_NO_STORE)
 
-    async def state(request: Request) -> Response:
-        return JSONResponse({"state": hub.state_message(), "activity": hub.activity_message()},
-                            headers=_NO_STORE)
-
     async def events(request: Request) -> Response:
         return StreamingResponse(
             hub.stream(),
@@ -104,7 +100,7 @@ def make_app(hub: Hub, thumbs: ThumbCache, *, commands: frozenset[str] = frozens
         text = data.get("text") if isinstance(data, dict) else None
         if not isinstance(text, str) or not text.strip() or len(text) > MAX_MESSAGE:
             return JSONResponse({"ok": False, "error": "bad_text"}, status_code=400)
-        queued = hub.send(" ".join(text.split()) if "\n" not in text.strip() else text.strip())
+        queued = hub.send(text.strip())
         return JSONResponse({"ok": True, "queued": queued}, status_code=202)
 
     async def action(request: Request) -> Response:
@@ -123,7 +119,6 @@ def make_app(hub: Hub, thumbs: ThumbCache, *, commands: frozenset[str] = frozens
         Route("/", page),
         Route("/static/{name}", static),
         Route("/api/words", words),
-        Route("/api/state", state),
         Route("/events", events),
         Route("/files/export", export_file),
         Route("/thumb", thumb),

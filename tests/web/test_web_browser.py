@@ -116,6 +116,18 @@ async def test_the_chinese_page(
     assert width <= 390
 
 
+async def test_untrusted_words_are_shown_as_text_never_as_markup(
+    browser: Any, fake_workspace: Callable[..., Awaitable[Any]], fake_conversation: Any,
+    draft_of: Any,
+) -> None:
+    evil = '<img src=x onerror="document.body.dataset.pwned=1">'
+    workspace = await fake_workspace(fake_conversation(draft_of(1, title=evil)))
+    page = await open_page(browser, workspace.url)
+    assert await page.inner_text("[data-track=text] [data-segment]") == evil
+    assert await page.locator("[data-track=text] img").count() == 0
+    assert await page.evaluate("document.body.dataset.pwned") is None
+
+
 async def test_forbidden_in_the_browser_without_the_token(
     browser: Any, fake_workspace: Callable[..., Awaitable[Any]], fake_conversation: Any,
     draft_of: Any,

@@ -3,6 +3,7 @@ reply that says "open the timeline panel"."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -80,3 +81,24 @@ async def test_the_timeline_panel_phrase_offers_the_workspace(
         await chat.conv._run_action(action)
     await chat.conv._run_action(PlannedAction(kind="credits", rule="en.credits.button"))
     assert opened == [1, 1]  # the panel phrases, not the credits button
+
+
+async def test_a_message_from_the_page_waits_for_the_turn_running(
+    web_chat: Callable[..., Awaitable[Any]],
+) -> None:
+    from agent.events import TurnEnd, UserMessage
+
+    chat = await web_chat()
+    first = asyncio.create_task(chat.conv.handle("what can you do"))
+    while not chat.workspace.hub.busy:  # the terminal's turn has begun
+        await asyncio.sleep(0.001)
+    assert not first.done()
+    assert chat.workspace.hub.send("credits") is True  # the page is told it waits
+    assert await first
+    for _ in range(200):
+        if sum(isinstance(e, TurnEnd) for e in chat.events) == 2:
+            break
+        await asyncio.sleep(0.02)
+    order = [e for e in chat.events if isinstance(e, UserMessage | TurnEnd)]
+    assert [type(e).__name__ for e in order] == ["UserMessage", "TurnEnd", "UserMessage", "TurnEnd"]
+    assert order[2].text == "credits"  # type: ignore[union-attr]

@@ -41,7 +41,7 @@ async def test_without_the_token_every_route_is_403(served: Any, how: str) -> No
     params = {"t": wrong} if how == "wrong token" else {}
     cookies = {"nemo_ws": wrong} if how == "wrong cookie" else {}
     async with httpx.AsyncClient(base_url=served.origin, cookies=cookies) as http:
-        for path in ("/", "/api/state", "/events", "/files/export", "/static/workspace.js"):
+        for path in ("/", "/api/words", "/events", "/files/export", "/static/workspace.js"):
             reply = await http.get(path, params=params)
             assert reply.status_code == 403, path
             assert "link the chat printed" in reply.text
