@@ -147,7 +147,11 @@ class Hub:
             "version": self.version,
             "view": self.view,
             "export": export,
-            "preview": None,  # hook: the preview's MP4 and contact sheet, once the core makes them
+            # The hook for the preview (agent/core/preview.py, not merged yet): when the core
+            # reports a preview MP4 and its contact sheet, serve them like the export (a route
+            # per file, checked against the preview cache) and put their URLs here as
+            # {"video": ..., "sheet": ...}; the page shows the sheet beside the player.
+            "preview": None,
         }
 
     def activity_message(self) -> dict[str, Any]:
