@@ -63,6 +63,10 @@ class CacheEntry:
 
 
 def default_root() -> Path:
+    """NEMO_CACHE_DIR/previews, else the platform's cache folder (beside the web page's thumbs)."""
+    override = os.environ.get("NEMO_CACHE_DIR", "").strip()
+    if override:
+        return Path(override).expanduser() / "previews"
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("nemo-chat", appauthor=False)) / "previews"

@@ -28,8 +28,11 @@ def _files(root: Path) -> list[str]:
 
 
 def test_the_cache_folder_follows_xdg_cache_home(tmp_path, monkeypatch):
+    monkeypatch.delenv("NEMO_CACHE_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert default_root() == tmp_path / "xdg" / "nemo-chat" / "previews"
+    monkeypatch.setenv("NEMO_CACHE_DIR", str(tmp_path / "mine"))  # the web page's override too
+    assert default_root() == tmp_path / "mine" / "previews"
 
 
 def test_the_key_follows_the_draft_not_its_key_order():
