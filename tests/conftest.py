@@ -32,6 +32,7 @@ def _private_cache_folder(tmp_path_factory: pytest.TempPathFactory,
     """Previews and export sheets go to a private cache folder, never ~/.cache (XDG_CACHE_HOME
     is inherited by the chat processes some tests start)."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+    monkeypatch.delenv("NEMO_CACHE_DIR", raising=False)
 
 
 @pytest.fixture
