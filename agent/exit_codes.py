@@ -57,6 +57,7 @@ _BY_ERROR_CODE: dict[str, int] = {
     "2001": NO_CREDITS,
     "402": NO_CREDITS,
     "unreachable": UNREACHABLE,
+    "local_backend": UNREACHABLE,  # the local backend did not start
     "render_failed": RENDER_FAILED,
 }
 
