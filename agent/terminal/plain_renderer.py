@@ -150,7 +150,7 @@ class PlainRenderer(EventRenderer):
         self._rows([event.columns, *event.rows] if event.columns else event.rows)
 
     def timeline(self, event: ev.Timeline) -> None:
-        self._line(event.summary)
+        self._line(self.timeline_heading(event))
         self._rows(event.tracks)
         if event.media:
             self._line(t("ui.media", self.lang))
