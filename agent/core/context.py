@@ -10,14 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from agent.events import Error, Event, Notice, Status, StatusClear
+from agent.events import Error, Event, Notice, Status, StatusClear, Timeline
 from agent.messages import t, tn
 
 from .memory import ChatMemory
 from .settings import ChatSettings
 
 if TYPE_CHECKING:
-    from agent.api import NemoClient
+    from agent.api import NemoClient, SessionState
 
 __all__ = ["Context"]
 
@@ -36,6 +36,11 @@ class Context:
     memory: ChatMemory
     lang: str = "en"
     seen_notice_kinds: set[str] = field(default_factory=set)
+    # a relayed turn stopped with Ctrl-C: the state before it (the edit may still land on the
+    # server; the next message first says what really changed)
+    stopped_turn: SessionState | None = None
+    # the timeline event shown last, while nothing else was shown after it (see readouts)
+    last_timeline: Timeline | None = None
 
     def say(self, key: str, /, **values: object) -> str:
         return t(key, self.lang, **values)
