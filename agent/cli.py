@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from agent.exit_codes import INTERRUPTED, USAGE
 
@@ -107,15 +107,29 @@ def build_parser(lang: str = "en") -> argparse.ArgumentParser:
 
 
 def _new_parser(prog: str, keys: str, lang: str) -> argparse.ArgumentParser:
-    """A parser whose description and epilog are `<keys>.description` / `<keys>.epilog`."""
+    """A parser whose description and epilog are `<keys>.description` / `<keys>.epilog`,
+    with argparse's own words (usage, the section titles, -h) in `lang` too."""
     import argparse
 
-    return argparse.ArgumentParser(
+    usage_prefix = _t("cli.usage", lang)
+
+    class Formatter(argparse.RawDescriptionHelpFormatter):
+        def add_usage(self, usage: str | None, actions: Any, groups: Any,
+                      prefix: str | None = None) -> None:
+            super().add_usage(usage, actions, groups, prefix or usage_prefix)
+
+    parser = argparse.ArgumentParser(
         prog=prog,
         description=_t(f"{keys}.description", lang),
         epilog=_t(f"{keys}.epilog", lang),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=Formatter,
+        add_help=False,
     )
+    parser._optionals.title = _t("cli.options", lang)
+    parser._positionals.title = _t("cli.positionals", lang)
+    parser.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
+                        help=_t("cli.help.help", lang))
+    return parser
 
 
 def build_replay_parser(lang: str) -> argparse.ArgumentParser:
