@@ -46,9 +46,9 @@ def _help_lang(argv: Sequence[str]) -> str:
 # every os.environ/getenv and checks each is here); each has `cli.env.<NAME>` in the tables.
 ENV_HELP = (
     "NEMO_TOKEN", "NEMO_API_URL", "NEMO_WEB_URL", "NEMO_CLIENT_ID", "NEMO_OUTPUT_DIR",
-    "NEMO_CONFIG_DIR", "XDG_CONFIG_HOME", "NEMO_DATA_DIR", "NEMO_POLL_INTERVAL",
-    "NEMO_LOCAL_SETTINGS", "NEMO_FONT", "NEMO_RESAMPLER", "SKILL_SOURCE", "SSL_CERT_FILE",
-    "NO_COLOR", "LANG",
+    "NEMO_CONFIG_DIR", "XDG_CONFIG_HOME", "NEMO_DATA_DIR", "NEMO_CACHE_DIR", "NEMO_POLL_INTERVAL",
+    "NEMO_LOCAL_SETTINGS", "NEMO_FONT", "NEMO_RESAMPLER", "NEMO_RENDER_LEGACY", "SKILL_SOURCE", "SSL_CERT_FILE",
+    "NO_COLOR", "DISPLAY", "LANG",
 )
 # The subcommands, each with `cli.command.<name>` in the tables (`batch` is its own module's).
 SUBCOMMANDS = ("replay", "batch")
@@ -99,6 +99,8 @@ def build_parser(lang: str = "en") -> argparse.ArgumentParser:
     add("--record", type=Path, metavar="FILE", help=_t("cli.help.record", lang))
     add("--json", action="store_true", help=_t("cli.help.json", lang))
     add("-q", "--quiet", action="store_true", help=_t("cli.help.quiet", lang))
+    add("--web", action="store_true", help=_t("cli.help.web", lang))
+    add("--no-browser", action="store_true", help=_t("cli.help.no_browser", lang))
     add("--debug", action="store_true", help=_t("cli.help.debug", lang))
     add("--print-completion", choices=("bash", "zsh", "fish"), metavar="SHELL",
         help=_t("cli.help.print_completion", lang))
@@ -211,6 +213,8 @@ def _options(ns: argparse.Namespace, args: Sequence[str]) -> Options | None:
         debug=ns.debug,
         json=ns.json,
         quiet=ns.quiet,
+        web=ns.web,
+        open_browser=not ns.no_browser,
     )
 
 

@@ -60,11 +60,9 @@ async def test_english_session_upload_generate_look_and_export(make_chat: Any, p
     dump = json.dumps([e.model_dump(mode="json") for e in chat.events])
     assert "generate_video" not in dump and "media_ids" not in dump  # tool calls stay hidden
     assert "click" not in reply.lower() and "Export button" not in reply  # GUI phrases translated
-    shown = chat.of(Timeline)  # the reply says "type status": the timeline is shown for you
 
     assert await chat.say("status")
-    assert not chat.of(Timeline)  # …so typing it right after does not print it a second time
-    timeline = shown[-1]
+    timeline = chat.of(Timeline)[-1]
     assert timeline.summary == "Timeline (1 track): 1. Video: beach.png (0-3s)"
     assert timeline.media == [["beach.png", "image", "320×180"]]
     assert timeline.canvas == "1920×1080 (16:9)"
@@ -107,10 +105,8 @@ async def test_chinese_conversation_is_answered_in_chinese(make_chat: Any, photo
     assert chat.of(MediaUploaded)
     assert await chat.say("把我的照片做成流畅的动画视频")
     assert any("\u4e00" <= ch <= "\u9fff" for ch in chat.text())
-    shown = chat.of(Timeline)  # shown after the reply's hint; "状态" right after: not again
     assert await chat.say("状态")
-    assert not chat.of(Timeline) and chat.notices() == ["时间线就是上面显示的样子，之后没有变化。"]
-    assert shown[0].summary.startswith("时间线（1 条轨道）：1. 视频：beach.png")
+    assert chat.of(Timeline)[0].summary.startswith("时间线（1 条轨道）：1. 视频：beach.png")
     assert await chat.say("导出")
     assert_valid_mp4(Path(chat.of(FileSaved)[0].path))
     labels = [e.label for e in chat.events if e.kind == "progress" and e.task == "render"]
@@ -210,7 +206,7 @@ async def test_slash_commands(make_chat: Any, photo: Path) -> None:
 
     assert await chat.say("/help")
     rows = chat.of(Table)[0].rows
-    assert [r[0].split()[0] for r in rows] == ["/upload", "/export", "/subtitles", "/credits", "/status", "/send", "/why", "/new", "/help", "/quit"]
+    assert [r[0].split()[0] for r in rows] == ["/upload", "/export", "/subtitles", "/credits", "/status", "/send", "/web", "/why", "/new", "/help", "/quit"]
 
     assert await chat.say("/credits")
     assert chat.of(Table) and not chat.of(Routed)

@@ -36,7 +36,7 @@ def env_vars_in_code() -> set[str]:
         found.update(re.findall(r"""_env\(\s*["']([A-Z_]+)["']""", path.read_text("utf-8")))
     found.update({"NO_COLOR"})  # read by rich on our behalf
     found.update({"LC_ALL", "LC_MESSAGES", "LANG"})  # read in a loop (agent.messages.locale_lang)
-    found.update({"SSL_CERT_DIR"})  # read beside SSL_CERT_FILE
+    found.update({"SSL_CERT_DIR", "WAYLAND_DISPLAY"})  # read beside SSL_CERT_FILE, DISPLAY
     return found
 
 
