@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -225,14 +225,21 @@ def completion_script(shell: str, lang: str = "en") -> str:
 
     parser = build_parser(lang)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    commands.add_parser("replay", parents=[build_replay_parser(lang)], add_help=False,
-                        help=_t("transcripts.cli.description", lang))
+    for name, build in SUBCOMMAND_PARSERS.items():
+        sub = build(lang)
+        commands.add_parser(name, parents=[sub], add_help=False, help=sub.description)
     for action in parser._actions:
         if action.dest == "out":
             action.complete = shtab.DIRECTORY  # type: ignore[attr-defined]
         elif action.dest == "record":
             action.complete = shtab.FILE  # type: ignore[attr-defined]
     return shtab.complete(parser, shell=shell)
+
+
+# each subcommand's parser builder, for completion (a new subcommand adds itself here)
+SUBCOMMAND_PARSERS: dict[str, Callable[[str], argparse.ArgumentParser]] = {
+    "replay": build_replay_parser,
+}
 
 
 def _fast_version(argv: Sequence[str]) -> bool:
