@@ -61,7 +61,13 @@ class PlainRenderer(EventRenderer):
         self._write(text + "\n")
 
     def _info(self, text: str, *, error: bool = False) -> None:
-        """A line that is not a result (stderr); with `quiet`, only errors are written."""
+        """A line that is not a result (stderr); with `quiet`, only errors are written.
+
+        Streamed text on stdout ends its line first: a status between two steps of a reply is
+        a pause, and the next step starts on a line of its own (as it did when both streams
+        were one)."""
+        if not self._at_line_start:
+            self._write("\n")
         if self.quiet and not error:
             return
         if self.err is self.out:

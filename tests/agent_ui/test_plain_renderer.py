@@ -160,3 +160,13 @@ def test_a_bar_that_failed_ends_with_its_label_not_a_tick_or_100_percent() -> No
     lines = out.getvalue().splitlines()
     assert "nope.jpg not uploaded" in lines and "a.png not uploaded" in lines
     assert "✓" not in out.getvalue() and "100%" not in out.getvalue()
+
+
+def test_a_status_between_two_steps_of_a_reply_ends_the_line_on_stdout() -> None:
+    for quiet in (False, True):
+        renderer, out, _err = streams(quiet=quiet)
+        renderer.handle(ev.TextDelta(text="Generating the clip."))
+        renderer.handle(ev.Status(text="Step 1 of 2: generating the clip…"))
+        renderer.handle(ev.TextDelta(text="Made the video."))
+        renderer.handle(ev.TextDone())
+        assert out.getvalue() == "Generating the clip.\nMade the video.\n"
