@@ -186,3 +186,21 @@ def test_the_local_backend_is_polled_every_second_the_service_every_30(
     assert (local.poll_interval, local.first_poll, local.locale_lang) == (1.0, 0.5, "zh")
     monkeypatch.setenv("NEMO_POLL_INTERVAL", "7")
     assert chat_settings_for(Options(local=True), "en").poll_interval == 7.0  # the person's wins
+
+
+async def test_the_exit_code_says_why_a_run_failed(
+    fake_conversation: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from agent import events as ev
+    from agent.exit_codes import NO_CREDITS
+
+    class OutOfCredits(fake_conversation):  # type: ignore[misc, valid-type]
+        async def handle(self, text: str) -> bool:
+            self.sink(ev.UserMessage(text=text))
+            self.sink(ev.Error(code="2001", message="No credits left.", hint="Register."))
+            self.sink(ev.TurnEnd(ok=False))
+            return False
+
+    code, _ = await run(OutOfCredits, Options(messages=["export", "credits"]))
+    assert code == NO_CREDITS == 4
+    assert "No credits left." in capsys.readouterr().err
