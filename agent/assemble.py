@@ -81,14 +81,13 @@ async def connect_chat(
     try:
         chat_settings.make_out_dir()
     except OSError as exc:
-        renderer.note(t("ui.bad_output_dir", lang, path=chat_settings.out_dir,
-                        error=exc.strerror), "red")
-        renderer.note(t("ui.bad_output_dir_hint", lang))
+        _fail(sink, "output_dir", t("ui.bad_output_dir", lang, path=chat_settings.out_dir,
+                                     error=exc.strerror), t("ui.bad_output_dir_hint", lang))
         return None
 
     base_url: str | None = None
     if opts.local:
-        base_url = await _start_local(opts, renderer, stack)
+        base_url = await _start_local(opts, sink, stack)
         if base_url is None:
             return None
 
@@ -104,7 +103,7 @@ async def connect_chat(
 
     observer = None
     if opts.record is not None:
-        recorder = _open_recorder(opts.record, opts.lang, config, chat_settings, renderer)
+        recorder = _open_recorder(opts.record, opts.lang, config, chat_settings, sink)
         if recorder is None:
             return None
         stack.callback(recorder.close)
@@ -119,8 +118,8 @@ async def connect_chat(
         started = await conv.start()
     except Exception as exc:
         renderer.settle()
-        renderer.note(t("ui.connect_failed", lang, url=config.base_url), style="red")
-        renderer.note(t("ui.connect_failed_hint", lang))
+        _fail(sink, "unreachable", t("ui.connect_failed", lang, url=config.base_url),
+              t("ui.connect_failed_hint", lang))
         if opts.debug:
             report_crash(renderer, exc, debug=True)
         return None
@@ -194,6 +193,14 @@ def _has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+def _fail(sink: Sink, code: str, message: str, hint: str = "") -> None:
+    """A failure before the chat started, as an error event: every renderer shows it (with
+    `--json` as a JSON line with its `code`) and the exit code follows it."""
+    from agent.events import Error
+
+    sink(Error(code=code, message=message, hint=hint))
+
+
 def _local_overrides() -> dict[str, Any]:
     """NEMO_LOCAL_SETTINGS: backend settings as JSON (tests make renders tiny)."""
     raw = os.environ.get("NEMO_LOCAL_SETTINGS", "").strip()
@@ -202,12 +209,13 @@ def _local_overrides() -> dict[str, Any]:
 
 
 async def _start_local(
-    opts: Options, renderer: Renderer, stack: contextlib.AsyncExitStack
+    opts: Options, sink: Sink, stack: contextlib.AsyncExitStack
 ) -> str | None:
     """`--local`: the backend in this process, through its one door; its URL, or None."""
     from agent.events import Status, StatusClear
     from agent.terminal.paths import local_backend_dir
 
+    renderer = sink.renderer
     lang = renderer.lang
     folder = local_backend_dir()
     renderer.handle(Status(text=t("ui.local_starting", lang)))
@@ -216,10 +224,9 @@ async def _start_local(
 
         server = await asyncio.to_thread(start_in_folder, folder, _local_overrides())
     except Exception as exc:
-        renderer.note(
-            t("ui.local_failed", lang, error=redact(str(exc)) or type(exc).__name__), "red"
-        )
-        renderer.note(t("ui.local_failed_hint", lang))
+        _fail(sink, "local_backend",
+              t("ui.local_failed", lang, error=redact(str(exc)) or type(exc).__name__),
+              t("ui.local_failed_hint", lang))
         if opts.debug:
             print_details()
         return None
@@ -232,8 +239,7 @@ async def _start_local(
 
 
 def _open_recorder(
-    path: Path, lang: str | None, config: ApiConfig, chat_settings: ChatSettings,
-    renderer: Renderer,
+    path: Path, lang: str | None, config: ApiConfig, chat_settings: ChatSettings, sink: Sink,
 ) -> Recorder | None:
     from agent.terminal.cli_version import version
     from agent.transcripts import Recorder, TranscriptError, timing_settings
@@ -249,13 +255,12 @@ def _open_recorder(
             settings=timing_settings(config, chat_settings),
         )
     except TranscriptError as exc:  # its text already says what to do
-        renderer.note(redact(str(exc)), "red")
+        _fail(sink, "record", redact(str(exc)))
         return None
     except Exception as exc:
-        renderer.note(
-            t("ui.record_failed", renderer.lang, path=path, error=redact(str(exc))), "red"
-        )
-        renderer.note(t("ui.record_failed_hint", renderer.lang))
+        lang = sink.renderer.lang
+        _fail(sink, "record", t("ui.record_failed", lang, path=path, error=redact(str(exc))),
+              t("ui.record_failed_hint", lang))
         return None
 
 

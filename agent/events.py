@@ -114,6 +114,7 @@ class Progress(_Event):
     completed: float
     total: float | None = None
     done: bool = False
+    failed: bool = False  # with `done`: the bar ended without finishing (an error follows)
 
 
 class Link(_Event):

@@ -11,6 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
+from agent.config_file import config_dir as config_folder
+
 __all__ = ["DEFAULT_API_URL", "DEFAULT_WEB_URL", "SKILL_SOURCE", "ApiConfig", "detect_platform"]
 
 DEFAULT_API_URL = "https://mega-api-prod.nemovideo.ai"
@@ -63,14 +65,11 @@ class ApiConfig(BaseModel):
 
     @classmethod
     def from_env(cls, base_url: str | None = None, **overrides: Any) -> ApiConfig:
-        config_dir = _env("NEMO_CONFIG_DIR")
         token = _env("NEMO_TOKEN")
         values: dict[str, Any] = {
             "base_url": (base_url or _env("NEMO_API_URL") or DEFAULT_API_URL).rstrip("/"),
             "web_url": (_env("NEMO_WEB_URL") or DEFAULT_WEB_URL).rstrip("/"),
-            "config_dir": Path(config_dir).expanduser()
-            if config_dir
-            else Path.home() / ".config" / "nemovideo",
+            "config_dir": config_folder(),  # NEMO_CONFIG_DIR, XDG_CONFIG_HOME, ~/.config
             "token": SecretStr(token) if token else None,
             "client_id": _env("NEMO_CLIENT_ID"),
             "platform": detect_platform(),

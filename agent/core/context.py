@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from agent.events import Error, Event, Notice, Status, StatusClear
+from agent.events import Error, Event, Notice, Status, StatusClear, Timeline
 from agent.messages import t, tn
 
 from .memory import ChatMemory
 from .settings import ChatSettings
 
 if TYPE_CHECKING:
-    from agent.api import NemoClient
+    from agent.api import NemoClient, SessionState
 
 __all__ = ["Context"]
 
@@ -37,6 +37,11 @@ class Context:
     memory: ChatMemory
     lang: str = "en"
     seen_notice_kinds: set[str] = field(default_factory=set)
+    # a relayed turn stopped with Ctrl-C: the state before it (the edit may still land on the
+    # server; the next message first says what really changed)
+    stopped_turn: SessionState | None = None
+    # the timeline event shown last, while nothing else was shown after it (see readouts)
+    last_timeline: Timeline | None = None
     # the files uploaded from this machine, by the name the service gave them: the workspace
     # page makes its thumbnails from these (and serves nothing else of the person's)
     local_media: dict[str, Path] = field(default_factory=dict)

@@ -37,6 +37,10 @@ __all__ = ["Conversation"]
 
 log = logging.getLogger("agent.core")
 
+# events that show nothing new: the timeline shown before them is still the last thing shown
+_NOT_SHOWING = frozenset({"status", "status_clear", "turn_end", "user_message", "routed",
+                          "text_done", "action"})
+
 
 def load_handlers() -> None:
     """Import every handler and the router's vocabulary now (otherwise the first message
@@ -45,6 +49,11 @@ def load_handlers() -> None:
 
     intents.load()
     from . import commands, export, readouts, relay, subtitles, upload  # noqa: F401
+
+
+async def _done(step: Awaitable[None]) -> bool:
+    await step
+    return True
 
 
 class Conversation:
@@ -74,6 +83,10 @@ class Conversation:
 
     # -- the sink -------------------------------------------------------------------------------
     def _emit(self, event: Event) -> None:
+        if event.kind == "timeline":
+            self.ctx.last_timeline = event
+        elif event.kind not in _NOT_SHOWING:
+            self.ctx.last_timeline = None
         try:
             self._sink(event)
         except Exception:  # a broken renderer must not break the conversation
@@ -188,6 +201,8 @@ class Conversation:
             ctx.clear_status()
             ctx.drain_notices()
             ctx.notice("stopped")
+            if ctx.stopped_turn is not None:
+                ctx.notice("relay.stopped_will_check")
             if self.memory.pending_render() is not None:
                 ctx.notice("export.left_running")
             self._emit(TurnEnd(ok=False))
@@ -202,6 +217,10 @@ class Conversation:
         return ok
 
     async def _dispatch(self, text: str) -> bool:
+        if self.ctx.stopped_turn is not None:
+            from .relay import check_stopped_turn
+
+            await self._guarded(lambda: _done(check_stopped_turn(self.ctx)))
         if self._may_switch_session:
             self._may_switch_session = False
             wanted = session_language(self.ctx.lang)

@@ -164,7 +164,7 @@ async def follow_render(ctx: Context, render: PendingRender) -> bool | None:
             break
         if job.status in ("failed", "cancelled"):
             ctx.memory.forget_render(render.id)
-            bar.done(job.progress, label=ctx.say("export.render_failed_label"))
+            bar.done(job.progress, label=ctx.say("export.render_failed_label"), failed=True)
             raise RenderFailed(reason=job.error or job.status)
         if time.monotonic() >= give_up:
             ctx.notice("export.still_rendering", "warning")
@@ -215,7 +215,7 @@ async def _download(ctx: Context, render: PendingRender, job: RenderJob) -> bool
                 render.id, out_dir, name=name, on_progress=on_progress
             )
     except DownloadError:
-        bar.done(0, label=ctx.say("export.download_failed_label"))
+        bar.done(0, label=ctx.say("export.download_failed_label"), failed=True)
         raise
     bar.done(result.size)
     ctx.memory.forget_render(render.id)

@@ -43,12 +43,19 @@ class ProgressReporter:
             Progress(task=self.task, label=self.label, completed=completed, total=self._total)
         )
 
-    def done(self, completed: float | None = None, *, label: str | None = None) -> None:
+    def done(
+        self, completed: float | None = None, *, label: str | None = None, failed: bool = False
+    ) -> None:
         if label is not None:
             self.label = label
         final = completed if completed is not None else (self._total or 0.0)
         self._emit(
             Progress(
-                task=self.task, label=self.label, completed=final, total=self._total, done=True
+                task=self.task,
+                label=self.label,
+                completed=final,
+                total=self._total,
+                done=True,
+                failed=failed,
             )
         )

@@ -45,5 +45,9 @@ def timeline_event(state: SessionState, lang: str, *, full: bool = True) -> Time
 async def show_state(ctx: Context, *, full: bool = True) -> bool:
     """The timeline summary; with `full`, also the uploaded media and the canvas."""
     state = await ctx.client.state()
-    ctx.emit(timeline_event(state, ctx.lang, full=full))
+    event = timeline_event(state, ctx.lang, full=full)
+    if event == ctx.last_timeline:  # the same timeline is right above: not twice in a row
+        ctx.notice("state.as_above")
+        return True
+    ctx.emit(event)
     return True

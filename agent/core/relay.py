@@ -181,6 +181,8 @@ async def relay(ctx: Context, text: str) -> RelayOutcome:
         return RelayOutcome(ok=False)
     except asyncio.CancelledError:
         turn.close_text()  # what was said stays said
+        if before is not None:  # the server may still make the edit: look before the next one
+            ctx.stopped_turn = before
         raise
     turn.close_text()
     ctx.clear_status()
@@ -191,6 +193,25 @@ async def relay(ctx: Context, text: str) -> RelayOutcome:
     if not turn.shown and not await _explain_silence(ctx, before, turn.stages):
         return RelayOutcome(ok=False)
     return RelayOutcome(ok=True, actions=list(turn.translator.actions))
+
+
+async def check_stopped_turn(ctx: Context) -> None:
+    """A turn stopped with Ctrl-C may still have changed the project on the server: compare
+    the state now with the one before it, and say what changed (or that nothing did), so an
+    identical request is not sent again blind. Quiet when the state cannot be read."""
+    before, ctx.stopped_turn = ctx.stopped_turn, None
+    if before is None:
+        return
+    after = await _read_state(ctx)
+    if after is None:
+        return
+    lines = describe_changes(before, after, ctx.lang)
+    if not lines:
+        ctx.notice("relay.stopped_nothing")
+        return
+    ctx.notice("relay.stopped_changed", "warning")
+    for line in lines:
+        ctx.emit(Notice(text=line, level="success"))
 
 
 async def _explain_silence(

@@ -67,7 +67,7 @@ async def _upload_file(ctx: Context, path: Path) -> bool:
     try:
         uploaded = await ctx.client.upload_files([path], on_progress=on_progress)
     except (LocalFileError, UnsupportedFile, FileTooLarge) as exc:
-        bar.done(0, label=ctx.say("upload.failed", name=path.name))
+        bar.done(0, label=ctx.say("upload.failed", name=path.name), failed=True)
         report(ctx, exc, file=path.name)
         return False
     bar.done(size)
@@ -85,7 +85,7 @@ async def _upload_urls(ctx: Context, urls: list[str]) -> bool:
     try:
         uploaded = await ctx.client.upload_urls(urls)
     except (UnsupportedFile, FileTooLarge) as exc:
-        bar.done(0)
+        bar.done(0, failed=True)
         report(ctx, exc)
         return False
     bar.done(len(urls))

@@ -71,7 +71,8 @@ _PATHLIKE = re.compile(r"[/\\]|^~|\.[A-Za-z0-9]{2,5}$")
 
 
 def revealed_lang(text: str) -> Lang | None:
-    """The language a message shows, or None when it shows none (a slash command, a path).
+    """The language a message shows, or None when it shows none (a slash command, a path,
+    a command word alone: "export", "upload beach.jpg").
 
     Until a message shows one, our lines stay in the locale's language: a person on a Chinese
     desktop who starts with `/credits` or drops in a photo is not switched to English.
@@ -83,7 +84,18 @@ def revealed_lang(text: str) -> Lang | None:
     if text.lstrip().startswith("/"):
         return None
     words = [w for w in text.split() if not _PATHLIKE.search(w)]
-    return "en" if any(_WORD.search(w) for w in words) else None
+    spoken = [w for w in words if _WORD.search(w)]
+    if all(w.strip(".,!?;:'\"").lower() in command_words() for w in spoken):
+        return None  # "export", "upload a.jpg", "status": a command word names no language
+    return "en"
+
+
+@cache
+def command_words() -> frozenset[str]:
+    """The words of our commands (`command_words.json`): alone, they show no language."""
+    data = json.loads(resources.files(__package__).joinpath("command_words.json")
+                      .read_text(encoding="utf-8"))
+    return frozenset(str(w).lower() for w in data["words"])
 
 
 def locale_lang() -> Lang:

@@ -72,12 +72,13 @@ async def chat(
     rich: bool | None = None,
     prompt_kwargs: dict[str, Any] | None = None,
 ) -> int:
-    """Run the chat; the exit code (0 ok, 1 something failed)."""
+    """Run the chat; the exit code (`agent/exit_codes.py`)."""
     if interactive is None:
-        interactive = not opts.messages and sys.stdin.isatty()
+        interactive = not opts.messages and not opts.json and sys.stdin.isatty()
     if rich is None:
         rich = interactive and sys.stdout.isatty()
-    renderer = make_renderer(rich=rich, lang=lang, debug=opts.debug)
+    renderer = make_renderer(rich=rich, lang=lang, debug=opts.debug, json=opts.json,
+                             quiet=opts.quiet)
     sink = Sink(renderer)
     async with contextlib.AsyncExitStack() as stack:
         stack.callback(renderer.settle)
@@ -146,14 +147,23 @@ async def _interactive(
 async def _piped(
     opts: Options, connect: Connector, sink: Sink, stack: contextlib.AsyncExitStack
 ) -> int:
-    """Each -m message or stdin line in turn, each waiting for the work it started."""
-    from agent.terminal.piped import list_lines, run_piped, stdin_lines
+    """Each -m message or stdin line in turn, each waiting for the work it started.
+
+    Nothing on stdin: say so and exit 0 without connecting (no greeting, no session).
+    The exit code says why a run failed (`agent/exit_codes.py`): the first error that has
+    its own code (no credits, unreachable…), else 1."""
+    from agent.exit_codes import code_for_errors
+    from agent.terminal.piped import list_lines, run_piped, stdin_lines, unless_empty
 
     renderer = sink.renderer
+    lines = list_lines(opts.messages) if opts.messages else await unless_empty(stdin_lines())
+    if lines is None:
+        gc_pause.resume()
+        renderer.note(t("ui.stdin_empty", renderer.lang))
+        return 0
     conv = await _connected(connect, opts, sink, stack)
     if conv is None:
-        return 1
-    lines = list_lines(opts.messages) if opts.messages else stdin_lines()
+        return code_for_errors(sink.error_codes, ok=False)
     pending_before = conv.pending_render
     code = await run_piped(
         conv,
@@ -164,7 +174,7 @@ async def _piped(
     )
     if conv.pending_render and conv.pending_render != pending_before:
         renderer.note(t("ui.render_running", renderer.lang))  # one this run left running
-    return code
+    return code_for_errors(sink.error_codes, ok=code == 0)
 
 
 def run(opts: Options, *, connect: Connector, lang: str) -> int:

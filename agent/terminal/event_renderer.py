@@ -88,6 +88,15 @@ class EventRenderer:
         return t("ui.route", self.lang, route=event.route,
                  confidence=f"{event.confidence:.2f}", evidence=event.evidence)
 
+    def timeline_heading(self, event: ev.Timeline) -> str:
+        """The line above the track table: "Timeline (2 tracks):". The event's one-line
+        summary repeats the table, so it is shown only when there is no table (an empty
+        timeline); scripts and transcripts still have it in the event."""
+        if not event.tracks:
+            return event.summary
+        n = len(event.tracks)
+        return t("timeline.header_one" if n == 1 else "timeline.header", self.lang, count=n)
+
     def media_line(self, event: ev.MediaUploaded) -> str:
         return fmt.media_details(event.file_type, event.size, event.width, event.height,
                                  event.duration, self.lang)

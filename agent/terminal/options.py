@@ -16,6 +16,8 @@ class Options:
     resume: bool = False
     record: Path | None = None
     debug: bool = False
+    json: bool = False  # --json: one JSON object per event on stdout
+    quiet: bool = False  # -q/--quiet: only results and errors
     web: bool = False  # --web: serve the workspace page from the start
     open_browser: bool = True  # --no-browser: print its address only
 

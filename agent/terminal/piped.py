@@ -42,6 +42,20 @@ async def stdin_lines(stream: TextIO | None = None) -> AsyncIterator[str]:
         yield line.rstrip("\r\n")
 
 
+async def unless_empty(lines: AsyncIterator[str]) -> AsyncIterator[str] | None:
+    """`lines` from its first non-blank one on, or None when there is none (empty stdin)."""
+    async for line in lines:
+        if line.strip():
+            return _prepend(line, lines)
+    return None
+
+
+async def _prepend(first: str, rest: AsyncIterator[str]) -> AsyncIterator[str]:
+    yield first
+    async for line in rest:
+        yield line
+
+
 async def list_lines(messages: Iterable[str]) -> AsyncIterator[str]:
     for message in messages:
         yield message

@@ -4,6 +4,11 @@ No colour codes, no cursor movement, no spinners. Streamed text is written the m
 arrives (and flushed), so a reader of the pipe sees the reply as it streams. Transient
 things become occasional lines: a status line only when its text changes, a progress line
 when a bar starts, at each quarter and when it ends.
+
+Results (the reply, tables, the timeline, links, what was uploaded and saved) go to `out`;
+everything else (the greeting, echoes, statuses, progress, notices, errors) to `err`, so
+`nemo-chat -m export > log` keeps the results and `2>/dev/null` leaves only them. With
+`quiet`, only results and errors are written. A replay passes one stream for both.
 """
 
 from __future__ import annotations
@@ -20,10 +25,21 @@ if TYPE_CHECKING:
 
 
 class PlainRenderer(EventRenderer):
-    def __init__(self, out: TextIO, lang: str = "en", *, debug: bool = False) -> None:
+    def __init__(
+        self,
+        out: TextIO,
+        lang: str = "en",
+        *,
+        debug: bool = False,
+        err: TextIO | None = None,
+        quiet: bool = False,
+    ) -> None:
         super().__init__(lang, debug=debug)
         self.out = out
-        self._at_line_start = True
+        self.err = err if err is not None else out
+        self.quiet = quiet
+        self._at_line_start = True  # of `out` (where streamed text goes)
+        self._err_at_line_start = True
         self._step_text = ""  # text streamed in the current step (for TextReplace)
         self._last_status: str | None = None
         self._progress_marks: dict[str, int] = {}
@@ -35,11 +51,30 @@ class PlainRenderer(EventRenderer):
         self.out.write(text)
         self.out.flush()
         self._at_line_start = text.endswith("\n")
+        if self.err is self.out:
+            self._err_at_line_start = self._at_line_start
 
     def _line(self, text: str) -> None:
+        """A result line (stdout)."""
         if not self._at_line_start:
             self._write("\n")
         self._write(text + "\n")
+
+    def _info(self, text: str, *, error: bool = False) -> None:
+        """A line that is not a result (stderr); with `quiet`, only errors are written.
+
+        Streamed text on stdout ends its line first: a status between two steps of a reply is
+        a pause, and the next step starts on a line of its own (as it did when both streams
+        were one)."""
+        if not self._at_line_start:
+            self._write("\n")
+        if self.quiet and not error:
+            return
+        if self.err is self.out:
+            self._line(text)
+            return
+        self.err.write(text + "\n")
+        self.err.flush()
 
     def _end_text(self) -> None:
         if not self._at_line_start:
@@ -63,7 +98,7 @@ class PlainRenderer(EventRenderer):
 
     def status(self, event: ev.Status) -> None:
         if event.text != self._last_status:
-            self._line(event.text)
+            self._info(event.text)
         self._last_status = event.text
 
     def status_clear(self, event: ev.StatusClear) -> None:
@@ -73,8 +108,11 @@ class PlainRenderer(EventRenderer):
         """A line when a bar starts, at each quarter it crosses, and when it is done."""
         pct = fmt.percent(event.completed, event.total)
         if event.done:
-            if self._progress_marks.pop(event.task, None) != 100:
-                self._line(f"{event.label}: 100%" if pct is not None else f"{event.label}: ✓")
+            if event.failed:  # "nope.jpg not uploaded" (the error follows): no tick, no 100%
+                self._progress_marks.pop(event.task, None)
+                self._info(event.label)
+            elif self._progress_marks.pop(event.task, None) != 100:
+                self._info(f"{event.label}: 100%" if pct is not None else f"{event.label}: ✓")
             return
         mark = -1 if pct is None else (pct // 25) * 25
         last = self._progress_marks.get(event.task)
@@ -82,35 +120,35 @@ class PlainRenderer(EventRenderer):
             self._progress_marks[event.task] = mark
             if pct is None:
                 if last is None:
-                    self._line(f"{event.label}…")
+                    self._info(f"{event.label}…")
             else:
-                self._line(f"{event.label}: {mark}%")
+                self._info(f"{event.label}: {mark}%")
 
     # -- lines ----------------------------------------------------------------------------
     def user_message(self, event: ev.UserMessage) -> None:
-        self._line("> " + event.text.replace("\n", "\n  "))
+        self._info("> " + event.text.replace("\n", "\n  "))
 
     def routed(self, event: ev.Routed) -> None:
         if self.debug:
-            self._line(self.route_line(event))
+            self._info(self.route_line(event))
 
     def ready(self, event: ev.Ready) -> None:
-        self._line(event.greeting)
+        self._info(event.greeting)
         if event.examples:
-            self._line(t("ui.try", self.lang))
+            self._info(t("ui.try", self.lang))
             for example in event.examples:
-                self._line("  - " + example)
+                self._info("  - " + example)
 
     def notice(self, event: ev.Notice) -> None:
-        self._line(event.text)
+        self._info(event.text)
 
     def action(self, event: ev.Action) -> None:
-        self._line(event.text)
+        self._info(event.text)
 
     def error(self, event: ev.Error) -> None:
-        self._line(t("ui.error_line", self.lang, message=event.message))
+        self._info(t("ui.error_line", self.lang, message=event.message), error=True)
         if event.hint:
-            self._line("  " + event.hint)
+            self._info("  " + event.hint, error=True)
 
     def table(self, event: ev.Table) -> None:
         if event.title:
@@ -118,7 +156,7 @@ class PlainRenderer(EventRenderer):
         self._rows([event.columns, *event.rows] if event.columns else event.rows)
 
     def timeline(self, event: ev.Timeline) -> None:
-        self._line(event.summary)
+        self._line(self.timeline_heading(event))
         self._rows(event.tracks)
         if event.media:
             self._line(t("ui.media", self.lang))
@@ -169,6 +207,6 @@ class PlainRenderer(EventRenderer):
     close = settle
 
     def note(self, text: str, style: str = "") -> None:
-        """One of the terminal's own lines (not a core event)."""
+        """One of the terminal's own lines (not a core event; red: a failure)."""
         self._end_text()
-        self._line(text)
+        self._info(text, error=style == "red")

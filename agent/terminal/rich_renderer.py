@@ -183,7 +183,7 @@ class RichRenderer(EventRenderer):
         self._print(_table(event.title, event.columns, event.rows))
 
     def timeline(self, event: ev.Timeline) -> None:
-        self._print(Text(event.summary, style="bold"))
+        self._print(Text(self.timeline_heading(event), style="bold"))
         if event.tracks:
             self._print(_table("", [], event.tracks))
         if event.media:

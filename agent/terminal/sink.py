@@ -1,8 +1,8 @@
 """Where events go: the renderer for this output (rich or plain), then the recorder.
 
 One sink is handed to the conversation core; it renders each event and feeds the
-transcript recorder, and notices the two things the loop must know: `/quit`, and a reader
-of our stdout that went away (`nemo-chat … | head`).
+transcript recorder, and notices what the loop must know: `/quit`, a reader of our stdout
+that went away (`nemo-chat … | head`), and the codes of the errors shown (the exit code).
 """
 
 from __future__ import annotations
@@ -28,7 +28,15 @@ class Renderer(Protocol):
     def note(self, text: str, style: str = ...) -> None: ...
 
 
-def make_renderer(*, rich: bool, lang: str, debug: bool) -> Renderer:
+def make_renderer(
+    *, rich: bool, lang: str, debug: bool, json: bool = False, quiet: bool = False
+) -> Renderer:
+    """`--json`: JSON lines; a terminal: rich; otherwise plain text, results on stdout and
+    the rest on stderr."""
+    if json:
+        from agent.terminal.json_renderer import JsonRenderer
+
+        return JsonRenderer(sys.stdout, sys.stderr, lang)
     if rich:
         from rich.console import Console
 
@@ -39,7 +47,7 @@ def make_renderer(*, rich: bool, lang: str, debug: bool) -> Renderer:
         return RichRenderer(console, lang, debug=debug)
     from agent.terminal.plain_renderer import PlainRenderer
 
-    return PlainRenderer(sys.stdout, lang, debug=debug)
+    return PlainRenderer(sys.stdout, lang, debug=debug, err=sys.stderr, quiet=quiet)
 
 
 class Sink:
@@ -50,6 +58,7 @@ class Sink:
         self.extra: list[Callable[[Any], None]] = []
         self.quit = False
         self.output_closed = False
+        self.error_codes: list[str] = []  # of every error event, in order (the exit code's)
         self._language: Callable[[], str] | None = None
 
     def follow_language(self, language: Callable[[], str]) -> None:
@@ -62,6 +71,8 @@ class Sink:
             self.renderer.lang = self._language()
         if event.kind == "quit":
             self.quit = True
+        elif event.kind == "error":
+            self.error_codes.append(event.code)
         if not self.output_closed:
             try:
                 self.renderer.handle(event)

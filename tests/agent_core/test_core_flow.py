@@ -150,7 +150,9 @@ async def test_a_chinese_locale_greets_in_chinese_until_a_message_shows_english(
     assert chat.of(Table)[0].title == "积分"
     assert await chat.say(str(photo))
     assert chat.of(MediaUploaded)
-    assert await chat.say("credits")  # an English word: from now on English
+    assert await chat.say("credits")  # a command word alone shows no language (issue 17 §3)
+    assert chat.of(Table)[0].title == "积分"
+    assert await chat.say("show my credits")  # English words: from now on English
     assert chat.of(Table)[0].title != "积分"
     assert chat.conv.lang == "en"
 

@@ -8,11 +8,17 @@ from agent.messages import locale_lang, revealed_lang
 
 
 @pytest.mark.parametrize(("text", "lang"), [
-    ("export 1080p", "en"),
+    ("export 1080p", None),  # a command word alone is no language (issue 17 §3)
+    ("export", None),
+    ("Export!", None),
+    ("status", None),
+    ("export the video in 1080p", "en"),
+    ("make it an animated video", "en"),
     ("导出", "zh"),
     ("匯出", "zh-Hant"),  # Traditional characters: answered in them
     ("上傳 ~/Pictures/beach.jpg，做成影片", "zh-Hant"),
-    ("upload ~/Pictures/beach.jpg", "en"),
+    ("upload ~/Pictures/beach.jpg", None),
+    ("upload ~/Pictures/beach.jpg and make a video", "en"),
     ("上传 ~/Pictures/beach.jpg", "zh"),
     ("/credits", None),  # a command is no language
     ("/export 1080p", None),
@@ -88,3 +94,20 @@ def test_no_message_of_ours_writes_a_plural_as_s_in_brackets() -> None:
     from agent.messages import table
 
     assert not [key for key, text in table("en").items() if "(s)" in text]
+
+
+def test_a_command_word_typed_first_keeps_a_chinese_session_chinese(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from agent.core.language import Language, starting_language
+
+    for var in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", "zh_TW.UTF-8")
+    assert starting_language(None, "export") == "zh-Hant"  # `nemo-chat -m export`: the locale's
+
+    language = Language(None, "zh")  # a Chinese locale
+    for typed in ("export", "/export", "upload ~/a.jpg", "status"):
+        language.hear(typed)
+        assert (language.current, language.known) == ("zh", False), typed
+    language.hear("导出 1080p")
+    assert (language.current, language.known) == ("zh", True)

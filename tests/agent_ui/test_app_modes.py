@@ -37,9 +37,12 @@ async def test_messages_run_in_order_each_waiting_for_its_work(
     assert code == 0
     assert conv.log == ["handle:hello", "wait_background", "handle:and more", "wait_background"]
     assert conv.closed
-    out = capsys.readouterr().out
-    assert "> hello\nYou said: hello \n> and more\nYou said: and more \n" in out
-    assert "\x1b" not in out
+    captured = capsys.readouterr()
+    # results on stdout, the echoes (and the greeting) on stderr
+    assert captured.out == "You said: hello \nYou said: and more \n"
+    assert "> hello\n> and more\n" in captured.err
+    assert "Ready." in captured.err
+    assert "\x1b" not in captured.out + captured.err
 
 
 async def test_exit_code_is_1_when_any_message_failed(
@@ -48,7 +51,7 @@ async def test_exit_code_is_1_when_any_message_failed(
     code, conv = await run(fake_conversation, Options(messages=["fail this", "hello"]))
     assert code == 1
     assert conv.log[-2] == "handle:hello"  # later messages still run
-    assert "That failed." in capsys.readouterr().out
+    assert "That failed." in capsys.readouterr().err  # errors on stderr
 
 
 async def test_stdin_lines_are_messages_and_blank_lines_are_skipped(
@@ -61,12 +64,13 @@ async def test_stdin_lines_are_messages_and_blank_lines_are_skipped(
     assert handled == ["handle:first", "handle:second", "handle:/quit"]
 
 
-async def test_connection_failure_exits_1_with_a_way_forward(
+async def test_connection_failure_exits_5_with_a_way_forward(
     fake_conversation: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, conv = await run(fake_conversation, Options(messages=["hi"]), start_ok=False)
-    assert code == 1 and conv.log == []
-    assert "nemo-chat --local" in capsys.readouterr().out
+    assert code == 5 and conv.log == []  # exit_codes.UNREACHABLE
+    captured = capsys.readouterr()
+    assert "nemo-chat --local" in captured.err and captured.out == ""
 
 
 async def test_a_crash_is_one_line_without_traceback_or_secret(
@@ -94,14 +98,14 @@ async def test_render_left_running_says_how_to_resume(
     fake_conversation: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     await run(fake_conversation, Options(messages=["render it"]))
-    assert "nemo-chat --resume" in capsys.readouterr().out
+    assert "nemo-chat --resume" in capsys.readouterr().err
 
 
 async def test_our_lines_follow_the_language_the_core_settled(
     fake_conversation: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     await run(fake_conversation, Options(messages=["渲染一下"]))  # the fake core switches to zh
-    assert "服务器上还有一个渲染在进行" in capsys.readouterr().out
+    assert "服务器上还有一个渲染在进行" in capsys.readouterr().err
 
 
 def test_the_first_message_or_the_locale_decides_where_the_chat_starts(
@@ -144,8 +148,8 @@ async def test_interactive_chat_end_to_end_with_pipe_input(
     assert code == 0
     assert made[0].log[0] == "handle:hello" and made[0].closed
     assert "hello" in (tmp_path / "data" / "history").read_text(encoding="utf-8")
-    out = capsys.readouterr().out
-    assert "You said: hello" in out and out.rstrip().endswith("Bye.")
+    captured = capsys.readouterr()
+    assert "You said: hello" in captured.out and captured.err.rstrip().endswith("Bye.")
 
 
 async def test_interactive_chat_exits_1_when_it_cannot_connect(
@@ -182,3 +186,21 @@ def test_the_local_backend_is_polled_every_second_the_service_every_30(
     assert (local.poll_interval, local.first_poll, local.locale_lang) == (1.0, 0.5, "zh")
     monkeypatch.setenv("NEMO_POLL_INTERVAL", "7")
     assert chat_settings_for(Options(local=True), "en").poll_interval == 7.0  # the person's wins
+
+
+async def test_the_exit_code_says_why_a_run_failed(
+    fake_conversation: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from agent import events as ev
+    from agent.exit_codes import NO_CREDITS
+
+    class OutOfCredits(fake_conversation):  # type: ignore[misc, valid-type]
+        async def handle(self, text: str) -> bool:
+            self.sink(ev.UserMessage(text=text))
+            self.sink(ev.Error(code="2001", message="No credits left.", hint="Register."))
+            self.sink(ev.TurnEnd(ok=False))
+            return False
+
+    code, _ = await run(OutOfCredits, Options(messages=["export", "credits"]))
+    assert code == NO_CREDITS == 4
+    assert "No credits left." in capsys.readouterr().err

@@ -76,7 +76,7 @@ def test_bad_arguments_exit_2_with_usage_and_no_traceback() -> None:
 
 
 @pytest.mark.parametrize("args", [["-m", "hello"], []])
-def test_unreachable_service_exits_1_and_suggests_local(args: list[str], tmp_path: Path) -> None:
+def test_unreachable_service_exits_5_and_suggests_local(args: list[str], tmp_path: Path) -> None:
     import socket
 
     with socket.socket() as s:  # a port nobody listens on
@@ -88,10 +88,9 @@ def test_unreachable_service_exits_1_and_suggests_local(args: list[str], tmp_pat
         "NEMO_DATA_DIR": str(tmp_path / "data"),
     }
     result = nemo_chat(*args, env=env, stdin="hello\n")
-    assert result.returncode == 1
-    text = result.stdout + result.stderr
-    assert "--local" in text
-    assert "Traceback" not in text
+    assert result.returncode == 5  # exit_codes.UNREACHABLE
+    assert "--local" in result.stderr and result.stdout == ""
+    assert "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize("where", ["--out", "NEMO_OUTPUT_DIR"])
@@ -109,5 +108,5 @@ def test_an_output_folder_that_cannot_be_made_is_said_before_anything_runs(
         env["NEMO_OUTPUT_DIR"] = str(blocker / "videos")
     result = nemo_chat(*args, env=env)
     assert result.returncode == 1
-    assert f"Cannot save videos to {blocker / 'videos'}" in result.stdout
-    assert "--out DIR" in result.stdout and "Traceback" not in result.stdout + result.stderr
+    assert f"Cannot save videos to {blocker / 'videos'}" in result.stderr
+    assert "--out DIR" in result.stderr and "Traceback" not in result.stdout + result.stderr

@@ -87,3 +87,86 @@ def test_file_facts_are_in_the_person_s_language() -> None:
         text = out.getvalue()
         assert upload in text, text
         assert saved in text, text
+
+
+TIMELINE = ev.Timeline(
+    summary="Timeline (2 tracks): 1. Video: beach.jpg (0-3s) 2. BGM: Lo-fi (0-3s, 35%)",
+    tracks=[["1", "Video", "beach.jpg", "0-3s", ""], ["2", "BGM", "Lo-fi", "0-3s", "35%"]],
+)
+
+
+def test_status_shows_the_timeline_once_not_a_summary_then_the_same_table() -> None:
+    renderer, out = make()
+    renderer.handle(TIMELINE)
+    text = out.getvalue()
+    assert text.count("beach.jpg") == 1 and text.count("Lo-fi") == 1
+    assert text.splitlines()[0] == "Timeline (2 tracks):"
+    renderer.handle(ev.Timeline(summary="Nothing on the timeline yet."))  # no table: the summary
+    assert out.getvalue().endswith("Nothing on the timeline yet.\n")
+
+
+def streams(quiet: bool = False) -> tuple[PlainRenderer, io.StringIO, io.StringIO]:
+    out, err = io.StringIO(), io.StringIO()
+    return PlainRenderer(out, "en", err=err, quiet=quiet), out, err
+
+
+def everything(renderer: PlainRenderer) -> None:
+    for event in (
+        ev.Ready(greeting="Ready.", examples=["make a video"]),
+        ev.UserMessage(text="export"),
+        ev.Status(text="Thinking…"),
+        ev.Progress(task="render", label="Rendering", completed=50, total=100),
+        ev.TextDelta(text="Here it is."),
+        ev.TextDone(),
+        ev.Notice(text="Saved soon.", level="warning"),
+        ev.Action(text="Exporting…"),
+        TIMELINE,
+        ev.FileSaved(path="/v/a.mp4", size=2048),
+        ev.Error(code="2001", message="No credits left.", hint="Buy some."),
+    ):
+        renderer.handle(event)
+    renderer.note("A render is still running.")
+    renderer.settle()
+
+
+def test_results_go_to_stdout_and_everything_else_to_stderr() -> None:
+    renderer, out, err = streams()
+    everything(renderer)
+    assert out.getvalue().splitlines() == [
+        "Here it is.", "Timeline (2 tracks):", "  1  Video  beach.jpg  0-3s",
+        "  2  BGM    Lo-fi      0-3s  35%", "Saved /v/a.mp4 (2.0 KB)"]
+    for line in ("Ready.", "> export", "Thinking…", "Rendering: 50%", "Saved soon.",
+                 "Exporting…", "Error: No credits left.", "  Buy some.",
+                 "A render is still running."):
+        assert line in err.getvalue().splitlines()
+
+
+def test_quiet_writes_only_results_and_errors() -> None:
+    renderer, out, err = streams(quiet=True)
+    everything(renderer)
+    assert "Here it is." in out.getvalue() and "/v/a.mp4" in out.getvalue()
+    assert err.getvalue().splitlines() == ["Error: No credits left.", "  Buy some."]
+
+
+def test_a_bar_that_failed_ends_with_its_label_not_a_tick_or_100_percent() -> None:
+    renderer, out = make()
+    renderer.handle(ev.Progress(task="upload:nope.jpg", label="Uploading nope.jpg", completed=0))
+    renderer.handle(ev.Progress(task="upload:nope.jpg", label="nope.jpg not uploaded",
+                                completed=0, done=True, failed=True))
+    renderer.handle(ev.Progress(task="upload:a.png", label="Uploading a.png", completed=0,
+                                total=10))
+    renderer.handle(ev.Progress(task="upload:a.png", label="a.png not uploaded",
+                                completed=0, total=10, done=True, failed=True))
+    lines = out.getvalue().splitlines()
+    assert "nope.jpg not uploaded" in lines and "a.png not uploaded" in lines
+    assert "✓" not in out.getvalue() and "100%" not in out.getvalue()
+
+
+def test_a_status_between_two_steps_of_a_reply_ends_the_line_on_stdout() -> None:
+    for quiet in (False, True):
+        renderer, out, _err = streams(quiet=quiet)
+        renderer.handle(ev.TextDelta(text="Generating the clip."))
+        renderer.handle(ev.Status(text="Step 1 of 2: generating the clip…"))
+        renderer.handle(ev.TextDelta(text="Made the video."))
+        renderer.handle(ev.TextDone())
+        assert out.getvalue() == "Generating the clip.\nMade the video.\n"
