@@ -123,6 +123,23 @@ async def _failure(request: Request, exc: Exception) -> Response:
     return exc.response(sse=request.url.path == "/run_sse")
 
 
+def _remove_orphan_render_parts(be: Backend) -> None:
+    """`.render_….mp4.<pid>-….part` files whose render process is gone (killed, crashed)."""
+    import os
+
+    for part in be.renders_dir.glob(".*.part"):
+        pid = part.name.rsplit(".", 2)[-2].split("-", 1)[0]
+        try:
+            if pid.isdigit():
+                os.kill(int(pid), 0)
+                continue  # still being written
+        except ProcessLookupError:
+            pass
+        except OSError:
+            continue  # someone else's process: not ours to judge
+        part.unlink(missing_ok=True)
+
+
 def create_app(settings: BackendSettings | None = None) -> Starlette:
     settings = settings or BackendSettings()
     data_dir = settings.data_dir.expanduser().resolve()
@@ -134,6 +151,7 @@ def create_app(settings: BackendSettings | None = None) -> Starlette:
         folder.mkdir(parents=True, exist_ok=True)
     for leftover in be.tmp_dir.glob("*.part"):  # uploads cut short by a stop
         leftover.unlink(missing_ok=True)
+    _remove_orphan_render_parts(be)
     store.release_frozen()  # no turn survives a restart: what they reserved goes back
     be.jobs = JobRunner(settings, store, be.faults, be.renders_dir, be.uploads_dir)
 
