@@ -57,6 +57,7 @@ class BackendSettings(BaseModel):
     one_token_per_client: bool = True
     # uploads
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
+    url_fetch_timeout: float = Field(default=15.0, gt=0)  # URL uploads: connect, then each read
     # render jobs
     render_max_height: int | None = None
     render_fps: int | None = None
