@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import AsyncIterator
 
-from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -22,55 +20,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from backend import files, renders, routes_api, sse, uploads
-from backend.context import Backend, backend_of
-from backend.envelope import JSON, ApiFailure, message, ok
-from backend.faults import FaultBoard, parse_faults
+from backend import files, hooks, renders, routes_api, sse, uploads
+from backend.context import Backend
+from backend.envelope import JSON, ApiFailure, ok
 from backend.jobs import JobRunner
 from backend.settings import BackendSettings
 from backend.store import Store
 
 log = logging.getLogger("backend")
-
-
-async def _set_faults(request: Request) -> Response:
-    board: FaultBoard = request.app.state.faults
-    try:
-        added = board.add(*parse_faults(json.loads(await request.body())))
-    except (ValueError, ValidationError) as exc:
-        reason = str(exc).splitlines()[0][:300]
-        return JSON({"code": 4000, "message": message("bad_fault", reason=reason),
-                     "data": None}, status_code=400)
-    return ok({"armed": [f.model_dump() for f in board.armed()],
-               "added": len(added)})
-
-
-async def _get_faults(request: Request) -> Response:
-    return ok({"armed": [f.model_dump() for f in request.app.state.faults.armed()]})
-
-
-async def _clear_faults(request: Request) -> Response:
-    request.app.state.faults.clear()
-    return ok({"armed": []})
-
-
-async def _set_credits(request: Request) -> Response:
-    """Test hook: {"user_id": "anon_…", "available": 3} sets a user's available credits."""
-    try:
-        body = json.loads(await request.body())
-        user_id, available = str(body["user_id"]), int(body["available"])
-    except (ValueError, KeyError, TypeError):
-        return JSON({"code": 4000, "message": 'send {"user_id": "anon_…", "available": N}',
-                     "data": None}, status_code=400)
-    be = backend_of(request)
-    be.store.set_credits(user_id, available)
-    return ok(be.store.credits(user_id))
-
-
-async def _expire_tokens(request: Request) -> Response:
-    """Test hook: every token issued so far expires now (the next call gets 1001)."""
-    backend_of(request).store.expire_tokens()
-    return ok({})
 
 
 async def _health(request: Request) -> Response:
@@ -184,11 +141,7 @@ def create_app(settings: BackendSettings | None = None) -> Starlette:
         Route("/api/render/proxy/lambda/{render_id}/cancel", renders.cancel, methods=["POST"]),
         Route("/api/render/proxy/{render_id}/download", renders.download, methods=["GET"]),
         Route("/files/{kind}/{name}", files.serve_stored, methods=["GET", "HEAD"]),
-        Route("/_nemo/faults", _set_faults, methods=["POST"]),
-        Route("/_nemo/faults", _get_faults, methods=["GET"]),
-        Route("/_nemo/faults", _clear_faults, methods=["DELETE"]),
-        Route("/_nemo/credits", _set_credits, methods=["POST"]),
-        Route("/_nemo/tokens/expire", _expire_tokens, methods=["POST"]),
+        *hooks.routes(),
         Route("/_nemo/health", _health, methods=["GET"]),
     ]
     app = Starlette(routes=routes, lifespan=lifespan,
@@ -197,4 +150,5 @@ def create_app(settings: BackendSettings | None = None) -> Starlette:
     app.state.backend = be
     app.state.faults = be.faults
     app.state.settings = settings
+    app.state.hooks_token = hooks.run_token(settings)
     return app
