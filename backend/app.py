@@ -108,6 +108,8 @@ def create_app(settings: BackendSettings | None = None) -> Starlette:
         folder.mkdir(parents=True, exist_ok=True)
     for leftover in be.tmp_dir.glob("*.part"):  # uploads cut short by a stop
         leftover.unlink(missing_ok=True)
+    for leftover in be.tmp_dir.glob("render_*.log"):  # render logs of a backend that died
+        leftover.unlink(missing_ok=True)
     _remove_orphan_render_parts(be)
     store.release_frozen()  # no turn survives a restart: what they reserved goes back
     be.jobs = JobRunner(settings, store, be.faults, be.renders_dir, be.uploads_dir)

@@ -9,6 +9,7 @@ token, and refuse requests from another origin.
 from __future__ import annotations
 
 import httpx
+import pytest
 
 FAULT = {"route": "credits", "kind": "error", "code": 1001}
 HOOKS = [("POST", "/_nemo/faults", FAULT), ("GET", "/_nemo/faults", None),
@@ -16,7 +17,11 @@ HOOKS = [("POST", "/_nemo/faults", FAULT), ("GET", "/_nemo/faults", None),
          ("POST", "/_nemo/credits", {"user_id": "anon_x", "available": 5})]
 
 
-_HTTP = httpx.Client(timeout=10, trust_env=False)
+@pytest.fixture(autouse=True)
+def _http():
+    global _HTTP
+    with httpx.Client(timeout=10, trust_env=False) as _HTTP:
+        yield
 
 
 def _call(url, method, path, body, headers=None):
