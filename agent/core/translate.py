@@ -215,7 +215,7 @@ _MAX_VARIANTS = 16
 
 
 def _anchors(pattern: str) -> frozenset[str] | None:
-    """Lower-case strings one of which is in every match of `pattern` (None: none found).
+    """Case-folded strings one of which is in every match of `pattern` (None: none found).
 
     Read off the parsed regex: a run of literal characters (a small character class, like
     the `[点點]` of a Traditional variant, multiplies the run's spellings) that every match
@@ -238,10 +238,10 @@ def _anchors(pattern: str) -> frozenset[str] | None:
         for op, av in items:  # type: ignore[attr-defined]
             name = str(op)
             if name == "LITERAL":
-                run = {r + chr(av).lower() for r in run}
+                run = {r + chr(av).casefold() for r in run}
                 continue
             if name == "IN" and all(str(o) == "LITERAL" for o, _ in av):
-                chars = {chr(v).lower() for _, v in av}
+                chars = {chr(v).casefold() for _, v in av}
                 if len(run) * len(chars) <= _MAX_VARIANTS:
                     run = {r + c for r in run for c in chars}
                     continue
@@ -268,9 +268,9 @@ def _anchors(pattern: str) -> frozenset[str] | None:
         words = {""}
         for op, av in items:  # type: ignore[attr-defined]
             if str(op) == "LITERAL":
-                words = {w + chr(av).lower() for w in words}
+                words = {w + chr(av).casefold() for w in words}
             elif str(op) == "IN" and all(str(o) == "LITERAL" for o, _ in av):
-                words = {w + chr(v).lower() for w in words for _, v in av}
+                words = {w + chr(v).casefold() for w in words for _, v in av}
             else:
                 return None
         return words if words != {""} else None
@@ -289,7 +289,7 @@ def _may_match(phrases: _Phrases, text: str) -> bool:
     """False only when no rule can match `text` (then there is nothing to translate)."""
     if phrases.unanchored:
         return True
-    low = text.lower()
+    low = text.casefold()
     return any(word in low for word in phrases.anchor_words)
 
 

@@ -48,3 +48,18 @@ def test_short_phrases_still_wait_for_their_sentence_end():
     shown, rest, t = _stream("Done! Click the Export button to download it. Enjoy!", step=5)
     assert shown + rest == "Done! Type “export” to download it. Enjoy!"
     assert [a.kind for a in t.actions] == ["export"]
+
+
+def test_the_quick_check_never_hides_a_phrase_a_rule_matches():
+    """translate() skips text holding none of the words every rule needs: never wrongly."""
+    from agent.core.translate import _may_match, load_phrases
+
+    phrases = load_phrases()
+    samples = ["Click the Export button.", "the DOWNLOAD icon", "Tap **Export** now.",
+               "點擊「匯出」按鈕。", "在時間線預覽", "drag and drop your images here",
+               "Check your wallet", "打开时间线面板", "preview panel", "CLIC\u212a export",
+               "把照片拖到这里", "Click “Generate”."]
+    for text in samples:
+        matched = any(c.regex.search(text) for c in phrases.rules)
+        assert _may_match(phrases, text) or not matched, text
+    assert not _may_match(phrases, "a quiet beach at sunset, slowly zooming")
