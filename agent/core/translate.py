@@ -186,7 +186,9 @@ class _Phrases:
         # chunks hold none, and 24 regex searches per chunk were most of the translator's time
         anchors = [_anchors(c.regex.pattern) for c in self.rules]
         self.unanchored = any(a is None for a in anchors)
-        self.anchor_words = sorted({w for a in anchors if a for w in a})
+        self.anchor_words: dict[str, list[str]] = {}  # by first character
+        for word in sorted({w for a in anchors if a for w in a}):
+            self.anchor_words.setdefault(word[0], []).append(word)
         self.en_words = [w.lower() for w in table.triggers.get("en", []) if " " not in w]
         # the beginnings of a trigger word that are not yet the word ("cli" of "click")
         self.en_starts = frozenset(
@@ -204,6 +206,8 @@ class _Phrases:
         zh_markers = "|".join(re.escape(w) for w in (cond.zh if cond else []))
         alternatives = [f"\\b(?:{en_markers})\\b" if en_markers else "", zh_markers]
         self.marker = re.compile("|".join(a for a in alternatives if a) or "(?!)", re.IGNORECASE)
+        # a clause can hold a marker only if it holds one of these (checked before the regex)
+        self.marker_words = [w.casefold() for w in (cond.en + cond.zh if cond else [])]
         self.marker_first = (
             re.compile(r"^\W*(?:" + "|".join(a for a in alternatives if a) + ")", re.IGNORECASE)
             if any(alternatives)
@@ -290,7 +294,8 @@ def _may_match(phrases: _Phrases, text: str) -> bool:
     if phrases.unanchored:
         return True
     low = text.casefold()
-    return any(word in low for word in phrases.anchor_words)
+    by_first = phrases.anchor_words
+    return any(word in low for ch in by_first.keys() & set(low) for word in by_first[ch])
 
 
 @cache
@@ -335,13 +340,20 @@ def _conditional(text: str, index: int) -> bool:
     where = index - start
     for i, (a, b) in enumerate(clauses):
         if a <= where <= b or (i == len(clauses) - 1):
-            if phrases.marker.search(sentence[a:b]):
+            if _may_hold_marker(phrases, sentence[a:b]) and phrases.marker.search(sentence[a:b]):
                 return True
             if i > 0:
                 pa, pb = clauses[i - 1]
-                return bool(phrases.marker_first.search(sentence[pa:pb]))
+                before = sentence[pa:pb]
+                return _may_hold_marker(phrases, before) and bool(
+                    phrases.marker_first.search(before))
             return False
     return False
+
+
+def _may_hold_marker(phrases: _Phrases, clause: str) -> bool:
+    low = clause.casefold()
+    return any(word in low for word in phrases.marker_words)
 
 
 def translate(text: str) -> Translation:
