@@ -81,3 +81,40 @@ def test_the_command_line_documents_the_hooks_and_the_limits():
                    "--max-render-seconds", "--max-render-segments", "--max-render-side",
                    "--max-text-chars", "--render-workers", "round-robin", "within a second"):
         assert needle in out, needle
+
+
+def test_the_command_line_keeps_the_token_in_a_private_file(tmp_path):
+    import os
+    import signal
+    import stat
+    import subprocess
+    import sys
+    import time
+
+    from backend.serve import free_port
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "NEMO_HOOKS_TOKEN"}
+    proc = subprocess.Popen([sys.executable, "-m", "backend", "--port", str(port), "--data-dir",
+                             str(tmp_path / "d"), "--test-hooks"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    token_file = tmp_path / "d" / "hooks-token"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                _HTTP.get(f"http://127.0.0.1:{port}/_nemo/health")
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and proc.poll() is None
+                time.sleep(0.1)
+        token = token_file.read_text().strip()
+        assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+        url = f"http://127.0.0.1:{port}"
+        assert _call(url, "GET", "/_nemo/faults", None).status_code == 403
+        assert _call(url, "GET", "/_nemo/faults", None,
+                     {"X-Nemo-Hooks-Token": token}).status_code == 200
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=15)
+    assert str(token_file) in err and token not in err  # the path is shown, never the token
