@@ -1,10 +1,11 @@
-"""`nemo-chat`: parse the command line, then hand over to the terminal.
+"""`nemo-chat` and `nemo-chat replay`: parse the command line, then hand over to the root.
 
 Start-up cost matters (`nemo-chat --version` ≤ 0.15 s), so this module imports only the
 standard library; the chat (rich, prompt_toolkit, httpx, pydantic) is imported after the
-arguments are known. `nemo-chat replay …` goes to the transcripts package. No traceback
-ever reaches the terminal: the guard below turns anything unexpected into one clear line
-(`--debug` adds the details, secrets redacted).
+arguments are known. What was asked for goes to the composition root (`agent/assemble.py`),
+which builds the chat or the replay. No traceback ever reaches the terminal: the guard
+below turns anything unexpected into one clear line (`--debug` adds the details, secrets
+redacted).
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ if TYPE_CHECKING:
     import argparse
 
 
-def _t(key: str, lang: str) -> str:
+def _t(key: str, lang: str, **values: object) -> str:
     from agent.messages import t
 
-    return t(key, lang)
+    return t(key, lang, **values)
 
 
 def _help_lang(argv: Sequence[str]) -> str:
@@ -47,12 +48,7 @@ def build_parser(lang: str = "en") -> argparse.ArgumentParser:
     from agent.messages import LANGS
 
     lang = lang if lang in LANGS else "en"
-    parser = argparse.ArgumentParser(
-        prog="nemo-chat",
-        description=_t("cli.description", lang),
-        epilog=_t("cli.epilog", lang),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = _new_parser("nemo-chat", "cli", lang)
     add = parser.add_argument
     add(
         "-m",
@@ -72,15 +68,67 @@ def build_parser(lang: str = "en") -> argparse.ArgumentParser:
     return parser
 
 
-def _replay(argv: list[str]) -> int:
-    try:
-        from agent.transcripts.cli import main as replay_main
-    except ImportError:
-        from agent.messages import t
+def _new_parser(prog: str, keys: str, lang: str) -> argparse.ArgumentParser:
+    """A parser whose description and epilog are `<keys>.description` / `<keys>.epilog`."""
+    import argparse
 
-        print(t("ui.replay_missing", _help_lang(argv)), file=sys.stderr)
+    return argparse.ArgumentParser(
+        prog=prog,
+        description=_t(f"{keys}.description", lang),
+        epilog=_t(f"{keys}.epilog", lang),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def build_replay_parser(lang: str) -> argparse.ArgumentParser:
+    from agent.transcripts.check import CHECK_SPEED, DEFAULT_SPEED
+
+    parser = _new_parser("nemo-chat replay", "transcripts.cli", lang)
+    add = parser.add_argument
+    add("files", nargs="+", type=Path, metavar="FILE", help=_t("transcripts.cli.help.files", lang))
+    add(
+        "--speed",
+        type=float,
+        default=None,
+        metavar="N",
+        help=_t("transcripts.cli.help.speed", lang, default=f"{DEFAULT_SPEED:g}",
+                check=f"{CHECK_SPEED:g}"),
+    )
+    add("--check", action="store_true", help=_t("transcripts.cli.help.check", lang))
+    add(
+        "--files",
+        dest="files_dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help=_t("transcripts.cli.help.files_dir", lang),
+    )
+    return parser
+
+
+def replay(argv: list[str]) -> int:
+    """`nemo-chat replay FILE [--speed N]` and `nemo-chat replay --check FILE…`.
+
+    Exit codes follow diff(1): 0 = replayed as recorded, 1 = a replay differed, 2 = a file
+    could not be used or the command line was wrong.
+    """
+    from agent.messages import locale_lang
+
+    lang = locale_lang()
+    try:
+        args = build_replay_parser(lang).parse_args(argv)
+    except SystemExit as exc:  # argparse already printed usage or help
+        return int(exc.code or 0) if isinstance(exc.code, int) else 2
+    from agent.transcripts.check import CHECK_SPEED, DEFAULT_SPEED
+
+    speed = args.speed if args.speed is not None else (CHECK_SPEED if args.check else DEFAULT_SPEED)
+    if not speed > 0:
+        print(_t("transcripts.cli.bad_speed", lang), file=sys.stderr)
         return 2
-    return int(replay_main(argv) or 0)
+    from agent.assemble import run_replay
+
+    return run_replay(args.files, speed=speed, check=args.check, files_dir=args.files_dir,
+                      lang=lang)
 
 
 def _fast_version(argv: Sequence[str]) -> bool:
@@ -100,20 +148,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         if _fast_version(args):
             return 0
         if args[:1] == ["replay"]:
-            return _replay(args[1:])
+            return replay(args[1:])
         from agent.terminal import gc_pause
 
         gc_pause.pause()  # until connected (see there): start-up is ~15% faster
         ns = build_parser(_help_lang(args)).parse_args(args)
         from agent.terminal.options import Options
 
-        out = ns.out
-        if out is None and os.environ.get("NEMO_OUTPUT_DIR", "").strip():
-            out = Path(os.environ["NEMO_OUTPUT_DIR"].strip())
         opts = Options(
             messages=[m for m in ns.message],
             local=ns.local,
-            out=out.expanduser() if out is not None else None,
+            out=ns.out.expanduser() if ns.out is not None else None,
             lang=ns.lang,
             resume=ns.resume,
             record=ns.record.expanduser() if ns.record is not None else None,
@@ -123,12 +168,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             from agent.terminal.typeahead import quiet_typeahead
 
             with quiet_typeahead():  # from now on, keys typed ahead wait for the prompt
-                from agent.terminal.app import run
+                from agent.assemble import run_chat
 
-                return run(opts)
-        from agent.terminal.app import run
+                return run_chat(opts)
+        from agent.assemble import run_chat
 
-        return run(opts)
+        return run_chat(opts)
     except KeyboardInterrupt:
         _say("ui.interrupted", args)
         return 130

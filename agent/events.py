@@ -1,6 +1,7 @@
 """The typed events the conversation core emits: one stream, three consumers.
 
-The terminal renders them, a transcript stores them, tests assert on them. The core never
+The terminal renders them, a transcript stores them (`event_to_json`, read back with
+`event_from_json`: the one serialisation), tests assert on them. The core never
 prints; everything a person sees is one of these. Text in events is already in the person's
 language (the core looks it up in the message tables), so a renderer only lays it out and a
 replay can compare what was shown word for word.
@@ -183,15 +184,11 @@ def event_adapter() -> TypeAdapter[Event]:
     return TypeAdapter(Event)
 
 
-def __getattr__(name: str) -> object:
-    if name == "EVENT_ADAPTER":  # the name this module had when the adapter was built eagerly
-        return event_adapter()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 def event_to_json(event: _Event) -> dict[str, object]:
+    """An event as a transcript line's payload (plain JSON types, every field written)."""
     return event.model_dump(mode="json")
 
 
 def event_from_json(data: object) -> Event:
+    """A transcript line's payload as its typed event; pydantic's ValidationError if it is none."""
     return event_adapter().validate_python(data)

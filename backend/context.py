@@ -49,13 +49,6 @@ class Backend:
     def tmp_dir(self) -> Path:
         return self.settings.data_dir / "tmp"
 
-    def media_path(self, row: dict[str, Any]) -> Path:
-        """Stored names are ours (media id + sanitized name), always under uploads/."""
-        path = (self.uploads_dir / str(row["stored"])).resolve()
-        if self.uploads_dir.resolve() not in path.parents:
-            raise ApiFailure(404, message("file_not_found"), status=404)
-        return path
-
     def session_lock(self, session_id: str) -> asyncio.Lock:
         return self.session_locks.setdefault(session_id, asyncio.Lock())
 
@@ -107,7 +100,3 @@ def require_session(request: Request, user_id: str, session_id: str) -> dict[str
 
 def has_attribution(request: Request) -> bool:
     return all(request.headers.get(h, "").strip() for h in ATTRIBUTION_HEADERS)
-
-
-def safe_id(value: str) -> bool:
-    return bool(_SAFE_ID.match(value))

@@ -3,7 +3,8 @@
 Why a thread and not ASGITransport: SSE and large uploads must travel over a real socket
 (httpx's in-process transport buffers whole bodies), and `nemo-chat --local` needs the
 backend beside the chat in one process. Both waits are bounded: a bind failure never sets
-`started`, and open SSE streams would otherwise hold shutdown forever.
+`started`, and open SSE streams would otherwise hold shutdown forever. Outside `backend/`,
+it is reached through `backend/local.py` (the one door).
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-__all__ = ["ServerThread", "free_port", "serve_in_thread"]
+__all__ = ["ServerThread", "free_port"]
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -88,20 +89,3 @@ class ServerThread:
         if self._thread.is_alive():
             self._server.force_exit = True
             self._thread.join(timeout)
-
-    def __enter__(self) -> ServerThread:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-
-@contextlib.contextmanager
-def serve_in_thread(app: Any, **kwargs: Any) -> Iterator[ServerThread]:
-    """`with serve_in_thread(app) as server: httpx.get(server.url + "/")`."""
-    server = ServerThread(app, **kwargs)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()

@@ -27,7 +27,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from agent.api import ApiConfig, SessionInfo, SessionState, TextDelta  # noqa: E402
+from agent.api import ApiConfig, Draft, SessionInfo, SessionState, StreamText  # noqa: E402
 from agent.core import ChatSettings, Conversation  # noqa: E402
 from agent.core.diff import describe_changes  # noqa: E402
 from agent.core.timeline import summarize  # noqa: E402
@@ -49,7 +49,7 @@ class _Stream:
     async def _gen(self) -> AsyncIterator[Any]:
         for i, text in enumerate(self.texts):
             self.stamps[i] = time.perf_counter()
-            yield TextDelta(text=text)
+            yield StreamText(text=text)
 
 
 class _Client:
@@ -138,11 +138,11 @@ def main() -> None:
     runs = 50
     start = time.perf_counter()
     for _ in range(runs):
-        summarize(draft)
+        summarize(Draft.read(draft))  # reading the draft (in the wire) and wording it
     summary = (time.perf_counter() - start) / runs
     start = time.perf_counter()
     for _ in range(runs):
-        describe_changes({"draft": draft}, {"draft": after})
+        describe_changes(SessionState(draft=draft), SessionState(draft=after))
     diff = (time.perf_counter() - start) / runs
     print("2. a 50-track, 1000-segment draft")
     print(f"   timeline summary                   {summary * 1e3:8.2f} ms per call")

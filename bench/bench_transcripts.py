@@ -26,8 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from agent.assemble import replay_wiring  # noqa: E402
 from agent.transcripts import Recorder, load  # noqa: E402
-from agent.transcripts.cli import CHECK_SPEED  # noqa: E402
+from agent.transcripts.check import CHECK_SPEED  # noqa: E402
 from agent.transcripts.replay import replay  # noqa: E402
 
 FRAME = "data: " + json.dumps(
@@ -95,7 +96,7 @@ def bench_replay() -> tuple[float, float, int, int]:
     for path in paths:
         transcript = load(path)
         recorded += transcript.lines[-1].t if transcript.lines else 0.0
-        result = asyncio.run(replay(transcript, speed=CHECK_SPEED))
+        result = asyncio.run(replay(transcript, wiring=replay_wiring(), speed=CHECK_SPEED))
         ok += result.ok
     return time.perf_counter() - start, recorded, len(paths), ok
 

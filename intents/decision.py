@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-LOCAL_ROUTES = ("export", "credits", "state", "upload")
+LOCAL_ROUTES = ("export", "credits", "state", "upload", "subtitles")
 ROUTES = (*LOCAL_ROUTES, "sse")
 
 
@@ -16,7 +16,9 @@ class Decision(NamedTuple):
     is the instruction left once the paths are taken out ("" when nothing but the paths and
     filler was said). ``evidence`` is the human-readable account that ``/why`` prints;
     ``rule`` is its machine-readable name (an addition to the shared interface) so tests and
-    tools can check *why* without parsing prose.
+    tools can check *why* without parsing prose. ``also`` names further local routes the same
+    message asks for, run after ``route``: "export the video and subtitles" is ``export`` with
+    ``also=("subtitles",)``.
     """
 
     route: str
@@ -26,3 +28,4 @@ class Decision(NamedTuple):
     remainder: str
     skip_sse: bool
     rule: str = ""
+    also: tuple[str, ...] = ()

@@ -82,8 +82,14 @@ def _trie_regex(words: list[str]) -> str:
 class Lexicon:
     """The compiled vocabulary the router works with."""
 
-    def __init__(self, languages: list[Language], paths: PathRules) -> None:
-        t2s: dict[str, str] = {}
+    def __init__(
+        self, languages: list[Language], paths: PathRules, folding: dict[str, str] | None = None
+    ) -> None:
+        if folding is None:
+            from intents.vocabulary import load_folding
+
+            folding = load_folding()
+        t2s = dict(folding)  # every Traditional character (generated), then the languages' own
         for lang in languages:
             t2s.update(lang.t2s)
         self.table = build_table(t2s)

@@ -1,7 +1,8 @@
 """Text folding for matching only (the backend always receives the raw text).
 
-NFKC turns full-width forms (ＥＸＰＯＲＴ！) into ASCII, casefold removes case, and a small
-Traditional→Simplified table (data/zh_hant.json) lets one vocabulary serve both scripts.
+NFKC turns full-width forms (ＥＸＰＯＲＴ！) into ASCII, casefold removes case, and a
+Traditional→Simplified table (data/t2s.json, generated from OpenCC, with the few overrides of
+data/zh_hant.json) lets one vocabulary serve both scripts.
 Quoted spans are masked so a keyword inside a title or caption never triggers an action.
 """
 

@@ -17,11 +17,12 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from intents.decision import Decision
 from intents.lexicon import Lexicon, Phrase, lexicon
 from intents.normalize import mask_quotes
-from intents.paths import Found, find_paths
+from intents.paths import Found, find_paths, upload_command
 from intents.typos import closest_keyword
 
 _CREDIT_STATE = frozenset(("credits", "state"))
@@ -170,12 +171,44 @@ def _local(route: str, rule: str, why: str, confidence: float) -> Decision:
     return Decision(route, confidence, f"{route} ({rule}): {why}", [], "", True, rule)
 
 
+def _video_and_subtitles(clauses: list[Clause], short: bool) -> Decision | None:
+    """"export the video and subtitles" / "导出视频和字幕": both, when nothing else is asked.
+
+    The message needs an export keyword, a subtitles word and the video itself: an object only
+    a video is (video, mp4, 1080p, 视频) or an export keyword that names it ("send me the
+    video", 导出视频); every other word must suit one of the two routes (so a negation, a
+    question or an edit sends it to the backend as before). "export subtitles" alone is not
+    this: its verb heads the subtitles route and nothing names a video.
+    """
+    items = [item for clause in clauses for item in clause]
+    verb = tail = video = request = False
+    for ph, _ in items:
+        if "export" in ph.keys:
+            verb = True
+            video = video or "subtitles" not in ph.heads
+        tail = tail or "subtitles" in ph.tails or "subtitles" in ph.keys
+        video = video or ("export" in ph.objs and "subtitles" not in ph.objs)
+        request = request or ph.request
+    if not (verb and tail and video):
+        return None
+    for ph, _ in items:
+        if ph.neg or ph.neg_bare or ph.howto:
+            return None
+        if not (_allowed(ph, "export", request, short) or _allowed(ph, "subtitles", request, short)):
+            return None
+    why = "an export verb with both a video and a subtitles word: export, then write subtitles"
+    return Decision("export", 0.9, f"export+subtitles (keyword): {why}", [], "", True, "keyword", ("subtitles",))
+
+
 def _decide(lex: Lexicon, folded: str) -> Decision:
     masked, quoted = mask_quotes(folded)
     clauses = _tokens(lex, masked)
     if not clauses:
         return _sse("empty", "nothing to match", 0.5)
     short = len(masked.strip()) <= _SHORT_CHARS
+    both = _video_and_subtitles(clauses, short)
+    if both is not None:
+        return both
     verdicts = [_judge(c, short) for c in clauses]
     firing = [(i, v) for i, v in enumerate(verdicts) if v.kind == "local"]
     if not firing:
@@ -271,12 +304,41 @@ def route(text: str, *, vocabulary: Lexicon | None = None) -> Decision:
     """
     lex = lexicon() if vocabulary is None else vocabulary
     found = find_paths(text, lex)
+    remainder = _remainder(lex, text, found) if found else ""
+    if not found or remainder:
+        typed = upload_command(text, lex)
+        if typed:  # "upload ~/Pictures/trip", "upload notes.txt": the upload handler checks them
+            why = f"upload (command): upload {len(typed)} path(s) as typed: {', '.join(typed)}"
+            return Decision("upload", 0.97, why, typed, "", True, "path")
     if found:
         paths = [f.path for f in found]
-        remainder = _remainder(lex, text, found)
         why = f"upload (path): {len(paths)} media path(s) by syntax: {', '.join(paths)}"
         why += f"; then relay {remainder!r}" if remainder else "; nothing else to relay"
         return Decision("upload", 0.99, why, paths, remainder, True, "path")
     if len(text) > lex.max_command_chars:
         return _sse("long", f"{len(text)} characters: too long to be a command", 0.95)
-    return _decide(lex, lex.fold(text))
+    folded = lex.fold(text)
+    decision = _decide(lex, folded)
+    if folded.isascii():
+        return decision
+    return decision._replace(evidence=_as_written(decision.evidence, text, folded))
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _as_written(evidence: str, text: str, folded: str) -> str:
+    """The evidence with the person's own characters: 匯出, not the folded 汇出.
+
+    Folding maps one character to one after NFKC and casefolding, so a run of the folded
+    text sits at the same place in the unfolded one.
+    """
+    unfolded = unicodedata.normalize("NFKC", text).casefold()
+    if len(unfolded) != len(folded) or unfolded == folded:
+        return evidence
+
+    def back(m: re.Match[str]) -> str:
+        at = folded.find(m.group())
+        return unfolded[at : at + len(m.group())] if at >= 0 else m.group()
+
+    return _NON_ASCII.sub(back, evidence)

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 DATA_DIR = Path(__file__).parent / "data"
 LANGUAGE_FILES = ("en.json", "zh_hans.json", "zh_hant.json")
-LocalRoute = Literal["export", "credits", "state", "upload"]
+LocalRoute = Literal["export", "credits", "state", "upload", "subtitles"]
 
 
 class SplitVerb(BaseModel):
@@ -78,6 +78,9 @@ class PathRules(BaseModel):
     note: str = ""
     extensions: list[str] = Field(min_length=1)
     bare_name_lead: list[str] = []
+    upload_verbs: list[str] = []
+    upload_filler: list[str] = []
+    path_joiners: list[str] = []
     max_command_chars: int = Field(default=240, ge=16)
 
     @field_validator("extensions")
@@ -90,6 +93,12 @@ class PathRules(BaseModel):
 
 def _read(name: str) -> dict:
     return json.loads((DATA_DIR / name).read_text(encoding="utf-8"))
+
+
+def load_folding() -> dict[str, str]:
+    """Traditional -> Simplified characters (data/t2s.json, generated from OpenCC)."""
+    pairs: str = _read("t2s.json")["pairs"]
+    return {pairs[i]: pairs[i + 1] for i in range(0, len(pairs) - 1, 2)}
 
 
 def load_files() -> tuple[list[Language], PathRules]:

@@ -2,7 +2,9 @@
 
 A transfer that breaks resumes with `Range` + `If-Range` (a 206 continues, a 200 starts over);
 the size is checked when the server told it; whatever fails, no file is left at the final path
-and the `.part` is removed. The bearer token is only sent to the API's own origin.
+and the `.part` is removed. The bearer token is only sent to the API's own origin. Each request
+goes through the one send path (`Sender.send`: the token, one re-auth after 1001, retries of a
+busy server); what is kept here is only the transfer: Range, resume, the `.part` file.
 """
 
 from __future__ import annotations
@@ -15,21 +17,21 @@ import re
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Literal
 
 import httpx
 
-from .envelope import body_json, error_for
-from .errors import AuthExpired, DownloadError, NemoError
+from .errors import DownloadError, NemoError, ServiceUnreachable
 from .models import DownloadResult
 from .names import name_from_url, safe_name, unique_target
 from .observe import ExchangeRecord, FileSummary
-from .retry import TRANSIENT_STATUSES, backoff_delay, parse_retry_after
-
-if TYPE_CHECKING:
-    from .client import NemoClient
+from .retry import backoff_delay
+from .sender import Sender, Streaming
 
 __all__ = ["download"]
+
+# the body of any answer below 400 is the file; an error's body is an envelope to read
+_HOOKS = Streaming(streams=lambda response: response.status_code < 400)
 
 _RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)")
 
@@ -38,27 +40,24 @@ def _same_origin(a: httpx.URL, b: httpx.URL) -> bool:
     return (a.scheme, a.host, a.port) == (b.scheme, b.host, b.port)
 
 
-def _record_path(client: NemoClient, url: httpx.URL) -> str:
-    base = httpx.URL(client.config.base_url)
+def _record_path(sender: Sender, url: httpx.URL) -> str:
+    base = httpx.URL(sender.config.base_url)
     if _same_origin(url, base):
         return url.path
     return f"{url.scheme}://{url.host}{url.path}"  # no query: signed URLs carry secrets
 
 
 async def download(
-    client: NemoClient,
+    sender: Sender,
     url: str,
     dest_dir: Path,
     *,
     name: str | None = None,
     on_progress: Callable[[int, int | None], None] | None = None,
 ) -> DownloadResult:
-    cfg = client.config
-    base = httpx.URL(cfg.base_url + "/")
+    base = httpx.URL(sender.config.base_url + "/")
     target_url = base.join(url) if not url.startswith(("http://", "https://")) else httpx.URL(url)
     with_auth = _same_origin(target_url, base)
-    if with_auth:
-        await client.connect()
     filename = safe_name(name) if name else name_from_url(str(target_url))
     try:
         dest_dir.mkdir(parents=True, exist_ok=True)
@@ -67,21 +66,21 @@ async def download(
     final = unique_target(dest_dir, filename)
     part = final.with_name(final.name + ".part")
     started = time.monotonic()
-    want_hash = bool(client._observer)
+    want_hash = bool(sender.observer)
     state = _Transfer(part, want_hash)
     try:
-        size, digest = await _fetch(client, target_url, with_auth, state, on_progress)
+        size, digest = await _fetch(sender, target_url, with_auth, state, on_progress)
         await asyncio.to_thread(_finish, part, final)
     except BaseException:
         state.close()
         with contextlib.suppress(OSError):
             part.unlink()
         raise
-    client._observer.call(
+    sender.observer.call(
         "on_exchange",
         ExchangeRecord(
             method="GET",
-            path=_record_path(client, target_url),
+            path=_record_path(sender, target_url),
             status=200,
             download=FileSummary(name=final.name, size=size, sha256=digest),
             duration=round(time.monotonic() - started, 4),
@@ -131,99 +130,39 @@ class _Transfer:
 
 
 async def _fetch(
-    client: NemoClient,
+    sender: Sender,
     url: httpx.URL,
     with_auth: bool,
     state: _Transfer,
     on_progress: Callable[[int, int | None], None] | None,
 ) -> tuple[int, str | None]:
-    cfg = client.config
+    """Ask for what is still missing until the file is whole; a break resumes with Range."""
+    cfg = sender.config
     breaks = 0
-    retries = 0
-    reauthed = False
     while True:
-        headers = {"Accept-Encoding": "identity"}
-        if with_auth and client._token is not None:
-            headers["Authorization"] = f"Bearer {client._token.get_secret_value()}"
-        if state.done:
-            headers["Range"] = f"bytes={state.done}-"
-            if state.validator:
-                headers["If-Range"] = state.validator
+        response = await _request(sender, url, with_auth, state)
         try:
-            async with client._http.stream("GET", url, headers=headers) as response:
-                status = response.status_code
-                if status >= 400:
-                    raw = await response.aread()
-                    err = error_for(status, body_json(raw), raw)
-                    if (
-                        isinstance(err, AuthExpired)
-                        and with_auth
-                        and not reauthed
-                        and client.token_source != "env"
-                    ):
-                        reauthed = True
-                        await client._reauthenticate(client._token)
-                        continue
-                    wait = parse_retry_after(response.headers)
-                    if (
-                        status in TRANSIENT_STATUSES
-                        and retries < cfg.max_retries
-                        and (wait is None or wait <= cfg.retry_after_cap)
-                    ):
-                        retries += 1
-                        client._notice("retried", f"HTTP {status}")
-                        await asyncio.sleep(
-                            wait
-                            if wait is not None
-                            else backoff_delay(retries - 1, cfg.retry_base, cfg.retry_cap)
-                        )
-                        continue
-                    msg = f"The download failed: the server answered HTTP {status}"
-                    raise DownloadError(
-                        msg + (f" ({err.server_message})." if err and err.server_message else "."),
-                        status=status,
-                    )
-                if status == 206 and state.done:
-                    start, total = _content_range(response.headers.get("content-range"))
-                    if start != state.done:
-                        state.restart()  # not the piece we asked for: start over cleanly
-                        client._notice("download_restarted")
-                        continue
-                    state.total = total if total is not None else state.total
-                else:
-                    if state.done:  # Range ignored: the whole file again
-                        state.restart()
-                        client._notice("download_restarted")
-                    length = response.headers.get("content-length")
-                    state.total = int(length) if length and length.isdigit() else None
-                    state.validator = response.headers.get("etag") or response.headers.get(
-                        "last-modified"
-                    )
-                    if state.validator and state.validator.startswith("W/"):
-                        state.validator = None  # weak validators cannot guard a Range
-                async for data in response.aiter_raw():
-                    state.write(data)
-                    if on_progress is not None:
-                        on_progress(state.done, state.total)
-        except httpx.TransportError as exc:
-            if state.done == 0 and not isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
-                if retries < cfg.max_retries:
-                    retries += 1
-                    client._notice("retried", type(exc).__name__)
-                    await asyncio.sleep(backoff_delay(retries - 1, cfg.retry_base, cfg.retry_cap))
-                    continue
-                raise DownloadError(f"The download failed: cannot reach {url.host}.") from None
+            taken = _take_headers(response, state)
+            if taken in ("restarted", "ask_again"):
+                sender.notice("download_restarted")
+            if taken == "ask_again":
+                continue
+            async for data in response.aiter_raw():
+                state.write(data)
+                if on_progress is not None:
+                    on_progress(state.done, state.total)
+        except httpx.TransportError:
             if breaks >= cfg.download_resume_attempts:
                 raise DownloadError(
                     "The download broke off repeatedly; nothing was saved."
                 ) from None
             breaks += 1
             state.resumed += 1
-            client._notice("download_resumed", str(state.done))
+            sender.notice("download_resumed", str(state.done))
             await asyncio.sleep(backoff_delay(breaks - 1, cfg.retry_base / 2, cfg.retry_cap))
             continue
-        except NemoError:
-            raise
+        finally:
+            await response.aclose()
         if state.total is not None and state.done != state.total:
             if state.done < state.total and breaks < cfg.download_resume_attempts:
                 breaks += 1
@@ -234,6 +173,52 @@ async def _fetch(
             )
         await asyncio.to_thread(state.sync_close)
         return state.done, state.digest.hexdigest() if state.digest is not None else None
+
+
+async def _request(
+    sender: Sender, url: httpx.URL, with_auth: bool, state: _Transfer
+) -> httpx.Response:
+    """One GET through the send path (token, re-auth and retries are its business)."""
+    headers = {"Accept-Encoding": "identity"}
+    if state.done:
+        headers["Range"] = f"bytes={state.done}-"
+        if state.validator:
+            headers["If-Range"] = state.validator
+    try:
+        reply = await sender.send(
+            "GET", url, idempotent=True, auth=with_auth, headers=headers, stream=_HOOKS
+        )
+    except ServiceUnreachable:
+        raise DownloadError(f"The download failed: cannot reach {url.host}.") from None
+    except NemoError as err:
+        said = f" ({err.server_message})." if err.server_message else "."
+        raise DownloadError(
+            f"The download failed: the server answered HTTP {err.status}{said}", status=err.status
+        ) from None
+    assert reply.stream is not None  # every answer below 400 streams
+    return reply.stream
+
+
+def _take_headers(
+    response: httpx.Response, state: _Transfer
+) -> Literal["resumed", "from_start", "restarted", "ask_again"]:
+    """Read the answer's headers into the transfer: does its body continue the `.part`?"""
+    if response.status_code == 206 and state.done:
+        start, total = _content_range(response.headers.get("content-range"))
+        if start != state.done:
+            state.restart()  # not the piece we asked for: start over cleanly
+            return "ask_again"
+        state.total = total if total is not None else state.total
+        return "resumed"
+    taken: Literal["from_start", "restarted"] = "restarted" if state.done else "from_start"
+    if state.done:  # Range ignored: the whole file again
+        state.restart()
+    length = response.headers.get("content-length")
+    state.total = int(length) if length and length.isdigit() else None
+    validator = response.headers.get("etag") or response.headers.get("last-modified")
+    # weak validators cannot guard a Range
+    state.validator = None if validator and validator.startswith("W/") else validator
+    return taken
 
 
 def _content_range(value: str | None) -> tuple[int | None, int | None]:

@@ -1,9 +1,14 @@
-"""Read the `{"code": 0, "data": …}` envelope and turn failures into typed exceptions."""
+"""Read the `{"code": 0, "data": …}` envelope and turn failures into typed exceptions.
+
+One table of the contract's error codes serves both places a code can arrive: a reply's
+envelope (`error_for`) and an error frame inside the reply stream (`stream_failure`).
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from .errors import (
     ApiError,
@@ -15,11 +20,37 @@ from .errors import (
     NoCredits,
     RateLimited,
     SessionNotFound,
+    StreamFailed,
     UnsupportedFile,
     scrub_text,
 )
 
-__all__ = ["body_json", "data_of", "error_for", "server_text"]
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["Reply", "body_json", "data_of", "error_for", "server_text", "stream_failure"]
+
+# the contract's error codes (the same in a reply's envelope and in an error frame)
+CODE_ERRORS: dict[int, type[NemoError]] = {
+    1001: AuthExpired,
+    1002: SessionNotFound,
+    2001: NoCredits,
+    4001: UnsupportedFile,
+    4002: FileTooLarge,
+}
+# inside a stream there is no HTTP status, so a plan refusal arrives as the code 402
+_STREAM_ONLY_CODES: dict[int, type[NemoError]] = {402: ExportBlocked}
+
+
+@dataclass
+class Reply:
+    """What the server said to one request: the body read as JSON, or (a stream) left unread."""
+
+    status: int
+    headers: httpx.Headers
+    body: Any = None
+    raw: bytes = b""
+    stream: httpx.Response | None = None  # the open response, when the body is a stream
 
 
 def body_json(content: bytes) -> Any:
@@ -53,15 +84,22 @@ def server_text(body: Any, raw: bytes = b"") -> str | None:
 
 
 def _code(body: Any) -> int | None:
-    if not isinstance(body, dict):
-        return None
-    value = body.get("code")
+    return _as_code(body.get("code")) if isinstance(body, dict) else None
+
+
+def _as_code(value: Any) -> int | None:
     if value is None or isinstance(value, bool):
         return None
     try:
         return int(str(value).strip())
     except ValueError:
         return None
+
+
+def _bind_id(body: Any) -> str | None:
+    data = data_of(body)
+    bind = data.get("bind") or data.get("bind_id") or data.get("user_id")
+    return str(bind) if bind else None
 
 
 def data_of(body: Any) -> dict[str, Any]:
@@ -82,17 +120,16 @@ def error_for(
     code = _code(body)
     text = server_text(body, raw)
     kw: dict[str, Any] = {"code": code, "status": status, "server_message": text}
-    if code == 1001 or (status == 401 and code in (None, 0)):
+    kind = CODE_ERRORS.get(code) if code is not None else None
+    if kind is NoCredits:
+        return NoCredits(bind_id=_bind_id(body), **kw)
+    if kind is not None:
+        return kind(**kw)
+    if status == 401 and code in (None, 0):
         return AuthExpired(**kw)
-    if code == 1002:
-        return SessionNotFound(**kw)
-    if code == 2001:
-        data = data_of(body)
-        bind = data.get("bind") or data.get("bind_id") or data.get("user_id")
-        return NoCredits(bind_id=str(bind) if bind else None, **kw)
-    if code == 4001 or status == 415:
+    if status == 415:
         return UnsupportedFile(**kw)
-    if code == 4002 or status == 413:
+    if status == 413:
         return FileTooLarge(**kw)
     if status == 402:
         return ExportBlocked(**kw)
@@ -115,3 +152,12 @@ def error_for(
     if isinstance(body, dict) and body.get("success") is False:
         return ApiError(f"The service reported a failure: {text}" if text else None, **kw)
     return None
+
+
+def stream_failure(code: str | None, message: str) -> NemoError:
+    """The typed failure of an error frame inside the reply stream (its code, if we know it)."""
+    number = _as_code(code)
+    kind = None if number is None else CODE_ERRORS.get(number) or _STREAM_ONLY_CODES.get(number)
+    if kind is not None:
+        return kind(code=number, server_message=message)
+    return StreamFailed(code=number, server_message=message)

@@ -25,9 +25,11 @@ __all__ = [
     "NoCredits",
     "RateLimited",
     "RenderFailed",
+    "RequestLost",
     "ServiceUnreachable",
     "SessionNotFound",
     "StreamBroken",
+    "StreamFailed",
     "StreamLineTooLong",
     "StreamStalled",
     "TurnTimeout",
@@ -160,6 +162,10 @@ class ServiceUnreachable(NemoError):
         self.url = url
 
 
+class RequestLost(ServiceUnreachable):
+    """The connection failed after the request may have left: it was not sent again."""
+
+
 class StreamBroken(NemoError):
     """The reply stream ended abnormally. Do not re-send the message: read the state."""
 
@@ -168,6 +174,12 @@ class StreamBroken(NemoError):
 
 class StreamLineTooLong(StreamBroken):
     default_message = "The reply stream sent a line longer than the allowed limit."
+
+
+class StreamFailed(NemoError):
+    """The service reported a failure inside the reply stream, with no code we know."""
+
+    default_message = "The service reported a problem while answering."
 
 
 class StreamStalled(NemoError):

@@ -1,7 +1,10 @@
-"""Typed events of one `/run_sse` turn, as the wire hands them to the conversation core.
+"""Typed items of one `/run_sse` turn, as the wire hands them to the conversation core.
 
+Named `Stream…` where the UI has an event of its own for the same idea (`agent/events.py`
+has `TextDelta`, `TextReplace`): these are what the service said, those what a person sees.
 The partial/non-partial text rule is applied before these are made (see `payloads.py`), so
-the core only appends `TextDelta` and swaps in `TextReplace`.
+the core only appends `StreamText` and swaps in `StreamTextReplace`. An error frame carries
+its typed failure (`StreamError.failure`), read with the same code table as a reply.
 """
 
 from __future__ import annotations
@@ -10,14 +13,17 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .envelope import stream_failure
+from .errors import NemoError
+
 __all__ = [
     "Heartbeat",
     "MalformedFrame",
     "StateDelta",
     "StreamError",
     "StreamEvent",
-    "TextDelta",
-    "TextReplace",
+    "StreamText",
+    "StreamTextReplace",
     "Thought",
     "ToolCall",
     "ToolResult",
@@ -28,17 +34,17 @@ class _Event(BaseModel):
     model_config = ConfigDict(frozen=True, defer_build=True)  # built at first use
 
 
-class TextDelta(_Event):
+class StreamText(_Event):
     """New visible text to append to what is shown."""
 
-    kind: Literal["text_delta"] = "text_delta"
+    kind: Literal["stream_text"] = "stream_text"
     text: str
 
 
-class TextReplace(_Event):
+class StreamTextReplace(_Event):
     """The full text of the step: it replaces what was streamed since the last non-partial event."""
 
-    kind: Literal["text_replace"] = "text_replace"
+    kind: Literal["stream_text_replace"] = "stream_text_replace"
     text: str
 
 
@@ -78,6 +84,10 @@ class StreamError(_Event):
     code: str | None = None
     details: dict[str, Any] | None = None
 
+    def failure(self) -> NemoError:
+        """The typed failure this frame reports (AuthExpired for 1001, NoCredits for 2001, …)."""
+        return stream_failure(self.code, self.message)
+
 
 class StateDelta(_Event):
     kind: Literal["state_delta"] = "state_delta"
@@ -93,8 +103,8 @@ class MalformedFrame(_Event):
 
 
 StreamEvent = Annotated[
-    TextDelta
-    | TextReplace
+    StreamText
+    | StreamTextReplace
     | Thought
     | ToolCall
     | ToolResult

@@ -1,12 +1,15 @@
 """The client id and the stored anonymous token, kept in the config folder.
 
 Folder 0700, files 0600, every write atomic (temp file, fsync, rename, fsync folder). A file
-that cannot be read as ours is reported (a Notice) and replaced; an unusable folder means we
-keep things in memory for this run. A token from NEMO_TOKEN never reaches this module.
+that cannot be read as ours is reported (a notice) and replaced at once; an unusable folder
+means we keep things in memory for this run. A token from NEMO_TOKEN never reaches this module.
+Two runs starting together take turns (`CredentialStore.turn`, an flock on a lock file), so
+the second reads the token the first one got instead of asking the service for another.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -14,18 +17,20 @@ import re
 import stat
 import time
 import uuid
+from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, SecretStr, ValidationError
 
-from .models import Notice
+from .models import ClientNotice
 
 __all__ = ["CLIENT_ID_FILE", "TOKEN_FILE", "CredentialStore", "StoredToken"]
 
 CLIENT_ID_FILE = "client_id"  # shared with the official NemoVideo skills
 TOKEN_FILE = "nemo-chat-token.json"
+LOCK_FILE = ".nemo-chat-credentials.lock"
 TOKEN_LIFETIME = 7 * 24 * 3600.0
 EXPIRY_MARGIN = 300.0
 _CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9._:\-]{1,64}$")
@@ -56,7 +61,7 @@ def parse_expiry(value: Any, obtained_at: float) -> float:
 class CredentialStore:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.notices: list[Notice] = []
+        self.notices: list[ClientNotice] = []
         self._usable: bool | None = None
 
     # -- the folder -------------------------------------------------------------------------
@@ -70,12 +75,12 @@ class CredentialStore:
                 raise NotADirectoryError(str(self.folder))
             if st.st_uid == os.getuid() and st.st_mode & 0o077:
                 os.chmod(self.folder, 0o700)
-                self.notices.append(Notice(kind="permissions_fixed", detail=str(self.folder)))
+                self.notices.append(ClientNotice(kind="permissions_fixed", detail=str(self.folder)))
             self._usable = os.access(self.folder, os.W_OK | os.X_OK)
         except OSError:
             self._usable = False
         if not self._usable:
-            self.notices.append(Notice(kind="credentials_not_saved", detail=str(self.folder)))
+            self.notices.append(ClientNotice(kind="credentials_not_saved", detail=str(self.folder)))
         return self._usable
 
     def _read(self, name: str) -> str | None:
@@ -102,11 +107,11 @@ class CredentialStore:
         if st.st_mode & 0o077:
             with contextlib.suppress(OSError):
                 os.chmod(path, 0o600)
-                self.notices.append(Notice(kind="permissions_fixed", detail=name))
+                self.notices.append(ClientNotice(kind="permissions_fixed", detail=name))
         return text
 
     def _report(self, name: str) -> None:
-        self.notices.append(Notice(kind="credentials_replaced", detail=name))
+        self.notices.append(ClientNotice(kind="credentials_replaced", detail=name))
 
     def _write(self, name: str, text: str) -> bool:
         if not self._ensure_folder():
@@ -130,7 +135,7 @@ class CredentialStore:
         except OSError:
             with contextlib.suppress(OSError):
                 tmp.unlink()
-            self.notices.append(Notice(kind="credentials_not_saved", detail=name))
+            self.notices.append(ClientNotice(kind="credentials_not_saved", detail=name))
             return False
 
     # -- client id --------------------------------------------------------------------------
@@ -162,9 +167,51 @@ class CredentialStore:
         return made
 
     # -- token ------------------------------------------------------------------------------
+    @contextlib.asynccontextmanager
+    async def turn(self, patience: float = 90.0) -> AsyncIterator[None]:
+        """One run at a time may get and write credentials (across processes).
+
+        Waits for the lock at most `patience` seconds (the holder may be waiting out a rate
+        limit), then goes on without it: the files are still written atomically."""
+        fd = await asyncio.to_thread(self._open_lock)
+        if fd is None:
+            yield
+            return
+        try:
+            import fcntl
+
+            deadline = time.monotonic() + patience
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        break
+                    await asyncio.sleep(0.05)
+                except OSError:
+                    break
+            yield
+        finally:
+            os.close(fd)  # releases the lock
+
+    def _open_lock(self) -> int | None:
+        if not self._ensure_folder():
+            return None
+        try:
+            return os.open(
+                self.folder / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600
+            )
+        except OSError:
+            return None
+
     def _load_tokens(self) -> dict[str, dict[str, Any]]:
+        """The stored tokens; a file we cannot use is replaced now (atomically), not at the
+        next save, so it is never reported "replaced" while it is left as it was."""
         text = self._read(TOKEN_FILE)
         if text is None:
+            if os.path.lexists(self.folder / TOKEN_FILE):  # there, but not ours (reported)
+                self._write_tokens({})
             return {}
         try:
             data = json.loads(text)
@@ -173,17 +220,24 @@ class CredentialStore:
                 raise TypeError
         except (ValueError, KeyError, TypeError):
             self._report(TOKEN_FILE)
+            self._write_tokens({})
             return {}
         return {k: v for k, v in tokens.items() if isinstance(v, dict)}
 
+    def _write_tokens(self, tokens: dict[str, dict[str, Any]]) -> None:
+        self._write(TOKEN_FILE, json.dumps({"version": 1, "tokens": tokens}, indent=1) + "\n")
+
     def load_token(self, base_url: str) -> StoredToken | None:
-        raw = self._load_tokens().get(base_url)
+        tokens = self._load_tokens()
+        raw = tokens.get(base_url)
         if raw is None:
             return None
         try:
             found = StoredToken.model_validate(raw)
         except ValidationError:
             self._report(TOKEN_FILE)
+            del tokens[base_url]
+            self._write_tokens(tokens)
             return None
         return found if found.valid() else None
 
@@ -197,14 +251,9 @@ class CredentialStore:
             "user_id": token.user_id,
             "client_id": token.client_id,
         }
-        self._write(TOKEN_FILE, json.dumps({"version": 1, "tokens": kept}, indent=1) + "\n")
+        self._write_tokens(kept)
 
-    def forget_token(self, base_url: str) -> None:
-        tokens = self._load_tokens()
-        if tokens.pop(base_url, None) is not None:
-            self._write(TOKEN_FILE, json.dumps({"version": 1, "tokens": tokens}, indent=1) + "\n")
-
-    def drain(self) -> list[Notice]:
+    def drain(self) -> list[ClientNotice]:
         out, self.notices = self.notices, []
         return out
 

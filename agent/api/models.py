@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from .draft import Canvas, Draft
+from .tolerant import as_list, as_mapping, basename, first, number
+
 __all__ = [
+    "ClientNotice",
+    "ClientNoticeKind",
     "Credits",
     "DownloadResult",
-    "Notice",
-    "NoticeKind",
+    "MediaItem",
     "RenderJob",
     "SessionInfo",
     "SessionState",
@@ -43,7 +46,7 @@ class _Tolerant(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True)
 
 
-NoticeKind = Literal[
+ClientNoticeKind = Literal[
     "reauthenticated",  # 1001: a new anonymous token was fetched, the call retried
     "new_client_id",  # 400: a new client id was made, the call retried
     "rate_limited_wait",  # 429 on the token call: waiting before the one retry
@@ -57,11 +60,11 @@ NoticeKind = Literal[
 ]
 
 
-class Notice(BaseModel):
+class ClientNotice(BaseModel):
     """Something the client did on its own that the person may want to hear about."""
 
     model_config = ConfigDict(frozen=True, defer_build=True)
-    kind: NoticeKind
+    kind: ClientNoticeKind
     detail: str = ""
 
 
@@ -134,8 +137,52 @@ class Credits(_Tolerant):
         return cls(available=available, frozen=frozen, total=total)
 
 
+class MediaItem(BaseModel):
+    """One entry of the state's media lists (uploaded or generated), read tolerantly."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+    key: str  # what identifies it across two states (id, hash, url, file name)
+    name: str  # what a person calls it ("" when nothing names it)
+    file_type: str = ""
+    width: int | None = None
+    height: int | None = None
+    duration: float | None = None  # seconds
+
+    @classmethod
+    def read(cls, item: Any) -> MediaItem | None:
+        if isinstance(item, str):
+            return cls(key=item, name=item) if item else None
+        data = as_mapping(item)
+        if data is None:
+            return None
+        ident = first(data, ("id", "hash", "cdn_url", "filename", "name"))
+        key = str(ident) if ident else repr(sorted(data.items()))
+        named = first(data, ("filename", "file_name", "fileName", "name", "title", "n"))
+        name = str(named) if named else basename(first(data, _SOURCE)) or str(data.get("id") or "")
+        width, height = number(data.get("width")), number(data.get("height"))
+        duration = number(first(data, ("duration", "duration_s", "dur")))
+        return cls(
+            key=key,
+            name=name,
+            file_type=str(first(data, ("file_type", "fileType", "type", "kind", "media_type")) or ""),
+            width=int(width) if width and height else None,
+            height=int(height) if width and height else None,
+            duration=duration or None,
+        )
+
+
+_SOURCE = ("src", "url", "path", "file", "cdn_url", "source", "media_url")
+
+
+def _media(items: list[Any]) -> list[MediaItem]:
+    return [m for m in (MediaItem.read(item) for item in items) if m is not None]
+
+
 class SessionState(_Tolerant):
-    draft: dict[str, Any] | None = None
+    """The session's state. `draft` is typed (its `raw` is what the service sent); the other
+    parts stay as sent, with typed views (`uploaded`, `generated`, `canvas`) for reading."""
+
+    draft: Draft | None = None  # made by `_read_draft` (see Draft's pydantic schema)
     video_infos: list[Any] = Field(default_factory=list)
     generated_media: list[Any] = Field(default_factory=list)
     canvas_config: dict[str, Any] | None = None
@@ -144,42 +191,38 @@ class SessionState(_Tolerant):
     task_id: str | None = None
     user_id: str | None = None
 
+    @field_validator("draft", mode="before")
+    @classmethod
+    def _read_draft(cls, value: Any) -> Draft | None:
+        return value if isinstance(value, Draft) else Draft.read(value)
+
+    @property
+    def uploaded(self) -> list[MediaItem]:
+        return _media(self.video_infos)
+
+    @property
+    def generated(self) -> list[MediaItem]:
+        return _media(self.generated_media)
+
+    @property
+    def canvas(self) -> Canvas | None:
+        """The canvas_config's size, else the one in the draft's metadata."""
+        return Canvas.read(self.canvas_config) or (self.draft.canvas if self.draft else None)
+
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> SessionState:
-        state = data.get("state")
-        if isinstance(state, str):
-            state = _loads_or_none(state)
-        if not isinstance(state, dict):
-            state = {}
-        draft = state.get("draft")
-        if isinstance(draft, str):
-            draft = _loads_or_none(draft)
+        state = as_mapping(data.get("state")) or {}
         canvas = state.get("canvas_config")
         return cls(
-            draft=draft if isinstance(draft, dict) else None,
-            video_infos=_as_list(state.get("video_infos")),
-            generated_media=_as_list(state.get("generated_media")),
+            draft=state.get("draft"),
+            video_infos=as_list(state.get("video_infos")),
+            generated_media=as_list(state.get("generated_media")),
             canvas_config=canvas if isinstance(canvas, dict) else None,
             video_analyses=state.get("video_analyses"),
             session_id=_as_str(data.get("session_id")),
             task_id=_as_str(data.get("task_id")),
             user_id=_as_str(data.get("user_id") or data.get("bind") or state.get("user_id")),
         )
-
-
-def _loads_or_none(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None
-
-
-def _as_list(value: Any) -> list[Any]:
-    if isinstance(value, list):
-        return value
-    if isinstance(value, dict):
-        return list(value.values())
-    return []
 
 
 class RenderJob(_Tolerant):

@@ -4,7 +4,7 @@ ADK events (`content.parts[]`, `partial`, `errorCode`, `actions.stateDelta`) and
 family (`{"type": "text" | "tool_call" | "tool_result" | "heartbeat"}`) both arrive here. The
 text rule that works across ADK versions lives in `TextAssembler`: partial events carry only
 new text; a non-partial event repeats the whole step, so it yields nothing when it repeats what
-was streamed, the rest when it extends it, and a `TextReplace` when it differs.
+was streamed, the rest when it extends it, and a `StreamTextReplace` when it differs.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from .events import (
     StateDelta,
     StreamError,
     StreamEvent,
-    TextDelta,
-    TextReplace,
+    StreamText,
+    StreamTextReplace,
     Thought,
     ToolCall,
     ToolResult,
@@ -126,7 +126,7 @@ class PayloadReader:
                 return []
             if obj.get("partial") is False:
                 return self._final_text(text)
-            return [TextDelta(text=self.text.partial(text))]
+            return [StreamText(text=self.text.partial(text))]
         if kind == "thought":
             text = obj.get("content", obj.get("text", ""))
             return [Thought(text=text)] if isinstance(text, str) and text else []
@@ -195,7 +195,7 @@ class PayloadReader:
         if texts:
             joined = "".join(texts)
             out.extend(
-                [TextDelta(text=self.text.partial(joined))] if partial else self._final_text(joined)
+                [StreamText(text=self.text.partial(joined))] if partial else self._final_text(joined)
             )
         out.extend(calls)
         if obj.get("errorCode") or obj.get("errorMessage"):
@@ -220,7 +220,7 @@ class PayloadReader:
         if decided is None:
             return []
         how, value = decided
-        return [TextDelta(text=value)] if how == "delta" else [TextReplace(text=value)]
+        return [StreamText(text=value)] if how == "delta" else [StreamTextReplace(text=value)]
 
 
 def _args(value: Any) -> dict[str, Any]:

@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncGenerator
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from typing import Any
 
 import httpx
 
-from .base import NOT_SENT
-from .envelope import body_json, error_for
+from .envelope import Reply
 from .errors import (
-    AuthExpired,
     HeartbeatTimeout,
     NoCredits,
+    RequestLost,
     StreamBroken,
     StreamLineTooLong,
     StreamStalled,
@@ -29,15 +28,17 @@ from .errors import (
 )
 from .events import Heartbeat, StreamEvent
 from .payloads import PayloadReader
-from .retry import backoff_delay, parse_retry_after
+from .sender import Sender, Streaming
 from .sse import SSEDecoder, SSELineTooLong
-
-if TYPE_CHECKING:
-    from .client import NemoClient
 
 __all__ = ["EventStream", "stream_turn"]
 
 PATH = "/run_sse"
+_HEADERS = {
+    "Accept": "text/event-stream",
+    "Cache-Control": "no-store",
+    "Accept-Encoding": "identity",
+}
 
 
 class EventStream:
@@ -62,91 +63,61 @@ class EventStream:
         await self.aclose()
 
 
-async def _open(client: NemoClient, payload: dict[str, Any], deadline: float) -> httpx.Response:
-    """Send the request; recover from 1001 (refused, so nothing started) and unsent requests."""
-    cfg = client.config
-    await client.connect()
-    retries = 0
-    reauthed = False
+def _is_stream(response: httpx.Response) -> bool:
+    """A 200 that is not JSON is the event stream; anything else is an envelope to read."""
+    return response.status_code == 200 and "json" not in response.headers.get("content-type", "")
+
+
+async def _open(
+    sender: Sender,
+    payload: dict[str, Any],
+    deadline: float,
+    on_no_credits: Callable[[NoCredits], Awaitable[None]],
+) -> Reply:
+    """Send the turn through the one send path, with the deadline for its first answer."""
+    cfg = sender.config
     loop = asyncio.get_running_loop()
-    while True:
-        used = client._token
-        headers = {
-            "Accept": "text/event-stream",
-            "Cache-Control": "no-store",
-            "Accept-Encoding": "identity",
-        }
-        if used is not None:
-            headers["Authorization"] = f"Bearer {used.get_secret_value()}"
-        request = client._http.build_request(
-            "POST",
-            PATH,
-            json=payload,
-            headers=headers,
-            timeout=httpx.Timeout(None, connect=cfg.connect_timeout, write=60.0),
+
+    def refused(reply: Reply) -> None:
+        sender.observer.call("on_sse_open", PATH, sender.scrub_json(payload), reply.status)
+        sender.observer.call("on_sse_close", PATH, "refused")
+
+    hooks = Streaming(
+        streams=_is_stream,
+        timeout=httpx.Timeout(None, connect=cfg.connect_timeout, write=60.0),
+        answer_by=lambda: min(deadline, loop.time() + cfg.sse_idle_timeout),
+        on_answer=refused,
+    )
+    try:
+        return await sender.send(
+            "POST", PATH, idempotent=False, json=payload, headers=_HEADERS, stream=hooks
         )
-        try:
-            async with asyncio.timeout_at(min(deadline, loop.time() + cfg.sse_idle_timeout)):
-                response = await client._http.send(request, stream=True)
-        except TimeoutError:
-            if loop.time() >= deadline:
-                raise TurnTimeout() from None
-            raise StreamStalled("The service did not start answering.") from None
-        except httpx.TransportError as exc:
-            if isinstance(exc, NOT_SENT) and retries < cfg.max_retries:
-                await asyncio.sleep(backoff_delay(retries, cfg.retry_base, cfg.retry_cap))
-                retries += 1
-                client._notice("retried", type(exc).__name__)
-                continue
-            if isinstance(exc, NOT_SENT):
-                raise client._unreachable(exc) from None
-            raise StreamBroken("The connection dropped before the reply started.") from None
-        ctype = response.headers.get("content-type", "")
-        if response.status_code == 200 and "json" not in ctype:
-            return response
-        try:
-            raw = await response.aread()
-        except httpx.TransportError:
-            raw = b""
-        finally:
-            await response.aclose()
-        body = body_json(raw)
-        client._observer.call("on_sse_open", PATH, client._scrubbed(payload), response.status_code)
-        client._observer.call("on_sse_close", PATH, "refused")
-        err = error_for(
-            response.status_code, body, raw, retry_after=parse_retry_after(response.headers)
-        )
-        if err is None:  # a 200 JSON "success" with no stream: an empty turn
-            return response
-        if isinstance(err, AuthExpired) and not reauthed and client.token_source != "env":
-            reauthed = True
-            await client._reauthenticate(used)
-            continue
-        if isinstance(err, NoCredits):
-            await client._complete_no_credits(err)
-        raise err
+    except TimeoutError:
+        if loop.time() >= deadline:
+            raise TurnTimeout() from None
+        raise StreamStalled("The service did not start answering.") from None
+    except RequestLost:
+        raise StreamBroken("The connection dropped before the reply started.") from None
+    except NoCredits as err:
+        await on_no_credits(err)
+        raise
 
 
 async def stream_turn(
-    client: NemoClient, text: str, streaming: bool
+    sender: Sender,
+    payload: dict[str, Any],
+    on_no_credits: Callable[[NoCredits], Awaitable[None]],
 ) -> AsyncGenerator[StreamEvent, None]:
-    cfg = client.config
-    payload: dict[str, Any] = {
-        "app_name": "nemo_agent",
-        "user_id": "me",
-        "session_id": client._need_session(),
-        "new_message": {"parts": [{"text": text}]},
-    }
-    if streaming:
-        payload["streaming"] = True
+    """The events of one turn, within the three time limits; never re-sent once started."""
+    cfg = sender.config
     loop = asyncio.get_running_loop()
-    start = loop.time()
-    total_deadline = start + cfg.sse_total_timeout
-    response = await _open(client, payload, total_deadline)
-    if response.is_closed:
+    total_deadline = loop.time() + cfg.sse_total_timeout
+    reply = await _open(sender, payload, total_deadline, on_no_credits)
+    response = reply.stream
+    if response is None:  # a 200 JSON "success" with no stream: an empty turn
         return
-    observer = client._observer
-    observer.call("on_sse_open", PATH, client._scrubbed(payload), response.status_code)
+    observer = sender.observer
+    observer.call("on_sse_open", PATH, sender.scrub_json(payload), response.status_code)
     decoder = SSEDecoder(cfg.sse_max_line)
     reader = PayloadReader()
     last_work = loop.time()
@@ -188,7 +159,7 @@ async def stream_turn(
                     if frame.kind == "comment":
                         observer.call("on_sse_frame", PATH, None, frame.data, t)
                     else:
-                        observer.call("on_sse_frame", PATH, client._scrub_str(frame.raw), None, t)
+                        observer.call("on_sse_frame", PATH, sender.scrub_text(frame.raw), None, t)
                 for event in reader.read(frame):
                     if not isinstance(event, Heartbeat):
                         last_work = loop.time()

@@ -1,6 +1,6 @@
 """Slash commands: a table from name to handler, bypassing the router.
 
-`/upload PATH…`, `/export`, `/credits`, `/status`, `/send TEXT`, `/why`, `/new`, `/help`,
+`/upload PATH…`, `/export`, `/subtitles [srt|vtt]`, `/credits`, `/status`, `/send TEXT`, `/why`, `/new`, `/help`,
 `/quit`. A message that starts with "/" but reads as a path (`/Users/amy/beach.png`) is not a
 command: it goes to the router like any other message.
 """
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from agent.events import QuitRequested, Table
 
-from .info import show_credits, show_state
+from .readouts import show_credits, show_state
 
 if TYPE_CHECKING:
     from .conversation import Conversation
@@ -40,7 +40,19 @@ async def _upload(conv: Conversation, args: str) -> bool:
 
 
 async def _export(conv: Conversation, args: str) -> bool:
+    if args:  # `/export subtitles`, `/export srt`, `/export 1080p and subtitles`
+        from intents import route
+
+        decision = route(f"export {args}")
+        if decision.route == "subtitles":
+            return await conv.run_subtitles(args)
+        if "subtitles" in decision.also:
+            return await conv.run_export_and_subtitles(args)
     return await conv.run_export(args)
+
+
+async def _subtitles(conv: Conversation, args: str) -> bool:
+    return await conv.run_subtitles(args, strict=True)
 
 
 async def _credits(conv: Conversation, args: str) -> bool:
@@ -102,6 +114,7 @@ COMMANDS: dict[str, Command] = {
     for cmd in (
         Command("upload", _upload, "PATH…"),
         Command("export", _export, "[1080p]"),
+        Command("subtitles", _subtitles, "[srt|vtt]"),
         Command("credits", _credits),
         Command("status", _status),
         Command("send", _send, "TEXT"),

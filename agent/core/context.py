@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from agent.events import Error, Event, Notice, Status, StatusClear
-from agent.messages import t
+from agent.messages import t, tn
 
+from .memory import ChatMemory
 from .settings import ChatSettings
-from .store import ChatMemory
 
 if TYPE_CHECKING:
     from agent.api import NemoClient
@@ -39,6 +39,10 @@ class Context:
 
     def say(self, key: str, /, **values: object) -> str:
         return t(key, self.lang, **values)
+
+    def say_n(self, key: str, count: int, /, **values: object) -> str:
+        """`key` for `count` things, in the plural form the language uses ("1 link", "2 links")."""
+        return tn(key, count, self.lang, **values)
 
     def notice(
         self, key: str, /, level: Literal["info", "success", "warning"] = "info", **values: object

@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING
 
 from agent.api import NemoError, RateLimited, ServiceUnreachable, SessionNotFound
 from agent.events import Action, Event, Ready, Routed, TurnEnd, UserMessage
-from agent.messages import revealed_lang
 
 from .context import Context
 from .failures import report
+from .language import Language, session_language
+from .memory import ChatMemory, PendingRender
 from .settings import ChatSettings
-from .store import ChatMemory, PendingRender
 
-# The handlers (commands, export, info, relay, upload and what they use) are imported at the
+# The handlers (commands, export, readouts, relay, upload and what they use) are imported at the
 # first message, not at start-up: the greeting comes sooner. `load_handlers()` imports them
 # ahead of time (the terminal does, in a thread, while the person reads the greeting).
 if TYPE_CHECKING:
@@ -38,12 +38,12 @@ log = logging.getLogger("agent.core")
 
 
 def load_handlers() -> None:
-    """Import every handler now (otherwise the first message that needs one does)."""
-    from . import commands, export, info, relay, upload  # noqa: F401
+    """Import every handler and the router's vocabulary now (otherwise the first message
+    that needs them does): ~0.15 s of pydantic validation and pattern compiling."""
+    import intents
 
-
-def _session_language(lang: str) -> str:
-    return "zh-CN" if lang.startswith("zh") else "en"
+    intents.load()
+    from . import commands, export, readouts, relay, subtitles, upload  # noqa: F401
 
 
 class Conversation:
@@ -54,15 +54,15 @@ class Conversation:
         self.settings = settings
         self._sink = sink
         self.memory = ChatMemory(client.config.config_dir, client.config.base_url)
+        self.language = Language(settings.lang, settings.locale_lang)
         self.ctx = Context(
             client=client,
             settings=settings,
             emit=self._emit,
             memory=self.memory,
-            lang=settings.lang or settings.locale_lang,
+            lang=self.language.current,
         )
         self.last_decision: Decision | None = None
-        self._lang_known = settings.lang is not None
         self._session_language: str | None = None
         self._may_switch_session = settings.lang is None  # until the first message is handled
         self._background: asyncio.Task[bool] | None = None
@@ -106,12 +106,14 @@ class Conversation:
         ctx.clear_status()
         ctx.drain_notices()
         greeting = ctx.say("ready.greeting")
-        if not self._lang_known:
+        if not self.language.known:
             greeting += "\n" + ctx.say("ready.also_chinese" if ctx.lang == "en" else "ready.also_english")
         examples = [ctx.say(f"ready.example{i}") for i in (1, 2, 3)]
         self._emit(Ready(greeting=greeting, examples=examples))
         if self.settings.resume:
-            pending = self.memory.pending_render()
+            from .export import pending_render_of_this_session
+
+            pending = pending_render_of_this_session(ctx)
             if pending is not None:
                 ctx.notice("resume.render")
                 self._background = asyncio.create_task(self._follow_in_background(pending))
@@ -144,13 +146,13 @@ class Conversation:
             return False
         self._session_language = language
         self._may_switch_session = False
-        if not self._lang_known and language == "zh-CN":
-            self.ctx.lang = "zh"
+        self.language.resumed(language)
+        self.ctx.lang = self.language.current
         self.ctx.notice("resume.continued")
         return True
 
     async def new_session(self) -> None:
-        language = _session_language(self.ctx.lang)
+        language = session_language(self.ctx.lang)
         info = await self.client.create_session(language)
         self._session_language = language
         self.memory.remember_session(info.session_id, language)
@@ -162,11 +164,8 @@ class Conversation:
         if not stripped:
             return True
         ctx = self.ctx
-        if not self._lang_known:
-            revealed = revealed_lang(stripped)
-            if revealed is not None:
-                ctx.lang = revealed
-                self._lang_known = True
+        self.language.hear(stripped)
+        ctx.lang = self.language.current
         self._emit(UserMessage(text=text))
         ok = False
         try:
@@ -191,7 +190,7 @@ class Conversation:
     async def _dispatch(self, text: str) -> bool:
         if self._may_switch_session:
             self._may_switch_session = False
-            wanted = _session_language(self.ctx.lang)
+            wanted = session_language(self.ctx.lang)
             if wanted != self._session_language:
                 # the person writes Chinese: the (still empty) session should know it
                 switched = await self._guarded(self._switch_session)
@@ -234,10 +233,14 @@ class Conversation:
         return True
 
     async def _run_route(self, decision: Decision, text: str) -> bool:
-        from .info import show_credits, show_state
+        from .readouts import show_credits, show_state
 
+        if decision.route == "export" and "subtitles" in decision.also:
+            return await self.run_export_and_subtitles(text)
         if decision.route == "export":
             return await self.run_export(text)
+        if decision.route == "subtitles":
+            return await self.run_subtitles(text)
         if decision.route == "credits":
             return await show_credits(self.ctx)
         if decision.route == "state":
@@ -289,6 +292,16 @@ class Conversation:
 
         return await export(self.ctx, words)
 
+    async def run_export_and_subtitles(self, words: str) -> bool:
+        """"export the video and subtitles": both, the subtitles even when the render fails."""
+        ok = await self._guarded(lambda: self.run_export(words))
+        return await self.run_subtitles(words) and ok
+
+    async def run_subtitles(self, words: str = "", *, strict: bool = False) -> bool:
+        from .subtitles import write_subtitles
+
+        return await write_subtitles(self.ctx, words, strict=strict)
+
     async def run_relay(self, text: str, *, allow_action: bool = True) -> bool:
         from .relay import relay
 
@@ -298,7 +311,7 @@ class Conversation:
         return outcome.ok
 
     async def _run_action(self, action: PlannedAction) -> None:
-        from .info import show_credits, show_state
+        from .readouts import show_credits, show_state
 
         ctx = self.ctx
         self._emit(Action(text=ctx.say(f"action.{action.kind}", text=action.text)))

@@ -23,11 +23,10 @@ from agent.api import ApiError, DownloadError, RenderFailed, RenderJob
 from agent.events import FileSaved
 
 from .context import Context
+from .memory import PendingRender
 from .progress import ProgressReporter
-from .store import PendingRender
-from .timeline import read_tracks
 
-__all__ = ["export", "follow_render", "parse_export_words"]
+__all__ = ["export", "follow_render", "parse_export_words", "pending_render_of_this_session"]
 
 
 class _ExportWords(BaseModel):
@@ -67,15 +66,6 @@ def parse_export_words(text: str) -> tuple[str | None, str | None]:
     return resolution, (other.group(1).upper() if other else None)
 
 
-def _exportable(draft: object) -> bool:
-    return bool(read_tracks(draft))
-
-
-def _draft_seconds(draft: object) -> float | None:
-    ends = [tr.end for tr in read_tracks(draft) if tr.end is not None]
-    return max(ends) / 1000.0 if ends else None
-
-
 def _file_name(title: str | None) -> str:
     stem = re.sub(r"[^\w\-]+", "-", (title or "").strip(), flags=re.UNICODE).strip("-")[:40]
     if not stem or stem.lower() == "project":
@@ -90,11 +80,22 @@ def _elapsed(ctx: Context, seconds: float) -> str:
     return ctx.say("media.seconds", seconds=seconds)
 
 
+def pending_render_of_this_session(ctx: Context) -> PendingRender | None:
+    """The remembered render, only when this session started it.
+
+    The config folder may be shared (another run, another person): a render remembered by
+    another session is never picked up, so nobody is ever given someone else's video."""
+    pending = ctx.memory.pending_render()
+    if pending is None or pending.session_id is None:
+        return None
+    return pending if pending.session_id == ctx.client.session_id else None
+
+
 async def export(ctx: Context, words: str = "") -> bool:
     resolution, other = parse_export_words(words)
     if other:
         ctx.notice("export.mp4_only", fmt=other)
-    pending = ctx.memory.pending_render()
+    pending = pending_render_of_this_session(ctx)
     if pending is not None:
         ctx.notice("export.resuming")
         outcome = await follow_render(ctx, pending)
@@ -103,22 +104,22 @@ async def export(ctx: Context, words: str = "") -> bool:
         # the job is gone on the server: make a new one
     state = await ctx.client.state()
     draft = state.draft
-    if not draft or not _exportable(draft):
+    if draft is None or not draft.tracks:
         ctx.error("nothing_to_export", "export.nothing", "export.nothing.hint")
         return False
+    end = draft.end
     render = PendingRender(
         id=ctx.client.new_render_id(),
         session_id=ctx.client.session_id,
         resolution=resolution,
-        title=str((draft.get("m") or {}).get("title") or "")
-        if isinstance(draft.get("m"), dict)
-        else None,
-        duration=_draft_seconds(draft),
+        title=draft.title,
+        duration=end / 1000.0 if end is not None else None,
     )
     ctx.memory.remember_render(render)
     ctx.status("export.submitting")
     try:
-        await ctx.client.submit_render(draft, render_id=render.id, resolution=resolution)
+        # strict writer: the draft goes back exactly as the service gave it
+        await ctx.client.submit_render(draft.raw, render_id=render.id, resolution=resolution)
     except asyncio.CancelledError:
         raise  # it may have started: keep it remembered
     except BaseException:
@@ -180,7 +181,7 @@ async def follow_render(ctx: Context, render: PendingRender) -> bool | None:
 
 async def _download(ctx: Context, render: PendingRender, job: RenderJob) -> bool:
     out_dir: Path = ctx.settings.out_dir
-    await asyncio.to_thread(out_dir.mkdir, parents=True, exist_ok=True)
+    await asyncio.to_thread(ctx.settings.make_out_dir)
     name = _file_name(render.title)
     bar = ProgressReporter(
         ctx.emit, "download", ctx.say("export.downloading", name=name)

@@ -3,15 +3,17 @@
 Error codes of the contract map to their documented advice (2001 → the registration link with
 `?bind=` for anonymous users, 402 → the upgrade message and never a credits message, 4001 →
 the supported formats, 4002 → compress or trim); anything unknown shows the server's own text.
+One table, `_TELLERS`, says how each kind of failure is told; a kind not in it is told as its
+nearest ancestor that is.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from agent.api import (
-    ApiError,
     AuthExpired,
     DownloadError,
     ExportBlocked,
@@ -26,6 +28,7 @@ from agent.api import (
     ServiceUnreachable,
     SessionNotFound,
     StreamBroken,
+    StreamFailed,
     StreamStalled,
     TurnTimeout,
     UnsupportedFile,
@@ -37,6 +40,9 @@ from .context import Context
 __all__ = ["FORMATS", "register_url", "report"]
 
 log = logging.getLogger("agent.core")
+
+# how one kind of failure is told: (context, the failure, the file it concerns, if any)
+Teller = Callable[[Context, Any, "str | None"], None]
 
 FORMATS = "mp4, mov, avi, webm, mkv, jpg, png, gif, webp, mp3, wav, m4a, aac"
 
@@ -58,11 +64,6 @@ def _minutes(seconds: float) -> str:
     return f"{value:.0f}" if value >= 1 else f"{value:.1f}"
 
 
-def _name(path: Any) -> str:
-    name = getattr(path, "name", None) or str(path)
-    return str(name)
-
-
 def report(ctx: Context, exc: BaseException, *, file: str | None = None) -> None:
     """Emit the Error (and Link) for `exc`. Never raises."""
     try:
@@ -73,108 +74,138 @@ def report(ctx: Context, exc: BaseException, *, file: str | None = None) -> None
 
 
 def _report(ctx: Context, exc: BaseException, file: str | None) -> None:
-    cfg = ctx.client.config
-    if isinstance(exc, NoCredits):
-        if not exc.registered:
-            ctx.error("2001", "err.no_credits", "err.no_credits.hint_anonymous")
-            ctx.emit(Link(label=ctx.say("link.register"), url=register_url(ctx, exc.bind_id)))
-        else:
-            ctx.error("2001", "err.no_credits", "err.no_credits.hint_registered")
-    elif isinstance(exc, ExportBlocked):
-        ctx.error("402", "err.export_blocked", "err.export_blocked.hint")
-        if _is_anonymous(ctx, None):
-            ctx.emit(Link(label=ctx.say("link.register"), url=register_url(ctx, None)))
-    elif isinstance(exc, LocalFileError):
-        reason = str(exc.reason)
-        ctx.error(
-            "local_file",
-            f"err.local_file.{reason}",
-            f"err.local_file.{reason}.hint",
-            path=str(exc.path),
-            name=exc.path.name,
-            formats=FORMATS,
-        )
-    elif isinstance(exc, UnsupportedFile):
-        formats = ", ".join(exc.formats) if exc.formats else FORMATS
-        ctx.error(
-            "4001",
-            "err.unsupported",
-            "err.unsupported.hint",
-            name=file or "",
-            formats=formats,
-            what=ctx.say("err.file_named", name=file) if file else ctx.say("err.this_file"),
-        )
-    elif isinstance(exc, FileTooLarge):
-        ctx.error(
-            "4002",
-            "err.too_large",
-            "err.too_large.hint",
-            what=ctx.say("err.file_named", name=file) if file else ctx.say("err.this_file"),
-            limit=f"{exc.limit / (1024 * 1024):.0f}",
-        )
-    elif isinstance(exc, AuthExpired):
-        hint = (
-            "err.auth_expired.hint_env"
-            if ctx.client.token_source == "env"
-            else "err.auth_expired.hint"
-        )
-        ctx.error("1001", "err.auth_expired", hint)
-    elif isinstance(exc, SessionNotFound):
-        ctx.error("1002", "err.session_lost", "err.session_lost.hint")
-    elif isinstance(exc, MissingClientId):
-        ctx.error("400", "err.missing_client_id", "err.missing_client_id.hint")
-    elif isinstance(exc, RateLimited):
-        wait = f"{exc.retry_after:.0f}" if exc.retry_after else "30"
-        ctx.error("429", "err.rate_limited", "err.rate_limited.hint", seconds=wait)
-    elif isinstance(exc, ServiceUnreachable):
-        ctx.error(
-            "unreachable", "err.unreachable", "err.unreachable.hint", url=exc.url or cfg.base_url
-        )
-    elif isinstance(exc, HeartbeatTimeout):
-        ctx.error(
-            "heartbeat_timeout",
-            "err.heartbeat_timeout",
-            "err.after_timeout.hint",
-            minutes=_minutes(cfg.sse_heartbeat_only_timeout),
-        )
-    elif isinstance(exc, TurnTimeout):
-        ctx.error(
-            "turn_timeout",
-            "err.turn_timeout",
-            "err.after_timeout.hint",
-            minutes=_minutes(cfg.sse_total_timeout),
-        )
-    elif isinstance(exc, StreamStalled):
-        ctx.error(
-            "stalled",
-            "err.stalled",
-            "err.after_timeout.hint",
-            minutes=_minutes(cfg.sse_idle_timeout),
-        )
-    elif isinstance(exc, StreamBroken):
-        ctx.error("stream_broken", "err.stream_broken", "err.after_timeout.hint")
-    elif isinstance(exc, DownloadError):
-        ctx.error("download", "err.download", "err.download.hint", detail=str(exc))
-    elif isinstance(exc, RenderFailed):
-        reason = exc.reason or ""
-        ctx.error(
-            "render_failed",
-            "err.render_failed",
-            "err.render_failed.hint",
-            reason=ctx.say("err.because", reason=reason) if reason else "",
-        )
-    elif isinstance(exc, ApiError | NemoError):
-        code = str(exc.code or exc.status or "api")
-        text = exc.server_message or str(exc)
-        ctx.error(code, "err.api", "err.api.hint", message=text)
-    elif isinstance(exc, OSError):
-        ctx.error(
-            "os",
-            "err.os",
-            "err.os.hint",
-            detail=exc.strerror or type(exc).__name__,
-            path=str(exc.filename or ""),
-        )
-    else:
-        log.debug("unexpected failure", exc_info=exc)
-        ctx.error("internal", "err.internal", "err.internal.hint", kind=type(exc).__name__)
+    # the most specific entry wins: StreamLineTooLong reads as StreamBroken, RequestLost as
+    # ServiceUnreachable, any other NemoError shows the server's own text
+    for kind in type(exc).__mro__:
+        teller = _TELLERS.get(kind)
+        if teller is not None:
+            teller(ctx, exc, file)
+            return
+    log.debug("unexpected failure", exc_info=exc)
+    ctx.error("internal", "err.internal", "err.internal.hint", kind=type(exc).__name__)
+
+
+def _what(ctx: Context, file: str | None) -> str:
+    return ctx.say("err.file_named", name=file) if file else ctx.say("err.this_file")
+
+
+def _no_credits(ctx: Context, exc: Any, file: str | None) -> None:
+    if exc.registered:
+        ctx.error("2001", "err.no_credits", "err.no_credits.hint_registered")
+        return
+    ctx.error("2001", "err.no_credits", "err.no_credits.hint_anonymous")
+    ctx.emit(Link(label=ctx.say("link.register"), url=register_url(ctx, exc.bind_id)))
+
+
+def _export_blocked(ctx: Context, exc: Any, file: str | None) -> None:
+    ctx.error("402", "err.export_blocked", "err.export_blocked.hint")
+    if _is_anonymous(ctx, None):
+        ctx.emit(Link(label=ctx.say("link.register"), url=register_url(ctx, None)))
+
+
+def _local_file(ctx: Context, exc: Any, file: str | None) -> None:
+    reason = str(exc.reason)
+    ctx.error(
+        "local_file",
+        f"err.local_file.{reason}",
+        f"err.local_file.{reason}.hint",
+        path=str(exc.path),
+        name=exc.path.name,
+        formats=FORMATS,
+    )
+
+
+def _unsupported(ctx: Context, exc: Any, file: str | None) -> None:
+    formats = ", ".join(exc.formats) if exc.formats else FORMATS
+    ctx.error(
+        "4001",
+        "err.unsupported",
+        "err.unsupported.hint",
+        name=file or "",
+        formats=formats,
+        what=_what(ctx, file),
+    )
+
+
+def _too_large(ctx: Context, exc: Any, file: str | None) -> None:
+    limit = f"{exc.limit / (1024 * 1024):.0f}"
+    ctx.error("4002", "err.too_large", "err.too_large.hint", what=_what(ctx, file), limit=limit)
+
+
+def _auth_expired(ctx: Context, exc: Any, file: str | None) -> None:
+    env = ctx.client.token_source == "env"
+    ctx.error("1001", "err.auth_expired", "err.auth_expired.hint_env" if env else "err.auth_expired.hint")
+
+
+def _rate_limited(ctx: Context, exc: Any, file: str | None) -> None:
+    wait = f"{exc.retry_after:.0f}" if exc.retry_after else "30"
+    ctx.error("429", "err.rate_limited", "err.rate_limited.hint", seconds=wait)
+
+
+def _unreachable(ctx: Context, exc: Any, file: str | None) -> None:
+    url = exc.url or ctx.client.config.base_url
+    ctx.error("unreachable", "err.unreachable", "err.unreachable.hint", url=url)
+
+
+def _fixed(code: str, key: str, hint: str) -> Teller:
+    """A failure told in fixed words."""
+    return lambda ctx, exc, file: ctx.error(code, key, hint)
+
+
+def _timed_out(code: str, key: str, limit: str) -> Teller:
+    """A time limit ran out: say which, in minutes (`limit` names the ApiConfig field)."""
+
+    def tell(ctx: Context, exc: Any, file: str | None) -> None:
+        minutes = _minutes(getattr(ctx.client.config, limit))
+        ctx.error(code, key, "err.after_timeout.hint", minutes=minutes)
+
+    return tell
+
+
+def _download(ctx: Context, exc: Any, file: str | None) -> None:
+    ctx.error("download", "err.download", "err.download.hint", detail=str(exc))
+
+
+def _render_failed(ctx: Context, exc: Any, file: str | None) -> None:
+    reason = exc.reason or ""
+    because = ctx.say("err.because", reason=reason) if reason else ""
+    ctx.error("render_failed", "err.render_failed", "err.render_failed.hint", reason=because)
+
+
+def _stream_failed(ctx: Context, exc: Any, file: str | None) -> None:
+    ctx.error("stream", "err.stream", "err.stream.hint", message=exc.server_message or "")
+
+
+def _other_api_error(ctx: Context, exc: Any, file: str | None) -> None:
+    code = str(exc.code or exc.status or "api")
+    ctx.error(code, "err.api", "err.api.hint", message=exc.server_message or str(exc))
+
+
+def _os_error(ctx: Context, exc: Any, file: str | None) -> None:
+    detail = exc.strerror or type(exc).__name__
+    ctx.error("os", "err.os", "err.os.hint", detail=detail, path=str(exc.filename or ""))
+
+
+_TELLERS: dict[type[BaseException], Teller] = {
+    NoCredits: _no_credits,
+    ExportBlocked: _export_blocked,
+    LocalFileError: _local_file,
+    UnsupportedFile: _unsupported,
+    FileTooLarge: _too_large,
+    AuthExpired: _auth_expired,
+    SessionNotFound: _fixed("1002", "err.session_lost", "err.session_lost.hint"),
+    MissingClientId: _fixed("400", "err.missing_client_id", "err.missing_client_id.hint"),
+    RateLimited: _rate_limited,
+    ServiceUnreachable: _unreachable,
+    HeartbeatTimeout: _timed_out(
+        "heartbeat_timeout", "err.heartbeat_timeout", "sse_heartbeat_only_timeout"
+    ),
+    TurnTimeout: _timed_out("turn_timeout", "err.turn_timeout", "sse_total_timeout"),
+    StreamStalled: _timed_out("stalled", "err.stalled", "sse_idle_timeout"),
+    StreamBroken: _fixed("stream_broken", "err.stream_broken", "err.after_timeout.hint"),
+    StreamFailed: _stream_failed,
+    DownloadError: _download,
+    RenderFailed: _render_failed,
+    NemoError: _other_api_error,
+    OSError: _os_error,
+}

@@ -16,28 +16,23 @@ import time
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from agent.api import (
-    AuthExpired,
-    ExportBlocked,
-    FileTooLarge,
     HeartbeatTimeout,
     NemoError,
-    NoCredits,
     ServiceUnreachable,
     SessionNotFound,
+    SessionState,
     StreamBroken,
+    StreamError,
     StreamStalled,
+    StreamText,
+    StreamTextReplace,
+    ToolCall,
     TurnTimeout,
-    UnsupportedFile,
 )
-from agent.api import StreamError as WireStreamError
-from agent.api import TextDelta as WireTextDelta
-from agent.api import TextReplace as WireTextReplace
-from agent.api import ToolCall as WireToolCall
 from agent.events import Notice, TextDelta, TextDone, TextReplace
 
 from .context import Context
@@ -86,17 +81,7 @@ class _StageTracker:
         return "relay.working"
 
 
-_IN_STREAM_CODES: dict[str, type[NemoError]] = {
-    "1001": AuthExpired,
-    "1002": SessionNotFound,
-    "2001": NoCredits,
-    "4001": UnsupportedFile,
-    "4002": FileTooLarge,
-    "402": ExportBlocked,
-}
-
-
-async def _read_state(ctx: Context) -> Any:
+async def _read_state(ctx: Context) -> SessionState | None:
     try:
         return await ctx.client.state()
     except SessionNotFound:
@@ -105,7 +90,7 @@ async def _read_state(ctx: Context) -> Any:
         return None
 
 
-def _report_changes(ctx: Context, before: Any, after: Any) -> bool:
+def _report_changes(ctx: Context, before: SessionState | None, after: SessionState) -> bool:
     lines = describe_changes(before, after, ctx.lang)
     for line in lines:
         ctx.emit(Notice(text=line, level="success"))
@@ -122,7 +107,7 @@ class _Turn:
         self.shown = False
         self.text = ""  # the reply as shown so far
         self.step_start = 0  # where the backend's current step begins in it
-        self.errors: list[WireStreamError] = []
+        self.errors: list[NemoError] = []  # failures reported inside the stream
         self.quiet_since = time.monotonic()
         self.last_status = ""
 
@@ -149,21 +134,23 @@ class _Turn:
         self.quiet_since = time.monotonic()
 
     def on_event(self, event: object) -> None:
-        if isinstance(event, WireTextDelta):
+        if isinstance(event, StreamText):
             self.show(self.translator.feed(event.text))
             return
-        if isinstance(event, WireTextReplace):
+        if isinstance(event, StreamTextReplace):
             self.replace_step(event.text)
             return
-        if isinstance(event, WireToolCall):  # never shown: a status says work is going on
+        if isinstance(event, ToolCall):  # never shown: a status says work is going on
             # tool calls come from the non-partial event that closes a step of text
             self.step_start = len(self.text)
             key = self.stages.on_tool(event.name)
             if key != self.last_status:
                 self.ctx.status(key)
                 self.last_status = key
-        elif isinstance(event, WireStreamError) and not (self.shown and is_temporary_issue(event.message)):
-            self.errors.append(event)
+        elif isinstance(event, StreamError) and not (
+            self.shown and is_temporary_issue(event.message)
+        ):
+            self.errors.append(event.failure())
         # thoughts, tool results, heartbeats, state deltas, malformed frames: nothing to show
         if time.monotonic() - self.quiet_since >= self.ctx.settings.still_working_every:
             self.ctx.emit(Notice(text=self.ctx.say("relay.still_working")))
@@ -198,7 +185,7 @@ async def relay(ctx: Context, text: str) -> RelayOutcome:
     turn.close_text()
     ctx.clear_status()
     for error in turn.errors:
-        _report_stream_error(ctx, error)
+        report(ctx, error)
     if turn.errors:
         return RelayOutcome(ok=False)
     if not turn.shown and not await _explain_silence(ctx, before, turn.stages):
@@ -206,15 +193,9 @@ async def relay(ctx: Context, text: str) -> RelayOutcome:
     return RelayOutcome(ok=True, actions=list(turn.translator.actions))
 
 
-def _report_stream_error(ctx: Context, error: WireStreamError) -> None:
-    kind = _IN_STREAM_CODES.get(str(error.code or "").strip())
-    if kind is not None:
-        report(ctx, kind(server_message=error.message))
-    else:
-        ctx.error("stream", "err.stream", "err.stream.hint", message=error.message)
-
-
-async def _explain_silence(ctx: Context, before: Any, stages: _StageTracker) -> bool:
+async def _explain_silence(
+    ctx: Context, before: SessionState | None, stages: _StageTracker
+) -> bool:
     """A turn with no text: say what changed, from the state before and after.
 
     False when the service cannot be reached to look: a stream that simply closed (a server
@@ -241,7 +222,7 @@ async def _explain_silence(ctx: Context, before: Any, stages: _StageTracker) -> 
     return True
 
 
-async def _after_break(ctx: Context, before: Any) -> bool:
+async def _after_break(ctx: Context, before: SessionState | None) -> bool:
     """The stream broke: never re-send; look at the state a few times and report."""
     settings = ctx.settings
     ctx.clear_status()

@@ -33,7 +33,8 @@ class ChatSettings(BaseModel):
 
     @classmethod
     def from_env(cls, **overrides: Any) -> ChatSettings:
-        """NEMO_POLL_INTERVAL and NEMO_OUTPUT_DIR, then explicit overrides (CLI flags win)."""
+        """NEMO_POLL_INTERVAL and NEMO_OUTPUT_DIR (read here only), then explicit overrides
+        (CLI flags win)."""
         values: dict[str, Any] = {}
         poll = os.environ.get("NEMO_POLL_INTERVAL", "").strip()
         if poll:
@@ -47,3 +48,9 @@ class ChatSettings(BaseModel):
             values["out_dir"] = Path(out).expanduser()
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+    def make_out_dir(self) -> None:
+        """Create the folder videos are saved in: the one place that does (at start, to
+        report a folder that cannot be made before any work, and again before a download
+        in case it was removed meanwhile). Raises OSError."""
+        self.out_dir.mkdir(parents=True, exist_ok=True)

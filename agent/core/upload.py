@@ -79,7 +79,7 @@ async def _upload_file(ctx: Context, path: Path) -> bool:
 
 
 async def _upload_urls(ctx: Context, urls: list[str]) -> bool:
-    bar = ProgressReporter(ctx.emit, "upload:urls", ctx.say("upload.fetching", count=len(urls)))
+    bar = ProgressReporter(ctx.emit, "upload:urls", ctx.say_n("upload.fetching", len(urls)))
     bar.update(0, len(urls))
     try:
         uploaded = await ctx.client.upload_urls(urls)

@@ -2,8 +2,10 @@
 
 Every `<area>.<lang>.json` file in this folder is a flat object of message key → text with
 `{placeholders}`. Several files per language let separate parts of the app keep their own
-tables. A key missing in one language falls back to English, and a missing key shows itself
-as the key (a bug to fix, never a crash).
+tables. The `<area>.zh-Hant.json` files are generated from the `<area>.zh.json` ones by
+`tools/gen_hant.py` (OpenCC, Taiwan wording; a test fails when they are stale): edit the
+Simplified text, then run the tool. A key missing in one language falls back to English, and
+a missing key shows itself as the key (a bug to fix, never a crash).
 """
 
 from __future__ import annotations
@@ -21,8 +23,6 @@ LANGS: tuple[Lang, ...] = ("en", "zh", "zh-Hant")
 
 @cache
 def table(lang: str) -> dict[str, str]:
-    if lang == "zh-Hant":  # the Chinese messages, in Traditional characters (see hant.json)
-        return {key: to_hant(text) for key, text in table("zh").items()}
     merged: dict[str, str] = {}
     folder = resources.files(__package__)
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
@@ -46,36 +46,24 @@ def t(key: str, lang: str = "en", /, **values: object) -> str:
         return text
 
 
+def tn(key: str, count: int, lang: str = "en", /, **values: object) -> str:
+    """The message `key` for `count` things, `{count}` filled: "1 link", "3 links".
+
+    `key` holds the general form ("{count} links"); `key.one`, where a language has one, the
+    form for exactly one ("{count} link"). Chinese has no plural forms, so its tables need
+    only `key`.
+    """
+    if count == 1 and f"{key}.one" in table(lang):
+        key = f"{key}.one"
+    return t(key, lang, count=count, **values)
+
+
 def lang_of(text: str) -> Literal["en", "zh"]:
     """The language of a person's message: any CJK ideograph makes it Chinese."""
     for ch in text:
         if "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf":
             return "zh"
     return "en"
-
-
-@cache
-def _hant() -> tuple[dict[str, str], re.Pattern[str] | None, dict[int, str], frozenset[str]]:
-    data = json.loads(resources.files(__package__).joinpath("hant.json").read_text(encoding="utf-8"))
-    phrases: dict[str, str] = data["phrases"]
-    pairs: str = data["chars"]
-    chars = {ord(pairs[i]): pairs[i + 1] for i in range(0, len(pairs) - 1, 2)}
-    words = sorted(phrases, key=len, reverse=True)
-    pattern = re.compile("|".join(map(re.escape, words))) if words else None
-    return phrases, pattern, chars, frozenset(data["traditional"])
-
-
-def to_hant(text: str) -> str:
-    """`text` (Simplified) in Traditional characters: phrases first (回复 回覆), then characters."""
-    phrases, pattern, chars, _ = _hant()
-    if pattern is not None:
-        text = pattern.sub(lambda m: phrases[m.group(0)], text)
-    return text.translate(chars)
-
-
-def is_traditional(text: str) -> bool:
-    """Written in Traditional characters: at least one character only Traditional writing uses."""
-    return not _hant()[3].isdisjoint(text)
 
 
 _WORD = re.compile(r"[^\W\d_]{2,}")  # two letters running: a word, not "1080p"
@@ -89,6 +77,8 @@ def revealed_lang(text: str) -> Lang | None:
     desktop who starts with `/credits` or drops in a photo is not switched to English.
     """
     if lang_of(text) == "zh":
+        from intents.script import is_traditional  # the one detector, shared with the backend
+
         return "zh-Hant" if is_traditional(text) else "zh"
     if text.lstrip().startswith("/"):
         return None

@@ -18,27 +18,12 @@ from prompt_toolkit.document import Document
 
 from agent.messages import t
 
-# the slash commands of issue 6; the core's own table wins when it is there (core_commands)
-SLASH_COMMANDS: tuple[str, ...] = (
-    "/upload",
-    "/export",
-    "/credits",
-    "/status",
-    "/send",
-    "/why",
-    "/new",
-    "/help",
-    "/quit",
-)
-
 
 def core_commands() -> tuple[str, ...]:
-    """The slash commands the conversation core really has, in its order."""
-    try:
-        from agent.core.commands import COMMANDS
-    except ImportError:
-        return SLASH_COMMANDS
-    return tuple("/" + name for name in COMMANDS) or SLASH_COMMANDS
+    """The slash commands the conversation core has, in its order."""
+    from agent.core import COMMANDS
+
+    return tuple("/" + name for name in COMMANDS)
 
 
 _QUOTED = re.compile(r"""(["'])([^"']*)$""")

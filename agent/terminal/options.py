@@ -11,7 +11,7 @@ from typing import Protocol
 class Options:
     messages: list[str] = field(default_factory=list)  # -m/--message, in order
     local: bool = False
-    out: Path | None = None  # --out (NEMO_OUTPUT_DIR is read by the core's settings)
+    out: Path | None = None  # --out (NEMO_OUTPUT_DIR is read by the core's settings only)
     lang: str | None = None
     resume: bool = False
     record: Path | None = None
@@ -20,6 +20,9 @@ class Options:
 
 class ConversationLike(Protocol):
     """The part of `agent.core.Conversation` the terminal drives (interfaces §6)."""
+
+    @property
+    def lang(self) -> str: ...  # the person's language, as the core settled it
 
     @property
     def pending_render(self) -> str | None: ...

@@ -51,7 +51,6 @@ async def run_piped(
     conv: ConversationLike,
     lines: AsyncIterator[str],
     *,
-    on_message: Callable[[str], None] = lambda text: None,
     settle: Callable[[], None] = lambda: None,
     report_crash: Callable[[BaseException], None] = lambda exc: None,
     quit_requested: Callable[[], bool] = lambda: False,
@@ -61,7 +60,6 @@ async def run_piped(
     async for line in lines:
         if not line.strip():
             continue
-        on_message(line)
         try:
             ok = await conv.handle(line)
             await conv.wait_background()

@@ -12,25 +12,21 @@ from typing import TYPE_CHECKING, TextIO
 
 from agent.messages import t
 from agent.terminal import formatting as fmt
+from agent.terminal.event_renderer import EventRenderer
 
 if TYPE_CHECKING:
     from agent import events as ev
     from agent.events import Event
 
 
-class PlainRenderer:
+class PlainRenderer(EventRenderer):
     def __init__(self, out: TextIO, lang: str = "en", *, debug: bool = False) -> None:
+        super().__init__(lang, debug=debug)
         self.out = out
-        self.lang = lang
-        self.debug = debug
-        self.idle = False  # nothing is live in plain text, so the prompt changes nothing
         self._at_line_start = True
         self._step_text = ""  # text streamed in the current step (for TextReplace)
         self._last_status: str | None = None
         self._progress_marks: dict[str, int] = {}
-
-    def __call__(self, event: Event) -> None:
-        self.handle(event)
 
     # -- writing --------------------------------------------------------------------------
     def _write(self, text: str) -> None:
@@ -50,88 +46,30 @@ class PlainRenderer:
             self._write("\n")
         self._step_text = ""
 
-    # -- events ---------------------------------------------------------------------------
-    def handle(self, event: Event) -> None:
-        lang = self.lang
-        if event.kind == "text_delta":
-            self._write(event.text)
-            self._step_text += event.text
-            return
-        if event.kind == "text_replace":
-            if event.text.startswith(self._step_text):
-                self._write(event.text[len(self._step_text) :])
-            else:
-                self._line(event.text.rstrip("\n"))
-            self._step_text = event.text
-            return
-        if event.kind == "status":
-            if event.text != self._last_status:
-                self._line(event.text)
-            self._last_status = event.text
-            return
-        if event.kind == "status_clear":
-            self._last_status = None
-            return
-        if event.kind == "progress":
-            self._progress(event)
-            return
+    # -- streamed -------------------------------------------------------------------------
+    def end_text(self, event: Event) -> None:
         self._end_text()
-        if event.kind == "user_message":
-            self._line("> " + event.text.replace("\n", "\n  "))
-        elif event.kind == "routed":
-            if self.debug:
-                self._line(
-                    t(
-                        "ui.route",
-                        lang,
-                        route=event.route,
-                        confidence=f"{event.confidence:.2f}",
-                        evidence=event.evidence,
-                    )
-                )
-        elif event.kind == "ready":
-            self._line(event.greeting)
-            if event.examples:
-                self._line(t("ui.try", lang))
-                for example in event.examples:
-                    self._line("  - " + example)
-        elif event.kind == "notice" or event.kind == "action":
-            self._line(event.text)
-        elif event.kind == "error":
-            self._line(t("ui.error_line", lang, message=event.message))
-            if event.hint:
-                self._line("  " + event.hint)
-        elif event.kind == "table":
-            if event.title:
-                self._line(event.title)
-            self._rows([event.columns, *event.rows] if event.columns else event.rows)
-        elif event.kind == "timeline":
-            self._line(event.summary)
-            self._rows(event.tracks)
-            if event.media:
-                self._line(t("ui.media", lang))
-                self._rows(event.media)
-            if event.canvas:
-                self._line(t("ui.canvas", lang, canvas=event.canvas))
-        elif event.kind == "link":
-            self._line(f"{event.label} {event.url}")
-        elif event.kind == "media_uploaded":
-            details = fmt.media_details(
-                event.file_type, event.size, event.width, event.height, event.duration, lang
-            )
-            self._line(
-                t("ui.uploaded", lang, name=event.name) + (f" ({details})" if details else "")
-            )
-        elif event.kind == "file_saved":
-            extra = ", ".join(
-                x for x in (fmt.seconds(event.duration, lang), fmt.human_size(event.size)) if x
-            )
-            self._line(t("ui.saved", lang, path=event.path) + (f" ({extra})" if extra else ""))
-        elif event.kind == "turn_end":
-            self._last_status = None
-            self._progress_marks.clear()
 
-    def _progress(self, event: ev.Progress) -> None:
+    def text_delta(self, event: ev.TextDelta) -> None:
+        self._write(event.text)
+        self._step_text += event.text
+
+    def text_replace(self, event: ev.TextReplace) -> None:
+        if event.text.startswith(self._step_text):
+            self._write(event.text[len(self._step_text) :])
+        else:
+            self._line(event.text.rstrip("\n"))
+        self._step_text = event.text
+
+    def status(self, event: ev.Status) -> None:
+        if event.text != self._last_status:
+            self._line(event.text)
+        self._last_status = event.text
+
+    def status_clear(self, event: ev.StatusClear) -> None:
+        self._last_status = None
+
+    def progress(self, event: ev.Progress) -> None:
         """A line when a bar starts, at each quarter it crosses, and when it is done."""
         pct = fmt.percent(event.completed, event.total)
         if event.done:
@@ -148,6 +86,63 @@ class PlainRenderer:
             else:
                 self._line(f"{event.label}: {mark}%")
 
+    # -- lines ----------------------------------------------------------------------------
+    def user_message(self, event: ev.UserMessage) -> None:
+        self._line("> " + event.text.replace("\n", "\n  "))
+
+    def routed(self, event: ev.Routed) -> None:
+        if self.debug:
+            self._line(self.route_line(event))
+
+    def ready(self, event: ev.Ready) -> None:
+        self._line(event.greeting)
+        if event.examples:
+            self._line(t("ui.try", self.lang))
+            for example in event.examples:
+                self._line("  - " + example)
+
+    def notice(self, event: ev.Notice) -> None:
+        self._line(event.text)
+
+    def action(self, event: ev.Action) -> None:
+        self._line(event.text)
+
+    def error(self, event: ev.Error) -> None:
+        self._line(t("ui.error_line", self.lang, message=event.message))
+        if event.hint:
+            self._line("  " + event.hint)
+
+    def table(self, event: ev.Table) -> None:
+        if event.title:
+            self._line(event.title)
+        self._rows([event.columns, *event.rows] if event.columns else event.rows)
+
+    def timeline(self, event: ev.Timeline) -> None:
+        self._line(event.summary)
+        self._rows(event.tracks)
+        if event.media:
+            self._line(t("ui.media", self.lang))
+            self._rows(event.media)
+        if event.canvas:
+            self._line(t("ui.canvas", self.lang, canvas=event.canvas))
+
+    def link(self, event: ev.Link) -> None:
+        self._line(f"{event.label} {event.url}")
+
+    def media_uploaded(self, event: ev.MediaUploaded) -> None:
+        details = self.media_line(event)
+        self._line(
+            t("ui.uploaded", self.lang, name=event.name) + (f" ({details})" if details else "")
+        )
+
+    def file_saved(self, event: ev.FileSaved) -> None:
+        extra = ", ".join(self.saved_facts(event))
+        self._line(t("ui.saved", self.lang, path=event.path) + (f" ({extra})" if extra else ""))
+
+    def turn_end(self, event: ev.TurnEnd) -> None:
+        self._last_status = None
+        self._progress_marks.clear()
+
     def _rows(self, rows: list[list[str]]) -> None:
         from rich.cells import cell_len
 
@@ -161,6 +156,7 @@ class PlainRenderer:
             cells = [c + " " * (widths[i] - cell_len(c)) for i, c in enumerate(row)]
             self._line("  " + "  ".join(cells).rstrip())
 
+    # -- the terminal's own ----------------------------------------------------------------
     def settle(self) -> None:
         self._end_text()
 

@@ -182,7 +182,6 @@ class Repl:
         note: Callable[[str], None],
         set_idle: Callable[[bool], None],
         settle: Callable[[], None],
-        on_message: Callable[[str], None] = lambda text: None,
         report_crash: Callable[[BaseException], None] = lambda exc: None,
         quit_requested: Callable[[], bool] = lambda: False,
         lang: Callable[[], str] = lambda: "en",
@@ -199,7 +198,6 @@ class Repl:
         self.note = note
         self.set_idle = set_idle
         self.settle = settle
-        self.on_message = on_message
         self.report_crash = report_crash
         self.quit_requested = quit_requested
         self.lang = lang
@@ -283,7 +281,6 @@ class Repl:
         conv = await self._conversation()
         if conv is None:
             return False
-        self.on_message(text)
         task = asyncio.ensure_future(conv.handle(text))
         self._running = task
         try:

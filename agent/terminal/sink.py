@@ -50,8 +50,16 @@ class Sink:
         self.extra: list[Callable[[Any], None]] = []
         self.quit = False
         self.output_closed = False
+        self._language: Callable[[], str] | None = None
+
+    def follow_language(self, language: Callable[[], str]) -> None:
+        """Our own lines use the conversation's language (the core settles it) from now on."""
+        self._language = language
+        self.renderer.lang = language()
 
     def __call__(self, event: Event) -> None:
+        if self._language is not None:
+            self.renderer.lang = self._language()
         if event.kind == "quit":
             self.quit = True
         if not self.output_closed:

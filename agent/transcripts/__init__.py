@@ -1,8 +1,9 @@
 """Record a session to a transcript file; replay it offline; check it still behaves the same.
 
 `Recorder` is what `nemo-chat --record FILE` uses (an event sink and the wire's exchange
-observer at once); `nemo-chat replay …` runs `agent.transcripts.cli.main`. The replay parts
-(a Starlette server, the agent itself) are imported only when a replay runs.
+observer at once); `replay.replay` runs a transcript again through a conversation and a
+server the composition root hands in (`ReplayWiring`); `check.check_files` is
+`nemo-chat replay --check`. Nothing here imports the terminal or the backend.
 """
 
 from __future__ import annotations

@@ -14,7 +14,8 @@ a file whose last good line is still readable.
     [2.700, "sse_close", {"path": "/run_sse", "outcome": "end"}]
     [2.900, "end", {}]                                              ← written by close()
 
-`t` is seconds since the recording started. Files appear as name, size and SHA-256, never
+An event's payload is the typed event of `agent/events.py` as `event_to_json` writes it, and
+is read back with `event_from_json`. `t` is seconds since the recording started. Files appear as name, size and SHA-256, never
 their bytes; downloads as size and SHA-256. Secrets are replaced when a line is written
 (see `scrub.py`), so nothing here needs cleaning before it is shared.
 """
@@ -27,6 +28,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from agent.events import Event, event_from_json
 
 FORMAT_NAME = "nemo-chat-transcript"
 FORMAT_VERSION = 1
@@ -117,20 +120,22 @@ class Line(BaseModel):
     kind: str
     payload: dict[str, Any]
 
-    def to_json(self) -> list[Any]:
-        return [round(self.t, 3), self.kind, self.payload]
-
 
 class Transcript(BaseModel):
     path: Path | None = None
     header: Header
     lines: list[Line]
 
-    def events(self) -> list[dict[str, Any]]:
-        return [line.payload for line in self.lines if line.kind == "event"]
+    def timed_events(self) -> list[tuple[float, Event]]:
+        """The events the person was shown, typed, with their time (checked at load)."""
+        return [(line.t, event_from_json(line.payload)) for line in self.lines
+                if line.kind == "event"]
+
+    def events(self) -> list[Event]:
+        return [event for _, event in self.timed_events()]
 
     def user_messages(self) -> list[str]:
-        return [str(ev.get("text", "")) for ev in self.events() if ev.get("kind") == "user_message"]
+        return [event.text for event in self.events() if event.kind == "user_message"]
 
 
 def dumps_line(value: object) -> str:
@@ -195,8 +200,12 @@ def parse_line(number: int, raw: str) -> Line:
         except ValidationError as exc:
             loc = ".".join(str(p) for p in exc.errors()[0]["loc"])
             raise TranscriptError("corrupted", line=number, detail=f"{kind}.{loc}") from None
-    elif kind == "event" and not isinstance(payload.get("kind"), str):
-        raise TranscriptError("corrupted", line=number, detail="event.kind")
+    elif kind == "event":
+        try:
+            event_from_json(payload)
+        except ValidationError as exc:
+            loc = ".".join(str(p) for p in exc.errors()[0]["loc"]) or "kind"
+            raise TranscriptError("corrupted", line=number, detail=f"event.{loc}") from None
     return Line(t=float(t), kind=kind, payload=payload)
 
 

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from agent.events import Event, event_to_json
 from agent.transcripts.format import (
     FORMAT_NAME,
     FORMAT_VERSION,
@@ -212,10 +213,9 @@ class Recorder:
 
     # -- the two doors ---------------------------------------------------------------------
 
-    def sink(self, event: object) -> None:
-        """Take one event the person was shown (a pydantic event or its JSON form)."""
-        payload = _as_dict(event)
-        self.write("event", payload)
+    def sink(self, event: Event) -> None:
+        """Take one event the person was shown."""
+        self.write("event", event_to_json(event))
 
     __call__ = sink
 

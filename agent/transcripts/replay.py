@@ -1,28 +1,33 @@
 """Replay a transcript through the real agent against the replay server, and compare.
 
-The person's recorded messages are fed to a real `Conversation` whose real `NemoClient`
-talks to a `ReplayServer` on 127.0.0.1. Time is compressed by `speed`: the server shortens
-the recorded gaps and the agent's own waits (polls, "still working", broken-stream checks,
+The person's recorded messages are fed to a real `Conversation` whose real client talks to
+a `ReplayServer` on 127.0.0.1. Time is compressed by `speed`: the server shortens the
+recorded gaps and the agent's own waits (polls, "still working", broken-stream checks,
 stream timeouts) are divided by the same factor, so what depends on timing happens in the
 same order. Messages are processed one after the other, each waiting for the work it
 started, as in piped mode.
+
+This package builds neither the conversation nor the server thread: the composition root
+hands them in (`ReplayWiring`), so a replay imports nothing of the core, the wire or the
+backend, and a test can put a scripted conversation in their place.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import os
 import tempfile
-import time
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Protocol
 
+from agent.events import Event, UserMessage, event_to_json
+from agent.messages import LANGS, t
 from agent.transcripts import compare
 from agent.transcripts.format import Transcript
-from agent.transcripts.script import IdCanon, Normaliser
+from agent.transcripts.recorded_calls import IdCanon, Normaliser
 from agent.transcripts.scrub import Scrubber
 from agent.transcripts.server import ReplayServer
 from agent.transcripts.standins import plan_files
@@ -32,7 +37,49 @@ UNSCALED = frozenset({"connect_timeout", "read_timeout"})  # safety nets, not be
 REPLAY_TOKEN = "nmv_usr_replay"
 MAX_PAUSE = 2.0  # seconds: a long think between two messages is not worth watching
 
-ConversationFactory = Callable[[Any, Any, Callable[[Any], None]], Any]
+
+@dataclass(frozen=True)
+class ReplaySetup:
+    """What the composition root needs to connect a conversation for one replay."""
+
+    base_url: str  # the replay server
+    work: Path  # a temporary folder: config/ for credentials, out/ for saved videos
+    recorded: dict[str, Any]  # the recording's settings (header), waits not yet scaled
+    speed: float
+    lang: str | None  # --lang of the recorded session (None: its messages decided)
+    token: Literal["env", "stored"] | None  # how the recorded session had its token
+    token_value: str = REPLAY_TOKEN
+
+
+class Replayable(Protocol):
+    """The part of a conversation a replay drives."""
+
+    async def start(self) -> bool: ...
+
+    async def handle(self, text: str) -> bool: ...
+
+    async def wait_background(self) -> None: ...
+
+
+class RunningServer(Protocol):
+    @property
+    def url(self) -> str: ...
+
+    def stop(self) -> None: ...
+
+
+Connect = Callable[
+    [ReplaySetup, Callable[[Event], None]], AbstractAsyncContextManager[Replayable]
+]
+
+
+@dataclass(frozen=True)
+class ReplayWiring:
+    """Given by the composition root: a conversation connected to the replay server (closed
+    when the context ends), and how an ASGI app is served on 127.0.0.1 (the backend's door)."""
+
+    connect: Connect
+    serve: Callable[[Any], RunningServer]
 
 
 @dataclass
@@ -77,14 +124,7 @@ def scaled_settings(model: type[Any], recorded: dict[str, Any], speed: float, **
     return model(**values)
 
 
-def _default_factory(client: Any, settings: Any, sink: Callable[[Any], None]) -> Any:
-    core = importlib.import_module("agent.core")  # the core is imported only to replay
-    return core.Conversation(client, settings, sink)
-
-
 def _stopped_texts() -> set[str]:
-    from agent.messages import LANGS, t
-
     return {t("stopped", lang) for lang in LANGS}
 
 
@@ -103,26 +143,25 @@ def turns(transcript: Transcript) -> list[Turn]:
     stopped = _stopped_texts()
     found: list[Turn] = []
     start = previous = 0.0
+    events = iter(transcript.timed_events())
     for line in transcript.lines:
         if line.kind == "event":
-            kind = line.payload.get("kind")
-            if kind == "user_message":
-                found.append(
-                    Turn(str(line.payload.get("text", "")), pause=max(0.0, line.t - previous))
-                )
+            _, event = next(events)
+            if event.kind == "user_message":
+                found.append(Turn(event.text, pause=max(0.0, line.t - previous)))
                 start = line.t
             elif (
-                kind == "notice"
+                event.kind == "notice"
                 and found
                 and found[-1].stop_after is None
-                and line.payload.get("text") in stopped
+                and event.text in stopped
             ):
                 found[-1].stop_after = max(0.0, line.t - start)
         previous = line.t
     return found
 
 
-async def _handle(conversation: Any, text: str, stop_after: float | None, speed: float) -> None:
+async def _handle(conversation: Replayable, text: str, stop_after: float | None, speed: float) -> None:
     """One message; cancelled after `stop_after` (scaled) when the person had pressed Ctrl-C."""
     if stop_after is None:
         await conversation.handle(text)
@@ -139,7 +178,7 @@ async def _handle(conversation: Any, text: str, stop_after: float | None, speed:
         timer.cancel()
 
 
-def _given_token(transcript: Transcript) -> str | None:
+def _given_token(transcript: Transcript) -> Literal["env", "stored"] | None:
     """How the recorded session had its token when it did not ask for one: "env" or "stored"."""
     for line in transcript.lines:
         if line.kind in ("http", "sse_open"):
@@ -151,92 +190,42 @@ def _given_token(transcript: Transcript) -> str | None:
     return "env" if transcript.header.settings.get("token_from_env") else "stored"
 
 
-def _store_token(config_dir: Path, base_url: str) -> None:
-    from pydantic import SecretStr
-
-    from agent.api.identity import CredentialStore, StoredToken
-
-    store = CredentialStore(config_dir)
-    store.save_token(
-        base_url, StoredToken(token=SecretStr(REPLAY_TOKEN), expires_at=time.time() + 7 * 86400)
-    )
-
-
-def _as_json(event: Any) -> dict[str, Any]:
-    dump = getattr(event, "model_dump", None)
-    return dict(dump(mode="json")) if callable(dump) else dict(event)
-
-
 async def _drive(
     transcript: Transcript,
-    base_url: str,
-    work: Path,
-    speed: float,
+    setup: ReplaySetup,
+    connect: Connect,
     feed: Callable[[str], str],
-    collected: list[dict[str, Any]],
-    on_event: Callable[[Any], None] | None,
-    factory: ConversationFactory,
+    collected: list[Event],
+    on_event: Callable[[Event], None] | None,
     pace: bool,
 ) -> None:
-    from agent.api import ApiConfig, NemoClient
-    from agent.api.config import DEFAULT_WEB_URL
-    from agent.core.settings import ChatSettings
-    from agent.messages import LANGS
-
-    recorded = transcript.header.settings
-    given_token = _given_token(transcript)
-    if given_token == "stored":  # the person had a token from an earlier run
-        _store_token(work / "config", base_url)
-    lang = transcript.header.lang if transcript.header.lang in LANGS else None
-    config = scaled_settings(
-        ApiConfig,
-        recorded,
-        speed,
-        base_url=base_url,
-        web_url=str(recorded.get("web_url") or DEFAULT_WEB_URL),
-        config_dir=work / "config",
-        token=REPLAY_TOKEN if given_token == "env" else None,
-        client_id=None,
-        platform=str(recorded.get("platform") or "unknown"),
-    )
-    locale = recorded.get("locale_lang")  # the recording machine's locale: the greeting's language
-    settings = scaled_settings(
-        ChatSettings, recorded, speed, lang=lang, out_dir=work / "out", resume=False,
-        locale_lang=locale if locale in LANGS else "en",
-    )
-
-    def sink(event: Any) -> None:
-        collected.append(_as_json(event))
+    def sink(event: Event) -> None:
+        collected.append(event)
         if on_event is not None:
             on_event(event)
 
-    async with NemoClient(config) as client:
-        conversation = factory(client, settings, sink)
-        try:
-            if not await conversation.start():
-                return
-            for turn in turns(transcript):
-                if pace and turn.pause > 0:  # the person's typing time, compressed too
-                    await asyncio.sleep(min(turn.pause / speed, MAX_PAUSE))
-                before = len(collected)
-                text = turn.text
-                await _handle(conversation, feed(text), turn.stop_after, speed)
-                await conversation.wait_background()
-                if not any(e.get("kind") == "user_message" for e in collected[before:]):
-                    collected.insert(before, {"kind": "user_message", "text": feed(text)})
-                if any(e.get("kind") == "quit" for e in collected[before:]):
-                    break
-        finally:
-            await conversation.aclose()
+    async with connect(setup, sink) as conversation:
+        if not await conversation.start():
+            return
+        for turn in turns(transcript):
+            if pace and turn.pause > 0:  # the person's typing time, compressed too
+                await asyncio.sleep(min(turn.pause / setup.speed, MAX_PAUSE))
+            before = len(collected)
+            await _handle(conversation, feed(turn.text), turn.stop_after, setup.speed)
+            await conversation.wait_background()
+            if not any(e.kind == "user_message" for e in collected[before:]):
+                collected.insert(before, UserMessage(text=feed(turn.text)))
+            if any(e.kind == "quit" for e in collected[before:]):
+                break
 
 
 async def replay(
     transcript: Transcript,
     *,
+    wiring: ReplayWiring,
     speed: float = 10.0,
-    on_event: Callable[[Any], None] | None = None,
+    on_event: Callable[[Event], None] | None = None,
     files_dir: Path | None = None,
-    factory: ConversationFactory | None = None,
     timeout: float | None = None,
     pace: bool = False,
 ) -> ReplayResult:
@@ -245,55 +234,53 @@ async def replay(
     `pace` also waits (compressed) for the time the person took between messages: for
     watching a replay; a check does not need it.
     """
-    from backend.serve import ServerThread
-
     speed = max(0.01, float(speed))
     result = ReplayResult()
     server = ReplayServer(transcript, speed=speed)
-    collected: list[dict[str, Any]] = []
+    collected: list[Event] = []
     last_t = transcript.lines[-1].t if transcript.lines else 0.0
     budget = timeout if timeout is not None else 30.0 + last_t / speed * 3
+    lang = transcript.header.lang if transcript.header.lang in LANGS else None
     with tempfile.TemporaryDirectory(prefix="nemo-replay-") as tmp:
         work = Path(tmp)
         plan = plan_files(transcript, work / "files", files_dir)
-        thread = await asyncio.to_thread(ServerThread(server.app).start)
+        running = await asyncio.to_thread(wiring.serve, server.app)
         try:
-            server.configure(thread.url, path_map=plan.reverse())
+            server.configure(running.url, path_map=plan.reverse())
             path_map = plan.reverse()
             out_dir = transcript.header.settings.get("out_dir")
             if isinstance(out_dir, str) and out_dir:
                 path_map.append((str(work / "out"), out_dir))
+            setup = ReplaySetup(
+                base_url=running.url,
+                work=work,
+                recorded=dict(transcript.header.settings),
+                speed=speed,
+                lang=lang,
+                token=_given_token(transcript),
+            )
             old_cwd = os.getcwd()
             if plan.cwd is not None:  # relative paths resolve as they did when recorded
                 plan.cwd.mkdir(parents=True, exist_ok=True)
                 os.chdir(plan.cwd)
             try:
                 await asyncio.wait_for(
-                    _drive(
-                        transcript,
-                        thread.url,
-                        work,
-                        speed,
-                        plan.apply,
-                        collected,
-                        on_event,
-                        factory or _default_factory,
-                        pace,
-                    ),
+                    _drive(transcript, setup, wiring.connect, plan.apply, collected, on_event,
+                           pace),
                     budget,
                 )
             except TimeoutError:
                 result.problem = "timeout"
             finally:
                 os.chdir(old_cwd)
-            events = Normaliser(path_map, Scrubber(api_base=thread.url, home=Path.home()))
-            live_events = [events.value(e) for e in collected]
+            events = Normaliser(path_map, Scrubber(api_base=running.url, home=Path.home()))
+            live_events = [events.value(event_to_json(e)) for e in collected]
         finally:
-            await asyncio.to_thread(thread.stop)
+            await asyncio.to_thread(running.stop)
 
     canon = IdCanon()
     result.recorded_events = compare.event_lines(
-        compare.shown(canon.value(e) for e in transcript.events())
+        compare.shown(canon.value(event_to_json(e)) for e in transcript.events())
     )
     result.replayed_events = compare.reconcile_durations(
         result.recorded_events, compare.event_lines(compare.shown(live_events)), speed

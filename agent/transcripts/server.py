@@ -1,6 +1,6 @@
 """The replay server: a Starlette app that answers a transcript's recorded requests in order.
 
-It runs on 127.0.0.1 over a real socket (`backend.serve.ServerThread`), so the client's own
+It runs on 127.0.0.1 over a real socket (served through `backend/local.py`), so the client's own
 code path runs unchanged: timeouts, SSE decoding, heartbeats and broken streams included.
 Each request is matched to the first unanswered recorded call with the same method and path
 (within a small window, so an unimportant reordering does not derail a replay); it gets the
@@ -31,7 +31,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from agent.transcripts.format import Transcript
-from agent.transcripts.script import (
+from agent.transcripts.recorded_calls import (
     EXTERNAL_PREFIX,
     Normaliser,
     RecordedCall,

@@ -146,9 +146,9 @@ def plan_files(transcript: Transcript, work: Path, files_dir: Path | None = None
     plan = FilePlan()
     digests = {d.name: d for d in uploaded_files(transcript)}
     texts = list(transcript.user_messages())
-    for ev in transcript.events():
-        if ev.get("kind") == "routed":
-            texts.extend(str(p) for p in ev.get("paths") or [])
+    for event in transcript.events():
+        if event.kind == "routed":
+            texts.extend(event.paths)
     for text in texts:
         for name, digest in digests.items():
             for match in re.finditer(_PATH_CHARS + re.escape(name), text):

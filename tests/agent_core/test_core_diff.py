@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from agent.api import SessionState
 from agent.core.diff import describe_changes, state_fingerprint
 
 
 def state(*tracks: dict[str, Any], media: list[Any] | None = None, gen: list[Any] | None = None,
-          canvas: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"draft": {"t": list(tracks)}, "video_infos": media or [], "generated_media": gen or [],
-            "canvas_config": canvas}
+          canvas: dict[str, Any] | None = None) -> SessionState:
+    """A state as the service's reply carries it."""
+    return SessionState.from_data({"state": {
+        "draft": {"t": list(tracks)}, "video_infos": media or [], "generated_media": gen or [],
+        "canvas_config": canvas}})
 
 
 VIDEO = {"tt": 0, "sg": [{"id": "v1", "n": "beach.png", "st": 0, "d": 3000}]}
@@ -39,7 +42,7 @@ def test_moves_volume_renames_removals_and_effects() -> None:
         {"tt": 7, "sg": [{"id": "t1", "text": "Hello", "role": "caption", "st": 1000, "d": 2000}]},
         canvas={"width": 1080, "height": 1920, "aspect": "9:16"},
     )
-    before["canvas_config"] = {"width": 1920, "height": 1080, "aspect": "16:9"}
+    before.canvas_config = {"width": 1920, "height": 1080, "aspect": "16:9"}
     lines = describe_changes(before, after)
     assert "Updated clip “beach.png”" in lines
     assert "Set music “Lo-fi” to 35% volume" in lines
@@ -62,9 +65,7 @@ def test_new_media_and_generated_clips() -> None:
     assert describe_changes(None, state(VIDEO)) == ["Added clip “beach.png” (0–3 s)"]
 
 
-def test_objects_with_attributes_work_like_dicts() -> None:
-    from agent.api import SessionState
-
+def test_a_state_made_from_a_raw_draft_reads_the_same() -> None:
     before = SessionState(draft={"t": [VIDEO]})
     after = SessionState(draft={"t": [VIDEO, {"tt": 1, "sg": [{"gen": {"style": "lofi"}, "st": 0, "d": 3000}]}]})
     assert describe_changes(before, after) == ["Added music “Lo-fi” (0–3 s)"]

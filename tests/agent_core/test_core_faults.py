@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from agent.core.store import ChatMemory
+from agent.core.memory import ChatMemory
 from agent.events import Error, FileSaved, Link, Status, Table, TextDelta, Timeline, TurnEnd
 
 from .conftest import WEB
@@ -227,12 +227,32 @@ async def test_a_slow_render_is_remembered_and_picked_up(make_chat: Any, photo: 
     assert pending in json.dumps(memory)
 
     chat.backend.faults.clear()
-    later = await make_chat()  # e.g. the next run of nemo-chat (not --resume): /export picks it up
-    assert await later.say("/export"), later.events
-    assert later.notices()[0] == "Picking up the render that was still running."
-    assert Path(later.of(FileSaved)[0].path).is_file()
-    assert not later.wire.sent("POST", "/api/render/proxy/lambda")  # the same job, not a new one
-    assert later.conv.pending_render is None and chat.conv.pending_render is None
+    ctx = chat.conv.ctx  # this time the person waits for it
+    ctx.settings = ctx.settings.model_copy(update={"render_timeout": 20.0})
+    assert await chat.say("/export"), chat.events  # asked again in the same session: picked up
+    assert chat.notices()[0] == "Picking up the render that was still running."
+    assert Path(chat.of(FileSaved)[0].path).is_file()
+    assert len(chat.wire.sent("POST", "/api/render/proxy/lambda")) == 1  # the same job, not a new one
+    assert chat.conv.pending_render is None
+
+
+async def test_export_never_saves_a_render_another_session_started(make_chat: Any, photo: Path) -> None:
+    """A shared config folder: the render another session left running is not this one's video."""
+    theirs = await edited(make_chat, photo, render_timeout=0.2)
+    theirs.fault(route="render_submit", kind="stuck", count=None)
+    assert not await theirs.say("export")
+    their_render = theirs.conv.pending_render
+    assert their_render
+    theirs.backend.faults.clear()
+
+    mine = await edited(make_chat, photo)  # the next run, a new session (not --resume)
+    assert mine.client.session_id != theirs.client.session_id
+    assert await mine.say("/export"), mine.events
+    assert "Picking up the render that was still running." not in mine.notices()
+    assert not [r for r in mine.wire.exchanges if their_render in r.path]  # never even asked
+    submitted = mine.wire.sent("POST", "/api/render/proxy/lambda")
+    assert len(submitted) == 1 and submitted[0].request_json["sessionId"] == mine.client.session_id
+    assert Path(mine.of(FileSaved)[0].path).is_file()
 
 
 async def test_resume_picks_up_a_render_after_a_restart(make_chat: Any, photo: Path) -> None:
@@ -355,7 +375,7 @@ async def test_nothing_escapes_handle_even_a_broken_sink(make_chat: Any) -> None
 def test_notices_are_in_the_message_tables() -> None:
     from typing import get_args
 
-    from agent.api.models import NoticeKind
+    from agent.api.models import ClientNoticeKind as NoticeKind
     from agent.messages import t
 
     quiet = {"retried", "download_resumed"}

@@ -127,7 +127,7 @@ async def test_a_traditional_chinese_conversation_is_answered_in_traditional(
     # the service session is still asked for Chinese
     assert chat.wire.sent("POST", "/api/tasks/me/with-session")[-1].request_json["language"] == "zh-CN"
     assert not await chat.say("/upload /nowhere/沒有.png")
-    assert chat.of(Error)[0].message == "/nowhere/沒有.png：沒有這個文件。"
+    assert chat.of(Error)[0].message == "/nowhere/沒有.png：沒有這個檔案。"  # Taiwan wording
 
 
 async def test_language_setting_wins_and_keeps_the_first_session(make_chat: Any) -> None:
@@ -204,7 +204,7 @@ async def test_slash_commands(make_chat: Any, photo: Path) -> None:
 
     assert await chat.say("/help")
     rows = chat.of(Table)[0].rows
-    assert [r[0].split()[0] for r in rows] == ["/upload", "/export", "/credits", "/status", "/send", "/why", "/new", "/help", "/quit"]
+    assert [r[0].split()[0] for r in rows] == ["/upload", "/export", "/subtitles", "/credits", "/status", "/send", "/why", "/new", "/help", "/quit"]
 
     assert await chat.say("/credits")
     assert chat.of(Table) and not chat.of(Routed)

@@ -47,26 +47,44 @@ def test_the_locale_picks_the_language_before_any_message(
     assert locale_lang() == lang
 
 
-def test_our_chinese_reads_in_traditional_characters_for_a_traditional_message() -> None:
-    from agent.messages import t, to_hant
+def test_our_chinese_reads_in_traditional_characters_with_taiwan_wording() -> None:
+    from agent.messages import t
 
-    assert t("ready.greeting", "zh-Hant").startswith("準備好了！把你的照片發給我")
-    assert t("action.export", "zh-Hant") == "按回覆的提示開始導出…"  # 回复 is a reply here: 回覆
-    assert to_hant("正在恢复上次的会话，重复的录制已限制") == "正在恢復上次的會話，重複的錄製已限制"
+    assert t("ready.greeting", "zh-Hant").startswith("準備好了！把你的照片發給我，我來把它們做成影片")
+    assert t("action.export", "zh-Hant") == "按回覆的提示開始匯出…"  # 回复 is a reply here: 回覆
+    assert t("resume.gone", "zh-Hant") == "上次的會話在伺服器上已經不存在了，所以這是一個新專案。"
+    assert t("err.local_file.missing", "zh-Hant", path="a.jpg") == "a.jpg：沒有這個檔案。"
     assert t("ui.kind.image", "zh-Hant") == "圖片"
 
 
-def test_every_character_of_our_chinese_messages_has_its_traditional_form() -> None:
-    # a message added in Chinese with a character hant.json does not know would be shown half
-    # Simplified to a Traditional reader: add the character to `chars` (or `same`)
-    import json
-    from pathlib import Path
+def test_a_traditional_reader_never_sees_a_simplified_only_character() -> None:
+    # every key of the Simplified table has its Traditional text, and none of those texts
+    # holds a character only Simplified writing uses (视 频 发 这 …)
+    from agent.messages import table
+    from intents.script import _evidence
 
-    folder = Path(__file__).resolve().parents[2] / "agent" / "messages"
-    data = json.loads((folder / "hant.json").read_text(encoding="utf-8"))
-    known = set(data["chars"][0::2]) | set(data["same"])
-    missing = set()
-    for path in folder.glob("*.zh.json"):
-        for text in json.loads(path.read_text(encoding="utf-8")).values():
-            missing |= {ch for ch in text if "\u4e00" <= ch <= "\u9fff" and ch not in known}
-    assert not missing, "".join(sorted(missing))
+    zh, hant = table("zh"), table("zh-Hant")
+    assert set(hant) == set(zh)
+    only_simplified = _evidence()[0]
+    leaks = {key: text for key, text in hant.items() if not only_simplified.isdisjoint(text)}
+    assert not leaks
+    assert only_simplified & set("".join(zh.values()))  # the check can see what it looks for
+
+
+@pytest.mark.parametrize(("lang", "one", "three"), [
+    ("en", "Fetching 1 link", "Fetching 3 links"),
+    ("zh", "正在获取 1 个链接", "正在获取 3 个链接"),  # Chinese has no plural forms
+    ("zh-Hant", "正在獲取 1 個連結", "正在獲取 3 個連結"),
+])
+def test_counts_read_as_plain_words_not_link_s(lang: str, one: str, three: str) -> None:
+    from agent.messages import tn
+
+    assert tn("upload.fetching", 1, lang) == one
+    assert tn("upload.fetching", 3, lang) == three
+    assert tn("transcripts.check.summary_ok", 1, lang).count("(s)") == 0
+
+
+def test_no_message_of_ours_writes_a_plural_as_s_in_brackets() -> None:
+    from agent.messages import table
+
+    assert not [key for key, text in table("en").items() if "(s)" in text]

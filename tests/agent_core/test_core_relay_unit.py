@@ -16,8 +16,8 @@ from agent.api import (
     SessionInfo,
     SessionState,
     StreamError,
-    TextDelta,
-    TextReplace,
+    StreamText,
+    StreamTextReplace,
     ToolCall,
 )
 from agent.api.errors import LocalFileReason
@@ -25,7 +25,7 @@ from agent.core import ChatSettings, Conversation
 from agent.core.commands import parse_slash
 from agent.core.context import Context
 from agent.core.failures import report
-from agent.core.store import ChatMemory
+from agent.core.memory import ChatMemory
 from agent.events import Action, Error, Event, Link, Notice
 
 WEB = "https://web.nemo.test"
@@ -102,7 +102,7 @@ def shown(events: list[Event]) -> str:
 
 
 async def test_a_replaced_step_is_translated_and_replaces_the_stream(tmp_path: Path) -> None:
-    turn = [TextDelta(text="Hello wor"), TextReplace(text="Hello world! Click the Export button when ready.")]
+    turn = [StreamText(text="Hello wor"), StreamTextReplace(text="Hello world! Click the Export button when ready.")]
     conv, _, events = await conversation(tmp_path, [turn])
     assert await conv.handle("/send hi")
     assert shown(events) == "Hello world! Type “export” when ready."
@@ -111,10 +111,10 @@ async def test_a_replaced_step_is_translated_and_replaces_the_stream(tmp_path: P
 
 async def test_a_replace_in_a_later_step_keeps_the_earlier_steps(tmp_path: Path) -> None:
     turn = [
-        TextDelta(text="Step one done. "),
+        StreamText(text="Step one done. "),
         ToolCall(name="add_text", args={}),
-        TextDelta(text="Now the musi"),
-        TextReplace(text="Now the music is added."),
+        StreamText(text="Now the musi"),
+        StreamTextReplace(text="Now the music is added."),
     ]
     conv, _, events = await conversation(tmp_path, [turn])
     assert await conv.handle("/send go")
@@ -132,14 +132,14 @@ async def test_an_error_code_inside_the_stream_is_worded_like_the_contract(tmp_p
 
 
 async def test_a_temporary_issue_error_after_good_text_is_ignored(tmp_path: Path) -> None:
-    turn = [TextDelta(text="Added the title."), StreamError(message="I encountered a temporary issue.")]
+    turn = [StreamText(text="Added the title."), StreamError(message="I encountered a temporary issue.")]
     conv, _, events = await conversation(tmp_path, [turn])
     assert await conv.handle("add a title")
     assert not [e for e in events if isinstance(e, Error)]
 
 
 async def test_a_relayed_action_runs_once_and_never_chains(tmp_path: Path) -> None:
-    reply = [ToolCall(name="edit_multitrack", args={}), TextDelta(text="Ready. Click “Generate” to start.")]
+    reply = [ToolCall(name="edit_multitrack", args={}), StreamText(text="Ready. Click “Generate” to start.")]
     conv, client, events = await conversation(tmp_path, [reply, list(reply)])
     assert await conv.handle("make a video")
     assert client.sent == ["make a video", "Generate"]
@@ -188,7 +188,7 @@ def test_an_unexpected_bug_is_worded_without_a_traceback(tmp_path: Path) -> None
 
 
 def test_client_notices_are_drained_once(tmp_path: Path) -> None:
-    from agent.api import Notice as WireNotice
+    from agent.api import ClientNotice as WireNotice
 
     ctx, events = context(tmp_path)
     ctx.client.notices.extend([WireNotice(kind="reauthenticated"), WireNotice(kind="retried")])
@@ -225,6 +225,8 @@ def _every_failure() -> list[BaseException]:
         api.MissingClientId(), api.ExportBlocked(), api.RateLimited(retry_after=12), api.ApiError("Odd", code=7007),
         api.ServiceUnreachable(url="http://x"), api.StreamBroken(), api.StreamStalled(), api.HeartbeatTimeout(),
         api.TurnTimeout(), api.DownloadError(), api.RenderFailed(reason="codec"), OSError(13, "Permission denied", "/out"),
+        api.StreamFailed(server_message="the editor crashed"), api.RequestLost(url="http://x"),
+        api.StreamLineTooLong(),
     ]
 
 

@@ -35,12 +35,12 @@ def kinds(text: str) -> list[str]:
         ("打开时间线面板查看。", "输入“状态”查看。", "state"),
         ("拖拽标题到开头。", "告诉我“把标题移到开头”。", "sse"),
         ("点击「生成」。", "说“生成”。", "sse"),
-        ("點擊「匯出」按鈕。", "輸入“導出”。", "export"),  # Traditional script: answered in it
+        ("點擊「匯出」按鈕。", "輸入“匯出”。", "export"),  # Traditional script: answered in it, Taiwan wording
         ("打開時間線面板查看。", "輸入“狀態”查看。", "state"),
         ("点击积分按钮。", "输入“积分”。", "credits"),
         ("Click the Export button in the top-right corner to render.", "Type “export” to render.", "export"),
         ("点击右上角的导出按钮。", "输入“导出”。", "export"),
-        ("點擊右上角的導出按鈕。", "輸入“導出”。", "export"),
+        ("點擊右上角的導出按鈕。", "輸入“匯出”。", "export"),
         # where the service's page keeps the balance
         ("Click the credits in the top right corner to check your balance.", "Type “credits”.", "credits"),
         ("You can check your balance in the top-right corner.", "You can type “credits”.", "credits"),
@@ -71,6 +71,15 @@ def test_conditional_instructions_are_not_run() -> None:
     assert kinds("Take a look — when it looks right, click Export to render your MP4.") == []
     assert kinds("可以在时间线中预览，满意后点击导出按钮。") == ["timeline"]
     assert kinds("在预览面板里看一下效果，满意后点击导出即可生成 MP4。") == []
+
+
+@pytest.mark.parametrize("said", ["準備好了就點擊「匯出」按鈕。", "準備好後，點擊右上角的導出按鈕。"])
+def test_conditional_instructions_in_traditional_are_not_run_either(said: str) -> None:
+    # 准备好 in Traditional (準備好): every character of the Chinese markers has its
+    # Traditional forms (generated with OpenCC), not only those someone listed by hand
+    result = translate(said)
+    assert "輸入“匯出”" in result.text
+    assert result.actions == ()
 
 
 def test_ordinary_text_is_untouched() -> None:

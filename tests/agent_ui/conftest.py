@@ -20,6 +20,7 @@ class FakeConversation:
         self.sink = sink
         self.start_ok = start_ok
         self.pending_render: str | None = None
+        self.lang = "en"  # the core settles it; a Chinese message below switches it
         self.log: list[str] = []
         self.closed = False
 
@@ -60,6 +61,8 @@ class FakeConversation:
                 self.sink(ev.Notice(text="Stopped."))
                 raise
             return True
+        if text.startswith("渲染"):
+            self.lang = "zh"
         if text.startswith(("render", "渲染")):
             self.pending_render = "render_1"
             self.sink(ev.Notice(text="Rendering started."))

@@ -97,11 +97,22 @@ async def test_render_left_running_says_how_to_resume(
     assert "nemo-chat --resume" in capsys.readouterr().out
 
 
-async def test_language_follows_the_first_message(
+async def test_our_lines_follow_the_language_the_core_settled(
     fake_conversation: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    await run(fake_conversation, Options(messages=["渲染一下"]))
+    await run(fake_conversation, Options(messages=["渲染一下"]))  # the fake core switches to zh
     assert "服务器上还有一个渲染在进行" in capsys.readouterr().out
+
+
+def test_the_first_message_or_the_locale_decides_where_the_chat_starts(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from agent.core.language import starting_language
+
+    monkeypatch.setenv("LC_ALL", "zh_TW.UTF-8")
+    assert starting_language(None) == "zh-Hant"  # before any message: the locale
+    assert starting_language(None, "make a video") == "en"  # a first -m message wins
+    assert starting_language(None, "/credits") == "zh-Hant"  # a command shows no language
+    assert starting_language("zh", "make a video") == "zh"  # --lang wins over both
 
 
 async def test_interactive_chat_end_to_end_with_pipe_input(
@@ -163,7 +174,7 @@ async def test_interactive_chat_exits_1_when_it_cannot_connect(
 
 def test_the_local_backend_is_polled_every_second_the_service_every_30(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from agent.terminal.connect import chat_settings_for
+    from agent.assemble import chat_settings_for
 
     monkeypatch.delenv("NEMO_POLL_INTERVAL", raising=False)
     assert chat_settings_for(Options(), "en").poll_interval == 30.0  # as the service asks

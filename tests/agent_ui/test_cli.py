@@ -12,17 +12,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _core_landed() -> bool:
-    try:
-        from agent.core import Conversation  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-needs_core = pytest.mark.skipif(not _core_landed(), reason="agent.core.Conversation not there yet")
-
-
 def nemo_chat(
     *args: str, env: dict[str, str] | None = None, stdin: str = "", timeout: float = 30
 ) -> subprocess.CompletedProcess[str]:
@@ -86,7 +75,6 @@ def test_bad_arguments_exit_2_with_usage_and_no_traceback() -> None:
     assert "Traceback" not in result.stderr
 
 
-@needs_core
 @pytest.mark.parametrize("args", [["-m", "hello"], []])
 def test_unreachable_service_exits_1_and_suggests_local(args: list[str], tmp_path: Path) -> None:
     import socket
@@ -104,3 +92,22 @@ def test_unreachable_service_exits_1_and_suggests_local(args: list[str], tmp_pat
     text = result.stdout + result.stderr
     assert "--local" in text
     assert "Traceback" not in text
+
+
+@pytest.mark.parametrize("where", ["--out", "NEMO_OUTPUT_DIR"])
+def test_an_output_folder_that_cannot_be_made_is_said_before_anything_runs(
+    where: str, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    env = {"NEMO_CONFIG_DIR": str(tmp_path / "config"), "NEMO_DATA_DIR": str(tmp_path / "data"),
+           "NEMO_API_URL": "http://127.0.0.1:9"}  # never reached: the folder is checked first
+    args = ["-m", "hello"]
+    if where == "--out":
+        args += ["--out", str(blocker / "videos")]
+    else:
+        env["NEMO_OUTPUT_DIR"] = str(blocker / "videos")
+    result = nemo_chat(*args, env=env)
+    assert result.returncode == 1
+    assert f"Cannot save videos to {blocker / 'videos'}" in result.stdout
+    assert "--out DIR" in result.stdout and "Traceback" not in result.stdout + result.stderr

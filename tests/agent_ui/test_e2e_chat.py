@@ -13,6 +13,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import av
+import pexpect
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,7 +47,6 @@ def chat_env(tmp_path: Path, **backend: object) -> dict[str, str]:
 def test_terminal_session_upload_stream_interrupt_continue_quit(
     tmp_path: Path, make_photo: Callable[..., Path]
 ) -> None:
-    pexpect = pytest.importorskip("pexpect")
     photo = make_photo("beach.png", size=(320, 180), seed=1)
     env = chat_env(tmp_path, chunk_delay=0.08)  # a slow stream, so Ctrl-C lands mid-reply
     child = pexpect.spawn(
@@ -91,7 +92,6 @@ def test_terminal_session_upload_stream_interrupt_continue_quit(
 def test_piped_script_uploads_animates_exports_a_valid_mp4(
     tmp_path: Path, make_photo: Callable[..., Path]
 ) -> None:
-    av = pytest.importorskip("av")
     photos = [make_photo(f"photo{i}.png", size=(320, 180), seed=i) for i in range(2)]
     out = tmp_path / "videos"
     script = (

@@ -138,7 +138,7 @@ def test_live_region_on_a_terminal_is_transient_and_commits_once() -> None:
     for i in range(0, len(REPLY), 5):
         renderer.handle(ev.TextDelta(text=REPLY[i : i + 5]))
     renderer.handle(ev.TurnEnd())
-    assert renderer._live is None  # nothing left running after the turn
+    assert not renderer.live.running  # nothing left running after the turn
     # the committed (non-live) output, i.e. what stays on screen, holds each block once:
     # rich writes committed lines only once; live frames are erased by cursor moves
     plain = ANSI.sub("", out.getvalue())
@@ -150,7 +150,7 @@ def test_idle_prompt_prints_statically_without_live() -> None:
     renderer.idle = True
     renderer.handle(ev.Status(text="Rendering"))
     renderer.handle(ev.Notice(text="Render finished.", level="success"))
-    assert renderer._live is None
+    assert not renderer.live.running
     assert "Render finished." in out.getvalue()
 
 

@@ -377,3 +377,13 @@ class Recorder:
 def recorder() -> Recorder:
     """An ExchangeObserver that keeps everything it is told (for asserting on transcripts)."""
     return Recorder()
+
+
+async def until_rendered(client: Any, render_id: str, interval: float, max_polls: int = 600) -> Any:
+    """Poll a render until it finishes (the chat's own polling lives in agent/core/export.py)."""
+    for _ in range(max_polls):
+        job = await client.render_status(render_id)
+        if job.finished:
+            return job
+        await asyncio.sleep(interval)
+    raise AssertionError(f"render {render_id} did not finish after {max_polls} polls")

@@ -26,6 +26,8 @@ from agent.api import (
     UnsupportedFile,
 )
 
+from .conftest import until_rendered
+
 
 async def test_first_start_gets_a_token_and_stores_it_privately(
     fake_api: Any, tmp_path: Path
@@ -154,10 +156,16 @@ async def test_calls_that_start_work_are_not_resent_on_5xx(fake_api: Any, tmp_pa
             async for _ in client.run_sse("make it pop"):
                 pass
         assert len(fake_api.hits("/run_sse")) == 1
+
+
+async def test_a_5xx_on_session_create_is_retried(fake_api: Any, tmp_path: Path) -> None:
+    """A new session starts no work a second try could repeat (at worst an empty session is
+    left behind), so one 500 must not end the run."""
+    async with NemoClient(fake_api.config(tmp_path)) as client:
         fake_api.fail("session", status=500)
-        with pytest.raises(ApiError):
-            await client.create_session()
-        assert len(fake_api.hits("with-session")) == 2
+        info = await client.create_session()
+        assert info.session_id and len(fake_api.hits("with-session")) == 2
+        assert [n.kind for n in client.notices] == ["retried"]
 
 
 async def test_connection_refused_is_retried_then_unreachable(
@@ -219,17 +227,18 @@ async def test_state_render_and_cancel(fake_api: Any, tmp_path: Path) -> None:
     async with NemoClient(fake_api.config(tmp_path)) as client:
         await client.create_session()
         state = await client.state()
-        assert state.draft == {"t": [{"tt": 0, "sg": [{"src": "m1", "d": 3000}]}]}
+        assert state.draft and state.draft.raw == {"t": [{"tt": 0, "sg": [{"src": "m1", "d": 3000}]}]}
+        assert state.draft.tracks[0].segments[0].name == "m1"
         assert state.canvas_config == {"width": 1920, "height": 1080} and state.task_id == "t-1"
         rid = client.new_render_id()
         assert rid.startswith("render_") and len(rid) == 39
-        job = await client.submit_render(state.draft or {}, render_id=rid, resolution="1080p")
+        job = await client.submit_render(state.draft.raw, render_id=rid, resolution="1080p")
         assert (job.id, job.status, job.progress) == (rid, "pending", 5)
         sent = json.loads(fake_api.hits("/api/render/proxy/lambda")[0].body)
         assert sent == {
             "id": rid,
             "sessionId": "5529798706024415232",
-            "draft": state.draft,
+            "draft": state.draft.raw,
             "output": {"format": "mp4", "quality": "high", "resolution": "1080p"},
         }
         assert (await client.render_status(rid)).status == "processing"
@@ -241,12 +250,12 @@ async def test_state_render_and_cancel(fake_api: Any, tmp_path: Path) -> None:
             and done.size == 1000
         )
         # the same id again (e.g. a retry after a lost reply) picks up the existing job
-        again = await client.submit_render(state.draft or {}, render_id=rid)
+        again = await client.submit_render(state.draft.raw, render_id=rid)
         assert again.id == rid and again.status == "completed"
         fake_api.render_form = "wrapped"
         rid2 = client.new_render_id()
         await client.submit_render({"t": []}, render_id=rid2)
-        job2 = await client.wait_render(rid2, interval=0.01)
+        job2 = await until_rendered(client, rid2, 0.01)
         assert job2.status == "completed" and job2.url and job2.url.endswith(f"{rid2}.mp4")
         await client.cancel_render(rid2)
         assert fake_api.hits(f"{rid2}/cancel")
@@ -305,7 +314,7 @@ async def test_secrets_never_reach_logs_errors_or_records(
         fake_api.fail("credits", code=9999, message=f"bad token {fake_api.tokens_issued[0]}")
         with pytest.raises(ApiError) as info:
             await client.credits()
-        client_id = client._client_id
+        client_id = client.sender.credentials.client_id
     token = fake_api.tokens_issued[0]
     dumped = (
         json.dumps([r.model_dump(mode="json") for r in rec.records])
@@ -378,9 +387,10 @@ async def test_rate_limit_on_other_calls(fake_api: Any, tmp_path: Path) -> None:
         await client.create_session()
         fake_api.fail("credits", status=429, headers={"Retry-After": "0.01"})
         assert (await client.credits()).total == 100  # a GET waits as asked and retries
-        fake_api.fail("session", status=429, headers={"Retry-After": "7"})
+        fake_api.fail("upload", status=429, headers={"Retry-After": "7"})
         with pytest.raises(RateLimited) as info:
-            await client.create_session()  # starts work: reported, not re-sent
+            await client.upload_urls(["https://cdn.test/a.png"])  # starts work: reported, not re-sent
+        assert len(fake_api.hits("upload-video")) == 1
     assert info.value.retry_after == 7.0
 
 

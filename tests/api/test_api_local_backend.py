@@ -16,9 +16,11 @@ from agent.api import (
     SessionNotFound,
     StreamBroken,
     StreamError,
-    TextDelta,
-    TextReplace,
+    StreamText,
+    StreamTextReplace,
 )
+
+from .conftest import until_rendered
 
 
 def config(backend: Any, tmp_path: Path, **kw: Any) -> ApiConfig:
@@ -47,17 +49,17 @@ async def test_a_whole_session_ends_with_a_real_mp4(
         async for event in client.run_sse(
             "turn my photo into a smooth animated video with motion effects"
         ):
-            if isinstance(event, TextDelta):
+            if isinstance(event, StreamText):
                 text += event.text
-            elif isinstance(event, TextReplace):
+            elif isinstance(event, StreamTextReplace):
                 text = event.text
         assert text.strip()
         state = await client.state()
-        assert state.draft and any(track.get("sg") for track in state.draft.get("t", []))
+        assert state.draft and state.draft.tracks
         credits = await client.credits()
         assert credits.total >= credits.available
-        job = await client.submit_render(state.draft)
-        done = await client.wait_render(job.id, interval=0.1, max_polls=600)
+        job = await client.submit_render(state.draft.raw)
+        done = await until_rendered(client, job.id, 0.1)
         assert done.status == "completed" and done.url
         saved = await client.download(done.url, tmp_path / "out")
     head = saved.path.read_bytes()[:12]

@@ -88,7 +88,11 @@ def test_ids_stay_strings_and_numbers_are_tolerated() -> None:
         {"state": {"draft": '{"t": []}', "video_infos": {"a": {"id": 1}}}, "user_id": "anon_1"}
     )
     assert (
-        state.draft == {"t": []} and state.video_infos == [{"id": 1}] and state.user_id == "anon_1"
+        state.draft is not None
+        and state.draft.raw == {"t": []}
+        and state.draft.tracks == ()
+        and state.video_infos == [{"id": 1}]
+        and state.user_id == "anon_1"
     )
     assert SessionState.from_data({}).draft is None
 
@@ -177,3 +181,14 @@ def test_scrubbing() -> None:
     assert scrub_text("id cid-123456 here", "cid-123456") == "id <secret> here"
     err = LocalFileError(Path("/x/holiday.heic"), "heic_failed")
     assert "holiday.heic" in str(err) and err.reason == "heic_failed"
+
+
+def test_error_codes_inside_the_stream_are_typed_by_the_wire() -> None:
+    from agent.api import ExportBlocked, NoCredits, StreamError, StreamFailed
+
+    assert isinstance(StreamError(message="expired", code="1001").failure(), AuthExpired)
+    credits = StreamError(message="no credits", code=" 2001 ").failure()
+    assert isinstance(credits, NoCredits) and credits.server_message == "no credits"
+    assert isinstance(StreamError(message="upgrade", code="402").failure(), ExportBlocked)
+    odd = StreamError(message="MALFORMED_FUNCTION_CALL", code="MALFORMED_FUNCTION_CALL").failure()
+    assert type(odd) is StreamFailed and odd.server_message == "MALFORMED_FUNCTION_CALL"

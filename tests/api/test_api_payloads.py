@@ -10,8 +10,8 @@ from agent.api.events import (
     MalformedFrame,
     StateDelta,
     StreamError,
-    TextDelta,
-    TextReplace,
+    StreamText,
+    StreamTextReplace,
     Thought,
     ToolCall,
     ToolResult,
@@ -65,26 +65,26 @@ def test_streaming_then_identical_aggregate_shows_text_once() -> None:
         adk([{"text": "world"}], partial=True),
         adk([{"text": "Hello world"}], partial=False, finishReason="STOP"),
     )
-    assert events == [TextDelta(text="Hello "), TextDelta(text="world")]
+    assert events == [StreamText(text="Hello "), StreamText(text="world")]
 
 
 def test_aggregate_that_extends_yields_the_rest() -> None:
     events = read(adk([{"text": "Hel"}], partial=True), adk([{"text": "Hello!"}]))
-    assert events == [TextDelta(text="Hel"), TextDelta(text="lo!")]
+    assert events == [StreamText(text="Hel"), StreamText(text="lo!")]
 
 
 def test_aggregate_that_differs_replaces_the_step() -> None:
     events = read(
         adk([{"text": "Draft"}], partial=True), adk([{"text": "Final answer"}], partial=False)
     )
-    assert events == [TextDelta(text="Draft"), TextReplace(text="Final answer")]
+    assert events == [StreamText(text="Draft"), StreamTextReplace(text="Final answer")]
 
 
 def test_non_streaming_event_is_shown_as_is_and_steps_are_independent() -> None:
     events = read(
         adk([{"text": "One."}]), adk([{"text": "Two"}], partial=True), adk([{"text": "Two."}])
     )
-    assert events == [TextDelta(text="One."), TextDelta(text="Two"), TextDelta(text=".")]
+    assert events == [StreamText(text="One."), StreamText(text="Two"), StreamText(text=".")]
 
 
 def test_function_calls_only_from_non_partial_events() -> None:
@@ -105,7 +105,7 @@ def test_function_calls_only_from_non_partial_events() -> None:
         ),
     )
     assert events == [
-        TextDelta(text="Working"),
+        StreamText(text="Working"),
         ToolCall(name="edit_multitrack", args={"op": "add"}, id="adk-1"),
         ToolResult(name="edit_multitrack", result={"ok": True}, id="adk-1"),
     ]
@@ -117,7 +117,7 @@ def test_thoughts_are_separate_from_text() -> None:
         adk([{"text": "Answer"}], partial=True),
         adk([{"text": "thinking…", "thought": True}, {"text": "Answer"}], partial=False),
     )
-    assert events == [Thought(text="thinking…"), TextDelta(text="Answer")]
+    assert events == [Thought(text="thinking…"), StreamText(text="Answer")]
 
 
 def test_error_frames_of_every_adk_version() -> None:
@@ -149,8 +149,8 @@ def test_typed_family() -> None:
         b'data: {"type":"something_new"}\n\n',
     )
     assert events == [
-        TextDelta(text="导出 "),
-        TextDelta(text="done"),
+        StreamText(text="导出 "),
+        StreamText(text="done"),
         ToolCall(name="generate_video_with_seedance", args={"d": 5}),
         ToolResult(name="generate_video_with_seedance", result={"ok": 1}),
         Heartbeat(source="typed"),
@@ -168,7 +168,7 @@ def test_malformed_frame_is_reported_and_the_stream_goes_on() -> None:
     events = read(b"data: {not json\n\n", b"data: [1,2]\n\n", adk([{"text": "still here"}]))
     assert isinstance(events[0], MalformedFrame) and "invalid JSON" in events[0].error
     assert isinstance(events[1], MalformedFrame) and events[1].error == "not a JSON object"
-    assert events[2] == TextDelta(text="still here")
+    assert events[2] == StreamText(text="still here")
 
 
 def test_state_delta_and_artifact_only_frames() -> None:
@@ -176,7 +176,7 @@ def test_state_delta_and_artifact_only_frames() -> None:
         adk([{"text": "ok"}], actions={**ACTIONS, "stateDelta": {"draft_version": 3}}),
         adk(None, actions={**ACTIONS, "artifactDelta": {"preview.txt": 0}}),
     )
-    assert events == [TextDelta(text="ok"), StateDelta(delta={"draft_version": 3})]
+    assert events == [StreamText(text="ok"), StateDelta(delta={"draft_version": 3})]
 
 
 def test_shown_text_after_replace() -> None:
@@ -185,11 +185,11 @@ def test_shown_text_after_replace() -> None:
         adk([{"text": "Secnd"}], partial=True),
         adk([{"text": "Second."}], partial=False),
     )
-    assert events[-1] == TextReplace(text="Second.")
+    assert events[-1] == StreamTextReplace(text="Second.")
     # the core replaces only the current step: "First." stays
     text, step = "", 0
     for ev in events:
-        if isinstance(ev, TextDelta):
+        if isinstance(ev, StreamText):
             text += ev.text
         else:
             text = text[:step] + ev.text
@@ -201,4 +201,4 @@ def test_shown_text_after_replace() -> None:
 def test_a_frame_that_breaks_the_json_parser_is_reported_not_fatal() -> None:
     deep = b"data: " + b"[" * 200_000 + b"]" * 200_000 + b"\n\n"  # RecursionError in json
     events = read(deep, b'data: {"type":"text","content":"fine"}\n\n')
-    assert isinstance(events[0], MalformedFrame) and events[1] == TextDelta(text="fine")
+    assert isinstance(events[0], MalformedFrame) and events[1] == StreamText(text="fine")

@@ -17,8 +17,8 @@ from agent.api import (
     NemoClient,
     StreamBroken,
     StreamStalled,
-    TextDelta,
-    TextReplace,
+    StreamText,
+    StreamTextReplace,
     ToolCall,
     TurnTimeout,
 )
@@ -60,9 +60,9 @@ async def test_a_streamed_turn_in_awkward_chunks(fake_api: Any, tmp_path: Path) 
         await client.create_session()
         events = await collect(client)
     assert [e for e in events if not isinstance(e, Heartbeat | MalformedFrame)] == [
-        TextDelta(text="Adding "),
-        TextDelta(text="a 城市 title"),
-        TextDelta(text="."),
+        StreamText(text="Adding "),
+        StreamText(text="a 城市 title"),
+        StreamText(text="."),
         ToolCall(name="edit_multitrack", args={}, id="c1"),
     ]
     assert Heartbeat(source="comment") in events and isinstance(events[-1], MalformedFrame)
@@ -81,7 +81,7 @@ async def test_replacement_reaches_the_consumer(fake_api: Any, tmp_path: Path) -
     fake_api.sse_script = [(0, adk("Draft", True)), (0, adk("Final.", False))]
     async with NemoClient(fake_api.config(tmp_path)) as client:
         await client.create_session()
-        assert await collect(client) == [TextDelta(text="Draft"), TextReplace(text="Final.")]
+        assert await collect(client) == [StreamText(text="Draft"), StreamTextReplace(text="Final.")]
 
 
 async def test_connection_drop_mid_stream_is_stream_broken_and_not_resent(
@@ -94,7 +94,7 @@ async def test_connection_drop_mid_stream_is_stream_broken_and_not_resent(
         with pytest.raises(StreamBroken):
             async for event in client.run_sse("generate"):
                 seen.append(event)
-    assert seen == [TextDelta(text="Working on it")]
+    assert seen == [StreamText(text="Working on it")]
     assert len(fake_api.hits("/run_sse")) == 1
 
 
@@ -143,7 +143,7 @@ async def test_cancelling_the_task_closes_the_connection_at_once(
 
     async def consume(client: NemoClient) -> None:
         async for event in client.run_sse("generate"):
-            if isinstance(event, TextDelta):
+            if isinstance(event, StreamText):
                 got_first.set()
 
     async with NemoClient(fake_api.config(tmp_path)) as client:
@@ -177,7 +177,7 @@ async def test_expired_token_before_the_stream_is_renewed_and_sent_once_more(
     async with NemoClient(fake_api.config(tmp_path)) as client:
         await client.create_session()
         fake_api.valid_tokens.clear()  # the token expired server-side
-        assert await collect(client) == [TextDelta(text="hello")]
+        assert await collect(client) == [StreamText(text="hello")]
     assert len(fake_api.hits("/run_sse")) == 2 and len(fake_api.tokens_issued) == 2
 
 

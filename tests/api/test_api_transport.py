@@ -17,7 +17,7 @@ from agent.api.transport import OnDemandTLSTransport, _trusts_nothing, verified_
 
 async def test_http_base_talks_without_building_a_tls_pool(fake_api: Any, tmp_path: Path) -> None:
     async with NemoClient(fake_api.config(tmp_path)) as client:
-        transport = client._http._transport
+        transport = client.sender.http._transport
         assert isinstance(transport, OnDemandTLSTransport)
         info = await client.create_session("en")
         assert info.session_id

@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from agent.assemble import replay_wiring
+from agent.events import Event, Notice, Status
 from agent.transcripts import load
-from agent.transcripts.cli import CHECK_SPEED
+from agent.transcripts.check import CHECK_SPEED
 from agent.transcripts.replay import replay
 
 GOLDEN = Path(__file__).resolve().parents[2] / "transcripts"
@@ -33,7 +35,7 @@ def test_every_golden_scenario_is_present() -> None:
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
 def test_golden_transcript_replays_as_recorded(path: Path) -> None:
-    result = asyncio.run(replay(load(path), speed=CHECK_SPEED))
+    result = asyncio.run(replay(load(path), wiring=replay_wiring(), speed=CHECK_SPEED))
     assert result.problem is None
     diff = "\n".join(result.diff_lines())
     assert diff == "", (
@@ -61,10 +63,10 @@ def test_the_chinese_session_reads_as_chinese() -> None:
 
 
 def test_the_errors_are_told_to_the_person() -> None:
-    def events(name: str) -> list[dict[str, object]]:
+    def events(name: str) -> list[Event]:
         return load(GOLDEN / f"{name}.jsonl").events()
 
-    kinds_2001 = {e["kind"] for e in events("errors_2001")}
+    kinds_2001 = {e.kind for e in events("errors_2001")}
     assert "link" in kinds_2001 or any("bind=" in str(e) for e in events("errors_2001"))
-    assert any(e["kind"] == "error" for e in events("errors_4001"))
-    assert any("⏳" in str(e.get("text", "")) for e in events("long_turn"))
+    assert any(e.kind == "error" for e in events("errors_4001"))
+    assert any("⏳" in e.text for e in events("long_turn") if isinstance(e, Status | Notice))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.transcripts.cli import main
+from agent.cli import replay as main
 from agent.transcripts.server import multipart_files
 
 GOLDEN = Path(__file__).resolve().parents[2] / "transcripts"
@@ -27,7 +27,7 @@ def test_replay_takes_one_file_unless_checking(capsys: pytest.CaptureFixture[str
     assert main(files) == 2
     assert "--check" in capsys.readouterr().err
     assert main(["--check", *files]) == 0
-    assert "2 transcript(s) replayed as recorded." in capsys.readouterr().out
+    assert "2 transcripts replayed as recorded." in capsys.readouterr().out
 
 
 def test_help_is_a_clean_exit(capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.api import ApiConfig, NemoClient
+from agent.assemble import replay_wiring
 from agent.core import ChatSettings, Conversation
 from agent.transcripts import Recorder, load, timing_settings
 from agent.transcripts.replay import replay, turns
@@ -55,6 +56,6 @@ def test_a_turn_stopped_with_ctrl_c_is_stopped_again_in_the_replay(
     assert stops[0] is None and stops[2] is None
     assert stops[1] is not None and 0.3 < stops[1] < 1.5
     assert any(line.payload.get("outcome") == "cancelled" for line in transcript.lines)
-    result = asyncio.run(replay(transcript, speed=2))
+    result = asyncio.run(replay(transcript, wiring=replay_wiring(), speed=2))
     assert result.problem is None
     assert "\n".join(result.diff_lines()) == ""

@@ -17,10 +17,12 @@ from typing import Any
 import pytest
 
 from agent.api import ApiConfig, NemoClient
-from agent.api import TextDelta as WireText
+from agent.api import StreamText as WireText
+from agent.assemble import replay_wiring
+from agent.cli import replay as main
 from agent.events import MediaUploaded, Ready, Table, TextDelta, TurnEnd, UserMessage
 from agent.transcripts import Recorder, load, timing_settings
-from agent.transcripts.cli import check_files, main
+from agent.transcripts.check import check_files
 from agent.transcripts.replay import replay
 from agent.transcripts.standins import standin_bytes
 from backend.serve import ServerThread
@@ -67,6 +69,9 @@ def factory(client: Any, settings: Any, sink: Callable[[Any], None]) -> MiniConv
     return MiniConversation(client, settings, sink)
 
 
+WIRING = replay_wiring(factory)  # the real client, this small conversation, the backend's door
+
+
 @pytest.fixture
 def backend_url(tmp_path: Path, serve_app: Callable[[Any], ServerThread]) -> str:
     from backend.app import create_app
@@ -104,12 +109,12 @@ def test_a_recorded_session_replays_as_recorded(recorded: Path) -> None:
     assert {"http", "sse_open", "sse", "sse_close", "event"} <= set(kinds)
     assert "beach.png" in recorded.read_text()
     shown: list[Any] = []
-    result = asyncio.run(replay(transcript, speed=20, factory=factory, on_event=shown.append))
+    result = asyncio.run(replay(transcript, speed=20, wiring=WIRING, on_event=shown.append))
     assert result.diff_lines() == []
     assert result.ok
     assert any(isinstance(e, MediaUploaded) and e.name == "beach.png" for e in shown)
     streamed = "".join(e.text for e in shown if isinstance(e, TextDelta))
-    recorded_text = "".join(e["text"] for e in transcript.events() if e["kind"] == "text_delta")
+    recorded_text = "".join(e.text for e in transcript.events() if isinstance(e, TextDelta))
     assert streamed and streamed == recorded_text
 
 
@@ -129,7 +134,7 @@ def test_check_reports_a_changed_reply_as_a_readable_diff(recorded: Path, monkey
             data[2]["rows"] = [["7", "7"]]
             lines[i] = json.dumps(data, ensure_ascii=False)
     recorded.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = asyncio.run(replay(load(recorded), speed=20, factory=factory))
+    result = asyncio.run(replay(load(recorded), speed=20, wiring=WIRING))
     assert not result.ok
     diff = "\n".join(result.diff_lines())
     assert '-table: {"columns":["available","total"],"rows":[["7","7"]]' in diff
@@ -138,22 +143,19 @@ def test_check_reports_a_changed_reply_as_a_readable_diff(recorded: Path, monkey
 
 def test_check_reports_a_request_the_agent_no_longer_sends(recorded: Path) -> None:
     _tamper(recorded, '"language":"en"', '"language":"fr"')
-    result = asyncio.run(replay(load(recorded), speed=20, factory=factory))
+    result = asyncio.run(replay(load(recorded), speed=20, wiring=WIRING))
     diff = "\n".join(result.diff_lines())
     assert '-POST /api/tasks/me/with-session/nemo_agent {"language":"fr"' in diff
     assert "+POST /api/tasks/me/with-session/nemo_agent" in diff
 
 
-def test_the_check_command_exits_1_with_the_diff_and_0_when_equal(
-    recorded: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr("agent.transcripts.replay._default_factory", factory)
+def test_the_check_command_exits_1_with_the_diff_and_0_when_equal(recorded: Path) -> None:
     out = io.StringIO()
-    assert check_files([recorded], speed=20, out=out) == 0
+    assert check_files([recorded], wiring=WIRING, speed=20, out=out) == 0
     assert "ok" in out.getvalue()
     _tamper(recorded, "Ready.", "Welcome.")
     out = io.StringIO()
-    assert check_files([recorded], speed=20, out=out) == 1
+    assert check_files([recorded], wiring=WIRING, speed=20, out=out) == 1
     assert "DIFFERS" in out.getvalue() and '-ready: {"examples":[],"greeting":"Welcome."}' in out.getvalue()
 
 
@@ -181,12 +183,12 @@ def test_a_replay_uploads_stand_ins_of_the_recorded_size_or_the_originals(
     transcript = load(recorded)
     upload = next(line.payload for line in transcript.lines if line.payload.get("files"))
     digest = upload["files"][0]
-    result = asyncio.run(replay(transcript, speed=20, factory=factory))
+    result = asyncio.run(replay(transcript, speed=20, wiring=WIRING))
     assert [(f["name"], f["size"]) for f in result.uploads] == [("beach.png", digest["size"])]
     originals = tmp_path / "originals"
     originals.mkdir()
     (originals / "beach.png").write_bytes(standin_bytes("beach.png"))
-    result = asyncio.run(replay(transcript, speed=20, factory=factory, files_dir=originals))
+    result = asyncio.run(replay(transcript, speed=20, wiring=WIRING, files_dir=originals))
     assert result.ok and result.uploads[0]["sha256"] == digest["sha256"]
 
 
@@ -241,7 +243,7 @@ def test_a_session_that_already_had_a_token_replays(
     assert not any(str(line.payload.get("path", "")).endswith("anonymous-token")
                    for line in transcript.lines)
     assert transcript.header.settings["token_from_env"] is (source == "env")
-    result = asyncio.run(replay(transcript, speed=20, factory=factory))
+    result = asyncio.run(replay(transcript, speed=20, wiring=WIRING))
     assert result.diff_lines() == []
 
 

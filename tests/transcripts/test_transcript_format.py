@@ -184,6 +184,9 @@ HEADER = json.dumps({"format": "nemo-chat-transcript", "version": 1, "app_versio
         (HEADER + '\n[0.1, "event", {"kind": "no\n[0.2, "end", {}]\n', "corrupted", "line 2"),
         (HEADER + '\n{"t": 1}\n[0.2, "end", {}]\n', "corrupted", "line 2"),
         (HEADER + '\n[0.1, "http", {"method": "GET"}]\n[0.2, "end", {}]\n', "corrupted", "http"),
+        # an event is read back as its typed event: a notice without text is no event
+        (HEADER + '\n[0.1, "event", {"kind": "notice"}]\n[0.2, "end", {}]\n', "corrupted",
+         "event.notice.text"),
     ],
 )
 def test_unusable_files_get_a_clear_error(tmp_path: Path, text: str, key: str, fragment: str) -> None:

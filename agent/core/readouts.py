@@ -1,14 +1,13 @@
-"""The two read-only handlers: credits and the timeline (session state)."""
+"""The read-only handlers: what a person reads back (the credits, the timeline)."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from agent.api import SessionState
 from agent.events import Table, Timeline
 from agent.messages import t
 
 from .context import Context
-from .timeline import canvas_text, media_rows, read_tracks, summarize, track_rows
+from .timeline import canvas_text, media_rows, summarize, track_rows
 
 __all__ = ["show_credits", "show_state", "timeline_event"]
 
@@ -29,20 +28,17 @@ async def show_credits(ctx: Context) -> bool:
     return True
 
 
-def timeline_event(state: Any, lang: str, *, full: bool = True) -> Timeline:
-    draft = getattr(state, "draft", None)
-    tracks = read_tracks(draft, lang)
-    media = media_rows(
-        getattr(state, "video_infos", None), getattr(state, "generated_media", None), lang
-    )
-    summary = summarize(draft, lang)
+def timeline_event(state: SessionState, lang: str, *, full: bool = True) -> Timeline:
+    tracks = state.draft.tracks if state.draft is not None else ()
+    media = media_rows(state.uploaded, state.generated, lang)
+    summary = summarize(state.draft, lang)
     if not tracks and media:  # photos are here already: the next step is asking for the video
         summary = t("timeline.empty_with_media", lang)
     return Timeline(
         summary=summary,
         tracks=track_rows(tracks, lang),
         media=media if full else [],
-        canvas=canvas_text(getattr(state, "canvas_config", None), draft) if full else "",
+        canvas=canvas_text(state.canvas) if full else "",
     )
 
 

@@ -1,0 +1,307 @@
+"""The composition root: the one place that builds the chat and the replay from their parts.
+
+`agent/cli.py` parses the command line and calls `run_chat` or `run_replay`. Here the token
+and the session (the wire's client and the core's conversation), the local backend (through
+`backend/local.py`, its one door), the recorder and the output folder are put together, and
+the finished conversation is handed to a consumer: the terminal, or a replay. The consumers
+import none of this; they get what they need as arguments.
+
+Every failure on the way is one clear line with what to try (and `None` for "not
+connected"): the terminal's loop then ends with exit code 1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from agent.messages import t
+from agent.terminal.diagnostics import print_details, quiet_background_noise, report_crash
+from agent.terminal.options import ConversationLike, Options
+from agent.terminal.redact import redact
+from agent.terminal.sink import Renderer, Sink
+
+if TYPE_CHECKING:
+    from agent.api import ApiConfig
+    from agent.core import ChatSettings
+    from agent.events import Event
+    from agent.transcripts.recorder import Recorder
+    from agent.transcripts.replay import ReplaySetup, ReplayWiring
+
+    ConversationFactory = Callable[[Any, ChatSettings, Callable[[Event], None]], Any]
+
+
+# -- the chat ---------------------------------------------------------------------------------
+
+
+def run_chat(opts: Options) -> int:
+    """The chat in this terminal; the exit code."""
+    from agent.core.language import starting_language
+    from agent.terminal.app import run
+
+    lang = starting_language(opts.lang, opts.messages[0] if opts.messages else None)
+
+    async def connect(
+        opts: Options, sink: Sink, stack: contextlib.AsyncExitStack
+    ) -> ConversationLike | None:
+        return await connect_chat(opts, sink, stack, lang=lang)
+
+    return run(opts, connect=connect, lang=lang)
+
+
+def chat_settings_for(opts: Options, lang: str) -> ChatSettings:
+    """The conversation's settings from the command line and the environment."""
+    from agent.core import ChatSettings
+
+    local_polls: dict[str, Any] = {}
+    if opts.local and not os.environ.get("NEMO_POLL_INTERVAL", "").strip():
+        # the service is polled every 30 s, as it asks; our own backend on this machine can be
+        # asked every second, so a 15-s render is saved at 15 s instead of at the 30-s poll
+        local_polls = {"poll_interval": 1.0, "first_poll": 0.5}
+    return ChatSettings.from_env(lang=opts.lang, out_dir=opts.out, resume=opts.resume,
+                                 locale_lang=lang, **local_polls)
+
+
+async def connect_chat(
+    opts: Options, sink: Sink, stack: contextlib.AsyncExitStack, *, lang: str
+) -> ConversationLike | None:
+    """Output folder, local backend, recorder, client, conversation: started, or None."""
+    from agent.api import ApiConfig, NemoClient
+    from agent.core import Conversation
+
+    renderer = sink.renderer
+    chat_settings = chat_settings_for(opts, lang)
+    try:
+        chat_settings.make_out_dir()
+    except OSError as exc:
+        renderer.note(t("ui.bad_output_dir", lang, path=chat_settings.out_dir,
+                        error=exc.strerror), "red")
+        renderer.note(t("ui.bad_output_dir_hint", lang))
+        return None
+
+    base_url: str | None = None
+    if opts.local:
+        base_url = await _start_local(opts, renderer, stack)
+        if base_url is None:
+            return None
+
+    overrides: dict[str, Any] = {}
+    if base_url is not None and not os.environ.get("NEMO_CLIENT_ID", "").strip():
+        # the local backend, like the service, gives one anonymous token per client id, and
+        # the wire keeps tokens per address: a backend on another port (a second chat
+        # running) would refuse a new token. One client id per local address avoids that.
+        import uuid
+
+        overrides["client_id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, base_url))
+    config = ApiConfig.from_env(base_url=base_url, **overrides)
+
+    observer = None
+    if opts.record is not None:
+        recorder = _open_recorder(opts.record, opts.lang, config, chat_settings, renderer)
+        if recorder is None:
+            return None
+        stack.callback(recorder.close)
+        sink.extra.append(recorder.sink)
+        observer = recorder.observer
+
+    client = NemoClient(config, observer=observer)
+    stack.push_async_callback(client.aclose)
+    conv = Conversation(client, chat_settings, sink)
+    stack.push_async_callback(conv.aclose)
+    try:
+        started = await conv.start()
+    except Exception as exc:
+        renderer.settle()
+        renderer.note(t("ui.connect_failed", lang, url=config.base_url), style="red")
+        renderer.note(t("ui.connect_failed_hint", lang))
+        if opts.debug:
+            report_crash(renderer, exc, debug=True)
+        return None
+    renderer.settle()
+    return conv if started else None
+
+
+def _local_overrides() -> dict[str, Any]:
+    """NEMO_LOCAL_SETTINGS: backend settings as JSON (tests make renders tiny)."""
+    raw = os.environ.get("NEMO_LOCAL_SETTINGS", "").strip()
+    extra = json.loads(raw) if raw else {}
+    return extra if isinstance(extra, dict) else {}
+
+
+async def _start_local(
+    opts: Options, renderer: Renderer, stack: contextlib.AsyncExitStack
+) -> str | None:
+    """`--local`: the backend in this process, through its one door; its URL, or None."""
+    from agent.events import Status, StatusClear
+    from agent.terminal.paths import local_backend_dir
+
+    lang = renderer.lang
+    folder = local_backend_dir()
+    renderer.handle(Status(text=t("ui.local_starting", lang)))
+    try:
+        from backend.local import start_in_folder
+
+        server = await asyncio.to_thread(start_in_folder, folder, _local_overrides())
+    except Exception as exc:
+        renderer.note(
+            t("ui.local_failed", lang, error=redact(str(exc)) or type(exc).__name__), "red"
+        )
+        renderer.note(t("ui.local_failed_hint", lang))
+        if opts.debug:
+            print_details()
+        return None
+    renderer.handle(StatusClear())
+    quiet_background_noise()  # uvicorn configured its own loggers when it started
+    stack.callback(server.stop)
+    if opts.debug:
+        renderer.note(t("ui.local_ready", lang, url=server.url, folder=folder))
+    return server.url
+
+
+def _open_recorder(
+    path: Path, lang: str | None, config: ApiConfig, chat_settings: ChatSettings,
+    renderer: Renderer,
+) -> Recorder | None:
+    from agent.terminal.cli_version import version
+    from agent.transcripts import Recorder, TranscriptError, timing_settings
+
+    token = config.token.get_secret_value() if config.token is not None else None
+    try:
+        return Recorder(
+            path,
+            app_version=version(),
+            lang=lang,
+            api_base=config.base_url,
+            secrets=[token, config.client_id],
+            settings=timing_settings(config, chat_settings),
+        )
+    except TranscriptError as exc:  # its text already says what to do
+        renderer.note(redact(str(exc)), "red")
+        return None
+    except Exception as exc:
+        renderer.note(
+            t("ui.record_failed", renderer.lang, path=path, error=redact(str(exc))), "red"
+        )
+        renderer.note(t("ui.record_failed_hint", renderer.lang))
+        return None
+
+
+# -- the replay ------------------------------------------------------------------------------
+
+
+def replay_wiring(make_conversation: ConversationFactory | None = None) -> ReplayWiring:
+    """What a replay runs on: a real conversation (or `make_conversation(client, settings,
+    sink)`, for tests) over a real client, and the backend's door to serve the replay server."""
+    from agent.transcripts.replay import ReplayWiring
+    from backend.local import serve_app
+
+    @contextlib.asynccontextmanager
+    async def connect(
+        setup: ReplaySetup, sink: Callable[[Event], None]
+    ) -> AsyncIterator[Any]:
+        from agent.api import NemoClient
+
+        config, settings = _replay_settings(setup)
+        if make_conversation is None:
+            from agent.core import Conversation
+
+            factory: ConversationFactory = Conversation
+        else:
+            factory = make_conversation
+        async with NemoClient(config) as client:
+            conversation = factory(client, settings, sink)
+            try:
+                yield conversation
+            finally:
+                await conversation.aclose()
+
+    return ReplayWiring(connect=connect, serve=serve_app)
+
+
+def _replay_settings(setup: ReplaySetup) -> tuple[ApiConfig, ChatSettings]:
+    """The recorded session's settings with every wait divided by the replay's speed."""
+    from pydantic import SecretStr
+
+    from agent.api import ApiConfig
+    from agent.api.config import DEFAULT_WEB_URL
+    from agent.api.identity import CredentialStore, StoredToken
+    from agent.core import ChatSettings
+    from agent.messages import LANGS
+    from agent.transcripts.replay import scaled_settings
+
+    recorded = setup.recorded
+    config_dir = setup.work / "config"
+    if setup.token == "stored":  # the person had a token from an earlier run
+        CredentialStore(config_dir).save_token(
+            setup.base_url,
+            StoredToken(token=SecretStr(setup.token_value), expires_at=time.time() + 7 * 86400),
+        )
+    config = scaled_settings(
+        ApiConfig,
+        recorded,
+        setup.speed,
+        base_url=setup.base_url,
+        web_url=str(recorded.get("web_url") or DEFAULT_WEB_URL),
+        config_dir=config_dir,
+        token=setup.token_value if setup.token == "env" else None,
+        client_id=None,
+        platform=str(recorded.get("platform") or "unknown"),
+    )
+    locale = recorded.get("locale_lang")  # the recording machine's locale: the greeting's language
+    settings = scaled_settings(
+        ChatSettings, recorded, setup.speed, lang=setup.lang, out_dir=setup.work / "out",
+        resume=False, locale_lang=locale if locale in LANGS else "en",
+    )
+    return config, settings
+
+
+def run_replay(
+    files: list[Path], *, speed: float, check: bool, files_dir: Path | None, lang: str
+) -> int:
+    """`nemo-chat replay`: watch one file, or `--check` several (exit codes as diff(1))."""
+    from agent.transcripts import TranscriptError
+    from agent.transcripts.check import agent_failed, check_files
+
+    try:
+        wiring = replay_wiring()
+        if check:
+            return check_files(files, wiring=wiring, speed=speed, files_dir=files_dir, lang=lang)
+        if len(files) != 1:
+            print(t("transcripts.cli.one_file", lang), file=sys.stderr)
+            return 2
+        return _watch(files[0], wiring, speed, files_dir, lang)
+    except TranscriptError as exc:
+        print(exc.message(lang), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # never a traceback: say what failed, in one line
+        print(t("transcripts.check.agent_failed", lang, error=agent_failed(exc)), file=sys.stderr)
+        return 2
+
+
+def _watch(
+    path: Path, wiring: ReplayWiring, speed: float, files_dir: Path | None, lang: str
+) -> int:
+    from agent.terminal.replay_view import Show, watch
+    from agent.transcripts import load
+    from agent.transcripts.check import transcript_lang
+    from agent.transcripts.replay import ReplayResult, replay
+
+    transcript = load(path)
+
+    async def run(show: Show) -> ReplayResult:
+        return await replay(transcript, wiring=wiring, speed=speed, on_event=show,
+                            files_dir=files_dir, pace=True)
+
+    header = transcript.header
+    return watch(run, out=sys.stdout, lang=transcript_lang(transcript, lang), file=path.name,
+                 path=str(path), created=header.created, version=header.app_version,
+                 speed=speed)
