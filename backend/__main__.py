@@ -71,7 +71,7 @@ limit, the export is refused with HTTP 400 and the reason, before any work is do
 render queue: --render-workers renders at a time (default 2 on a 2-core machine, up to 4),
   each in a process of its own; waiting renders take turns across sessions (round-robin), and
   a session may have at most {_default("max_queued_renders")} exports waiting or rendering \
-(HTTP 429 beyond). Cancel
+(HTTP 409 beyond). Cancel
   stops a render within a second. A render that crashed, or was interrupted by a restart,
   twice is marked failed (with the reason) instead of being started again.
 """

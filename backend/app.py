@@ -84,6 +84,8 @@ def _remove_orphan_render_parts(be: Backend) -> None:
     """`.render_….mp4.<pid>-….part` files whose render process is gone (killed, crashed)."""
     import os
 
+    if os.name != "posix":  # os.kill(pid, 0) is a liveness check on POSIX only
+        return
     for part in be.renders_dir.glob(".*.part"):
         pid = part.name.rsplit(".", 2)[-2].split("-", 1)[0]
         try:

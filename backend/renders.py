@@ -116,9 +116,10 @@ async def submit(request: Request) -> Response:
         raise ApiFailure(BAD_REQUEST, str(exc), status=400) from None
     queued = be.store.count_jobs(session_id, "pending", "processing")
     if queued >= be.settings.max_queued_renders:
-        raise ApiFailure(429, message("render_queue_full", count=queued,
-                                      limit=be.settings.max_queued_renders),
-                         status=429, retry_after="10")
+        # 409, not 429: a client shows a 429 as "try again later", and the person needs to
+        # know that it is their own exports in progress that are in the way
+        raise ApiFailure(BAD_REQUEST, message("render_queue_full", count=queued,
+                                              limit=be.settings.max_queued_renders), status=409)
     if not be.store.add_job(render_id, session_id, user, draft.to_wire(), resolution):
         raise ApiFailure(ID_REUSED, message("render_id_reused", render_id=render_id),
                          status=409)

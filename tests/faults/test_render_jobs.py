@@ -156,7 +156,7 @@ def test_a_session_cannot_queue_without_bound(client, make_photo, draft_of, loca
     local_backend.faults.add({"route": "render_submit", "kind": "stuck", "count": None})
     ids = [client.submit(draft_of(photo, 200))[1] for _ in range(limit)]
     r, _ = client.submit(draft_of(photo, 200))
-    assert r.status_code == 429
+    assert r.status_code == 409 and r.json()["code"] == 4000
     assert f"{limit} exports waiting" in r.json()["message"] and "cancel" in r.json()["message"]
     client.post(f"/api/render/proxy/lambda/{ids[-1]}/cancel")
     r, _ = client.submit(draft_of(photo, 200))
