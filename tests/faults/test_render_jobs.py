@@ -64,7 +64,8 @@ def test_cancel_frees_the_worker_at_once_even_while_the_sound_is_mixed(
     took = time.monotonic() - cancelled
     assert job["status"] == "failed" and "cancel" in job["error"]
     assert freed["status"] in ("processing", "completed")
-    assert took < 1.5, f"the worker was busy {took:.1f} s after the cancel"
+    # the target is a second (bench/bench_backend.py measures it); the defect was 10 s
+    assert took < 2.0, f"the worker was busy {took:.1f} s after the cancel"
     assert person.wait(small)["status"] == "completed"
     assert not list((server.app.state.backend.renders_dir).glob(f".{slow}*"))
 
@@ -143,7 +144,11 @@ def test_no_more_renders_run_at_once_than_workers(backend_at, people, make_photo
         person = people(server.url)
         photo = person.upload(make_photo(f"p{n}.png", size=(96, 64)))[0]
         jobs.append((person, person.submit(draft_of(photo, 200))[1]))
-    time.sleep(0.5)
+    deadline = time.monotonic() + 20
+    while sorted(person.job(rid)["status"] for person, rid in jobs).count("processing") < 2:
+        assert time.monotonic() < deadline, "the workers did not start"
+        time.sleep(0.02)
+    time.sleep(0.3)  # a third worker would have taken the third job by now
     states = sorted(person.job(rid)["status"] for person, rid in jobs)
     assert states == ["pending", "processing", "processing"]
     for person, rid in jobs:
