@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from backend.settings import BackendSettings, default_data_dir
 
@@ -28,7 +30,10 @@ prices (credits; a new token starts with {initial}, shown by GET /api/credits/ba
   an export (POST /api/render/proxy/lambda)                                 0
   Each reply of the editing agent says what its turn cost.
 
-fault injection (for testing clients; no token needed):
+fault injection (for testing clients; only with --test-hooks):
+  every /_nemo call except GET /_nemo/health needs the header X-Nemo-Hooks-Token with the
+  run's token ($NEMO_HOOKS_TOKEN, or a new one written to <data-dir>/hooks-token, 0600), and
+  is refused from another origin (a web page); without --test-hooks the hooks answer 404.
   POST   /_nemo/faults   arm faults, JSON: {"route": R, "kind": K, "count": N, ...}
   GET    /_nemo/faults   list armed faults
   DELETE /_nemo/faults   clear them
@@ -40,9 +45,35 @@ fault injection (for testing clients; no token needed):
             malformed (raw, after_events)                stream_error (style, message)
             temporary_issue   no_text   wrapped   stuck (progress)   ignore_range
   example:  curl -X POST localhost:8765/_nemo/faults \\
+              -H "X-Nemo-Hooks-Token: $(cat ~/.local/share/nemo-backend/hooks-token)" \\
               -d '{"route": "credits", "kind": "error", "code": 1001}'
   other test hooks: POST /_nemo/credits {"user_id", "available"}, POST /_nemo/tokens/expire
   (full reference: the docstring of backend/faults.py)
+
+"""
+
+
+def _default(name: str) -> Any:
+    return BackendSettings.model_fields[name].default
+
+
+LIMITS = f"""\
+render limits (checked when an export is submitted, and again just before it starts: over a
+limit, the export is refused with HTTP 400 and the reason, before any work is done):
+  length of the video        --max-render-seconds (default {_default("max_render_seconds"):g})
+  segments on the timeline   --max-render-segments (default {_default("max_render_segments")})
+  frame size                 --max-render-side, the longer side in pixels (default \
+{_default("max_render_side")})
+  frame rate                 --max-render-fps (default {_default("max_render_fps")})
+  text                       --max-text-chars per title or caption (default \
+{_default("max_text_chars")})
+  the export request         {_default("max_render_request_bytes") // 2**20} MB of JSON
+render queue: --render-workers renders at a time (default 2 on a 2-core machine, up to 4),
+  each in a process of its own; waiting renders take turns across sessions (round-robin), and
+  a session may have at most {_default("max_queued_renders")} exports waiting or rendering \
+(HTTP 409 beyond). Cancel
+  stops a render within a second. A render that crashed, or was interrupted by a restart,
+  twice is marked failed (with the reason) instead of being started again.
 """
 
 
@@ -58,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m backend",
         description="The local NemoVideo backend: the same HTTP API as the service, offline, "
                     "with a scripted editing agent (English and Chinese) and real MP4 renders.",
-        epilog=_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=_epilog() + "\n" + LIMITS, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default 127.0.0.1; anything else needs "
                              "--allow-remote)")
@@ -83,6 +114,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--render-fps", type=int, default=None, help="rendered frame rate")
     parser.add_argument("--no-attribution-check", action="store_true",
                         help="allow export without the X-Skill-* headers (else 402)")
+    parser.add_argument("--render-workers", type=int, default=None,
+                        help="renders at a time (default 2 on a 2-core machine, up to 4)")
+    for flag, kind, what in (("--max-render-seconds", float, "longest video rendered, s"),
+                             ("--max-render-segments", int, "most segments on a timeline"),
+                             ("--max-render-side", int, "longest frame side rendered, px"),
+                             ("--max-render-fps", int, "highest frame rate rendered"),
+                             ("--max-text-chars", int, "longest title or caption, chars")):
+        parser.add_argument(flag, type=kind, default=None,
+                            help=f"{what} (default {_default(flag[2:].replace('-', '_')):g})")
+    parser.add_argument("--test-hooks", action="store_true",
+                        help="enable the /_nemo fault-injection hooks (see below)")
     parser.add_argument("--fail-interrupted-jobs", action="store_true",
                         help="mark render jobs interrupted by a restart failed instead of "
                              "resuming them")
@@ -98,6 +140,17 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _write_hooks_token(data_dir: Path, token: str) -> Path:
+    """The run's hooks token, readable by this user only (the token is never printed)."""
+    path = data_dir / "hooks-token"
+    tmp = path.with_name(".hooks-token.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(token + "\n")
+    os.replace(tmp, path)
+    return path
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -117,7 +170,13 @@ def main(argv: list[str] | None = None) -> int:
             seed=args.seed, render_max_height=args.render_max_height,
             render_fps=args.render_fps,
             require_attribution_for_export=not args.no_attribution_check,
-            resume_jobs=not args.fail_interrupted_jobs)
+            resume_jobs=not args.fail_interrupted_jobs,
+            **({"render_workers": args.render_workers} if args.render_workers else {}),
+            **{name: value for name in ("max_render_seconds", "max_render_segments",
+                                        "max_render_side", "max_render_fps", "max_text_chars")
+               if (value := getattr(args, name)) is not None},
+            test_hooks=args.test_hooks,
+            test_hooks_token=os.environ.get("NEMO_HOOKS_TOKEN") or None)
     except ValueError as exc:
         print(f"error: {str(exc).splitlines()[-1].strip()}", file=sys.stderr)
         return 2
@@ -136,6 +195,10 @@ def main(argv: list[str] | None = None) -> int:
         args.port = free_port(args.host)
     print(f"NemoVideo local backend on http://{args.host}:{args.port}  "
           f"(data: {app.state.settings.data_dir}; Ctrl-C to stop)", file=sys.stderr)
+    if app.state.hooks_token:
+        token_file = _write_hooks_token(app.state.settings.data_dir, app.state.hooks_token)
+        print(f"test hooks on: send the header X-Nemo-Hooks-Token with the token in "
+              f"{token_file}", file=sys.stderr)
     config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning",
                             access_log=False, timeout_graceful_shutdown=2, ws="none")
     shutting_down = app.state.backend.shutting_down

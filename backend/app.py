@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import AsyncIterator
 
-from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -22,55 +20,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from backend import files, renders, routes_api, sse, uploads
-from backend.context import Backend, backend_of
-from backend.envelope import JSON, ApiFailure, message, ok
-from backend.faults import FaultBoard, parse_faults
+from backend import files, hooks, renders, routes_api, sse, uploads
+from backend.context import Backend
+from backend.envelope import JSON, ApiFailure, ok
 from backend.jobs import JobRunner
 from backend.settings import BackendSettings
 from backend.store import Store
 
 log = logging.getLogger("backend")
-
-
-async def _set_faults(request: Request) -> Response:
-    board: FaultBoard = request.app.state.faults
-    try:
-        added = board.add(*parse_faults(json.loads(await request.body())))
-    except (ValueError, ValidationError) as exc:
-        reason = str(exc).splitlines()[0][:300]
-        return JSON({"code": 4000, "message": message("bad_fault", reason=reason),
-                     "data": None}, status_code=400)
-    return ok({"armed": [f.model_dump() for f in board.armed()],
-               "added": len(added)})
-
-
-async def _get_faults(request: Request) -> Response:
-    return ok({"armed": [f.model_dump() for f in request.app.state.faults.armed()]})
-
-
-async def _clear_faults(request: Request) -> Response:
-    request.app.state.faults.clear()
-    return ok({"armed": []})
-
-
-async def _set_credits(request: Request) -> Response:
-    """Test hook: {"user_id": "anon_…", "available": 3} sets a user's available credits."""
-    try:
-        body = json.loads(await request.body())
-        user_id, available = str(body["user_id"]), int(body["available"])
-    except (ValueError, KeyError, TypeError):
-        return JSON({"code": 4000, "message": 'send {"user_id": "anon_…", "available": N}',
-                     "data": None}, status_code=400)
-    be = backend_of(request)
-    be.store.set_credits(user_id, available)
-    return ok(be.store.credits(user_id))
-
-
-async def _expire_tokens(request: Request) -> Response:
-    """Test hook: every token issued so far expires now (the next call gets 1001)."""
-    backend_of(request).store.expire_tokens()
-    return ok({})
 
 
 async def _health(request: Request) -> Response:
@@ -123,6 +80,25 @@ async def _failure(request: Request, exc: Exception) -> Response:
     return exc.response(sse=request.url.path == "/run_sse")
 
 
+def _remove_orphan_render_parts(be: Backend) -> None:
+    """`.render_….mp4.<pid>-….part` files whose render process is gone (killed, crashed)."""
+    import os
+
+    if os.name != "posix":  # os.kill(pid, 0) is a liveness check on POSIX only
+        return
+    for part in be.renders_dir.glob(".*.part"):
+        pid = part.name.rsplit(".", 2)[-2].split("-", 1)[0]
+        try:
+            if pid.isdigit():
+                os.kill(int(pid), 0)
+                continue  # still being written
+        except ProcessLookupError:
+            pass
+        except OSError:
+            continue  # someone else's process: not ours to judge
+        part.unlink(missing_ok=True)
+
+
 def create_app(settings: BackendSettings | None = None) -> Starlette:
     settings = settings or BackendSettings()
     data_dir = settings.data_dir.expanduser().resolve()
@@ -134,6 +110,9 @@ def create_app(settings: BackendSettings | None = None) -> Starlette:
         folder.mkdir(parents=True, exist_ok=True)
     for leftover in be.tmp_dir.glob("*.part"):  # uploads cut short by a stop
         leftover.unlink(missing_ok=True)
+    for leftover in be.tmp_dir.glob("render_*.log"):  # render logs of a backend that died
+        leftover.unlink(missing_ok=True)
+    _remove_orphan_render_parts(be)
     store.release_frozen()  # no turn survives a restart: what they reserved goes back
     be.jobs = JobRunner(settings, store, be.faults, be.renders_dir, be.uploads_dir)
 
@@ -166,11 +145,7 @@ def create_app(settings: BackendSettings | None = None) -> Starlette:
         Route("/api/render/proxy/lambda/{render_id}/cancel", renders.cancel, methods=["POST"]),
         Route("/api/render/proxy/{render_id}/download", renders.download, methods=["GET"]),
         Route("/files/{kind}/{name}", files.serve_stored, methods=["GET", "HEAD"]),
-        Route("/_nemo/faults", _set_faults, methods=["POST"]),
-        Route("/_nemo/faults", _get_faults, methods=["GET"]),
-        Route("/_nemo/faults", _clear_faults, methods=["DELETE"]),
-        Route("/_nemo/credits", _set_credits, methods=["POST"]),
-        Route("/_nemo/tokens/expire", _expire_tokens, methods=["POST"]),
+        *hooks.routes(),
         Route("/_nemo/health", _health, methods=["GET"]),
     ]
     app = Starlette(routes=routes, lifespan=lifespan,
@@ -179,4 +154,5 @@ def create_app(settings: BackendSettings | None = None) -> Starlette:
     app.state.backend = be
     app.state.faults = be.faults
     app.state.settings = settings
+    app.state.hooks_token = hooks.run_token(settings)
     return app

@@ -2,7 +2,9 @@
 
 Set them over HTTP (`POST /_nemo/faults`, `DELETE /_nemo/faults` clears, `GET /_nemo/faults`
 lists what is armed) or in-process through `app.state.faults` (a `FaultBoard`:
-`.add({...})`, `.clear()`). The private `/_nemo/` routes need no token and no headers.
+`.add({...})`, `.clear()`). The `/_nemo/` routes exist only when the backend runs with
+`test_hooks` (`python -m backend --test-hooks`) and need the run's token in the
+`X-Nemo-Hooks-Token` header; see backend/hooks.py.
 
 The JSON body is one fault object, a list of them, or `{"faults": [...]}`:
 

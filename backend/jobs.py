@@ -1,10 +1,17 @@
-"""Render jobs: a worker thread that turns a draft into an MP4 with `backend.render`.
+"""Render jobs: a few workers that turn drafts into MP4s, each render in a child process.
 
-One worker (the machine may have two cores, and x264 uses both). Jobs live in SQLite; the
-queue in memory is only the order. After a restart, jobs found `pending` or `processing`
-are queued again from the start (or marked failed with a reason when `resume_jobs` is off,
-or when their media has gone), so a job is never lost silently. The renderer is imported
-when the first job runs: if it cannot be imported the job fails with that reason.
+Jobs live in SQLite; what is in memory is only the order (`FairQueue`: round-robin over
+sessions). `render_workers` renders run at once (see `settings.default_render_workers`).
+Each render runs in `python -m backend.render_child`, so that cancel is a stop within a
+second wherever the renderer is (asked on its stdin, killed after `CANCEL_GRACE`), and a
+crash or the OOM killer takes the render, not the backend.
+
+Every start of a job is counted in the store before any work. After a restart, jobs found
+`pending` or `processing` are queued again from the start — unless they have already been
+started `MAX_ATTEMPTS` times (a render that crashed or was interrupted twice is marked failed
+with a reason, not retried at every start forever), or `resume_jobs` is off, or their media
+has gone. A job is never lost silently. Limits (backend/limits.py) are checked again just
+before a job starts.
 """
 
 from __future__ import annotations
@@ -12,15 +19,19 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import queue
+import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from backend.draft import ASPECTS, Draft
 from backend.envelope import message
+from backend.fair_queue import FairQueue
 from backend.faults import FaultBoard
+from backend.limits import LimitExceeded, check_draft
 from backend.render_quality import render_kwargs
 from backend.settings import BackendSettings
 from backend.store import Store
@@ -29,6 +40,8 @@ log = logging.getLogger("backend.jobs")
 
 RESOLUTIONS = {"2160p": 2160, "4k": 2160, "1440p": 1440, "1080p": 1080, "720p": 720,
                "540p": 540, "480p": 480, "360p": 360}
+MAX_ATTEMPTS = 2  # starts of one job (a crash or a restart mid-render ends one)
+CANCEL_GRACE = 0.5  # seconds a child has to stop on its own before it is killed
 
 
 def output_size(aspect: str, resolution: str | None, meta: dict[str, Any]) -> tuple[int, int]:
@@ -55,44 +68,51 @@ class JobRunner:
         self.faults = faults
         self.renders_dir = renders_dir
         self.uploads_dir = uploads_dir
-        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._queue = FairQueue()
         self._cancel: dict[str, threading.Event] = {}
         self._stuck: dict[str, tuple[int, float]] = {}  # id -> (fault generation, progress)
         self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
 
     # -- lifecycle -----------------------------------------------------------------------------
     def start(self) -> None:
         self._recover()
-        self._thread = threading.Thread(target=self._run, name="nemo-render", daemon=True)
-        self._thread.start()
+        for n in range(self.settings.render_workers):
+            thread = threading.Thread(target=self._run, name=f"nemo-render-{n}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stopping.set()
         for event in list(self._cancel.values()):
             event.set()
-        self._queue.put(None)
-        if self._thread is not None:
-            self._thread.join(timeout)
+        self._queue.close()
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
     def _recover(self) -> None:
         for job in self.store.jobs_with_status("pending", "processing"):
-            if self.settings.resume_jobs:
-                self.store.update_job(job["render_id"], status="pending", progress=0.0)
-                self._enqueue(job["render_id"])
-            else:
+            if not self.settings.resume_jobs:
                 self.store.update_job(job["render_id"], status="failed",
                                       error=message("render_interrupted"))
+            elif int(job["attempts"] or 0) >= MAX_ATTEMPTS:
+                self.store.update_job(job["render_id"], status="failed",
+                                      error=message("render_gave_up"))
+            else:
+                self.store.update_job(job["render_id"], status="pending", progress=0.0)
+                self._enqueue(job["render_id"], job["session_id"])
 
     # -- requests from routes ------------------------------------------------------------------
-    def submit(self, render_id: str, *, stuck_progress: float | None = None) -> None:
+    def submit(self, render_id: str, session_id: str, *,
+               stuck_progress: float | None = None) -> None:
         if stuck_progress is not None:
             self._stuck[render_id] = (self.faults.generation, stuck_progress)
-        self._enqueue(render_id)
+        self._enqueue(render_id, session_id)
 
-    def _enqueue(self, render_id: str) -> None:
+    def _enqueue(self, render_id: str, session_id: str) -> None:
         self._cancel[render_id] = threading.Event()
-        self._queue.put(render_id)
+        self._queue.put(session_id, render_id)
 
     def cancel(self, render_id: str) -> None:
         job = self.store.job(render_id)
@@ -104,7 +124,7 @@ class JobRunner:
         if job["status"] == "pending":
             self.store.update_job(render_id, status="failed", error=message("render_cancelled"))
 
-    # -- the worker ------------------------------------------------------------------------------
+    # -- the workers -----------------------------------------------------------------------------
     def _run(self) -> None:
         while not self._stopping.is_set():
             render_id = self._queue.get()
@@ -133,54 +153,137 @@ class JobRunner:
         if job is None or job["status"] != "pending":
             return
         cancel = self._cancel.setdefault(render_id, threading.Event())
-        self.store.update_job(render_id, status="processing", progress=0.0)
+        attempt = self.store.start_job(render_id)  # counted before any work
         self._wait_if_stuck(render_id, cancel)
         if self._stopping.is_set():
             return  # stays "processing": resumed by the next start
         if cancel.is_set():
             self.store.update_job(render_id, status="failed", error=message("render_cancelled"))
             return
-        try:
-            from backend.render import RenderCancelled, RenderError, render_draft
-        except Exception as exc:
-            self.store.update_job(render_id, status="failed",
-                                  error=message("render_unavailable", reason=str(exc)[:200]))
-            return
         draft = Draft.model_validate(json.loads(job["draft"]))
-        width, height = output_size(draft.m.aspect, job["resolution"], draft.m.model_dump())
-        draft.m.width, draft.m.height = width, height
-        out = self.renders_dir / f"{render_id}.mp4"
-        self.renders_dir.mkdir(parents=True, exist_ok=True)
-        last = [0.0]
-
-        def progress(pct: float) -> None:
-            pct = max(0.0, min(99.0, float(pct)))
-            if pct - last[0] >= 1.0:
-                last[0] = pct
-                self.store.update_job(render_id, progress=round(pct, 1))
-
-        def resolve(src: str) -> Path:
-            row = self.store.media(src)
-            if row is None or row["session_id"] != job["session_id"] or row["generated"]:
-                raise FileNotFoundError(f"media {src} is not part of this session")
-            return self.uploads_dir / str(row["stored"])
-
+        frame = output_size(draft.m.aspect, job["resolution"], draft.m.model_dump())
         try:
-            quality = render_kwargs(job["resolution"], draft.m.fps,
-                                    self.settings.render_max_height, self.settings.render_fps)
-            result = render_draft(draft, resolve, out, progress=progress, cancel=cancel,
-                                  **quality)
-        except RenderCancelled:
-            with contextlib.suppress(OSError):
-                out.unlink(missing_ok=True)
-            if not self._stopping.is_set():
-                self.store.update_job(render_id, status="failed",
-                                      error=message("render_cancelled"))
+            check_draft(draft, frame, self.settings)
+        except LimitExceeded as exc:
+            self.store.update_job(render_id, status="failed", error=str(exc))
             return
-        except RenderError as exc:
+        draft.m.width, draft.m.height = frame
+        self.renders_dir.mkdir(parents=True, exist_ok=True)
+        out = self.renders_dir / f"{render_id}.mp4"
+        # a draft-quality job (a preview) is drawn smaller and encoded cheaper: render_quality.py
+        quality = render_kwargs(job["resolution"], draft.m.fps,
+                                self.settings.render_max_height, self.settings.render_fps)
+        spec = {"draft": draft.to_wire(), "out": str(out), "media": self._media(draft, job),
+                **quality}
+        outcome = self._run_child(render_id, spec, cancel)
+        if "done" in outcome:
+            done = outcome["done"]
+            self.store.update_job(render_id, status="completed", progress=100.0,
+                                  output=out.name, duration=float(done["duration"]),
+                                  size=int(done["size"]), width=int(done["width"]),
+                                  height=int(done["height"]))
+        elif self._stopping.is_set():
+            return  # stays "processing": resumed by the next start (if it has a start left)
+        elif "cancelled" in outcome or cancel.is_set():
+            self.store.update_job(render_id, status="failed", error=message("render_cancelled"))
+        elif "failed" in outcome:
+            self.store.update_job(render_id, status="failed", error=str(outcome["failed"])[:300])
+        elif attempt < MAX_ATTEMPTS:  # the child died: one more try, from the start
+            self.store.update_job(render_id, status="pending", progress=0.0)
+            self._enqueue(render_id, str(job["session_id"]))
+        else:
             self.store.update_job(render_id, status="failed",
-                                  error=str(getattr(exc, "reason", exc))[:300])
+                                  error=message("render_crashed", reason=outcome["crashed"]))
+
+    def _media(self, draft: Draft, job: dict[str, Any]) -> dict[str, str]:
+        """The files the draft names that are this session's own uploads (nothing else)."""
+        found: dict[str, str] = {}
+        for track in draft.t:
+            for seg in track.sg:
+                if not seg.src or seg.src in found:
+                    continue
+                row = self.store.media(seg.src)
+                if row is not None and row["session_id"] == job["session_id"] \
+                        and not row["generated"]:
+                    found[seg.src] = str(self.uploads_dir / str(row["stored"]))
+        return found
+
+    # -- the child process ---------------------------------------------------------------------
+    def _run_child(self, render_id: str, spec: dict[str, Any],
+                   cancel: threading.Event) -> dict[str, Any]:
+        """Run one render in `backend.render_child`; its last word, or {"crashed": why}."""
+        log_path = self.settings.data_dir / "tmp" / f"{render_id}.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        package_root = str(Path(__file__).resolve().parent.parent)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (package_root, env.get("PYTHONPATH")) if p)
+        outcome: dict[str, Any] = {}
+        with log_path.open("wb") as errors:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "backend.render_child"], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=errors, env=env,
+                start_new_session=True)  # the terminal's Ctrl-C is the chat's, not the render's
+            assert proc.stdin is not None and proc.stdout is not None
+            finished = threading.Event()
+            watchdog = threading.Thread(target=self._watchdog, name="render-watchdog",
+                                        args=(proc, cancel, finished), daemon=True)
+            watchdog.start()
+            try:
+                with contextlib.suppress(OSError):  # a child that died at once: see below
+                    proc.stdin.write(json.dumps(spec).encode("utf-8") + b"\n")
+                    proc.stdin.flush()
+                self._read_child(render_id, proc.stdout, outcome)
+                code = proc.wait()
+            finally:
+                finished.set()
+                watchdog.join()
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+                with contextlib.suppress(OSError):
+                    proc.stdin.close()
+                proc.stdout.close()
+        out = Path(spec["out"])
+        for part in out.parent.glob(f".{out.name}.*.part"):  # a killed child leaves its .part
+            part.unlink(missing_ok=True)
+        if not outcome:
+            tail = log_path.read_bytes()[-2000:].decode("utf-8", "replace")
+            log.info("render %s: the render process ended with %s: %s", render_id, code, tail)
+            outcome["crashed"] = (f"signal {-code}" if code < 0 else f"exit status {code}")
+        log_path.unlink(missing_ok=True)
+        return outcome
+
+    def _read_child(self, render_id: str, stdout: IO[bytes], outcome: dict[str, Any]) -> None:
+        for raw in stdout:
+            try:
+                item = json.loads(raw)
+            except ValueError:
+                continue  # not ours (a library that printed): ignored
+            if not isinstance(item, dict):
+                continue
+            if "progress" in item:
+                self.store.update_job(render_id, progress=float(item["progress"]))
+            elif item.keys() & {"done", "failed", "cancelled"}:
+                outcome.clear()
+                outcome.update(item)
+
+    @staticmethod
+    def _watchdog(proc: subprocess.Popen[bytes], cancel: threading.Event,
+                  finished: threading.Event) -> None:
+        """On cancel (or stop): ask the child to stop, and kill it if it has not in time."""
+        while not finished.is_set():
+            if cancel.wait(0.05):
+                break
+        else:
             return
-        self.store.update_job(render_id, status="completed", progress=100.0, output=out.name,
-                              duration=float(result.duration_s), size=int(result.size_bytes),
-                              width=int(result.width), height=int(result.height))
+        if proc.poll() is not None:
+            return
+        with contextlib.suppress(OSError, ValueError):
+            assert proc.stdin is not None
+            proc.stdin.write(b"cancel\n")
+            proc.stdin.flush()
+        try:
+            proc.wait(CANCEL_GRACE)
+        except subprocess.TimeoutExpired:
+            proc.kill()

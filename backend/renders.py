@@ -27,6 +27,8 @@ from backend.draft import Draft
 from backend.envelope import JSON, ApiFailure, message
 from backend.faults import first
 from backend.files import file_response
+from backend.jobs import output_size
+from backend.limits import LimitExceeded, check_draft, check_request_size
 from backend.render_quality import requested
 
 _RENDER_ID = re.compile(r"^render_[A-Za-z0-9_-]{1,100}$")
@@ -62,6 +64,24 @@ def job_reply(job: dict[str, Any], base_url: str, *, wrapped: bool = False) -> d
     return reply
 
 
+async def _bounded_body(request: Request) -> bytes:
+    """The body, refused as soon as it passes the request limit (never read whole)."""
+    settings = backend_of(request).settings
+    declared = request.headers.get("content-length", "")
+    try:
+        if declared.isdigit():
+            check_request_size(int(declared), settings)
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            check_request_size(size, settings)
+            chunks.append(chunk)
+    except LimitExceeded as exc:
+        raise ApiFailure(BAD_REQUEST, str(exc), status=400) from None
+    return b"".join(chunks)
+
+
 async def submit(request: Request) -> Response:
     be = backend_of(request)
     faults = await faults_for(request, "render_submit")
@@ -69,7 +89,7 @@ async def submit(request: Request) -> Response:
     if be.settings.require_attribution_for_export and not has_attribution(request):
         raise ApiFailure(402, message("attribution_missing"), status=402)
     try:
-        body = json.loads(await request.body())
+        body = json.loads(await _bounded_body(request))
     except ValueError:
         raise ApiFailure(BAD_REQUEST, message("bad_json"), status=400) from None
     if not isinstance(body, dict):
@@ -88,12 +108,23 @@ async def submit(request: Request) -> Response:
     if not draft.is_exportable():
         raise ApiFailure(BAD_REQUEST, message("render_empty_draft"), status=400)
     resolution = requested(body.get("output"), be.settings.draft_quality)  # or "draft"
+    try:
+        check_draft(draft, output_size(draft.m.aspect, resolution, draft.m.model_dump()),
+                    be.settings)
+    except LimitExceeded as exc:
+        raise ApiFailure(BAD_REQUEST, str(exc), status=400) from None
+    queued = be.store.count_jobs(session_id, "pending", "processing")
+    if queued >= be.settings.max_queued_renders:
+        # 409, not 429: a client shows a 429 as "try again later", and the person needs to
+        # know that it is their own exports in progress that are in the way
+        raise ApiFailure(BAD_REQUEST, message("render_queue_full", count=queued,
+                                              limit=be.settings.max_queued_renders), status=409)
     if not be.store.add_job(render_id, session_id, user, draft.to_wire(), resolution):
         raise ApiFailure(ID_REUSED, message("render_id_reused", render_id=render_id),
                          status=409)
     stuck = first(faults, "stuck")
     assert be.jobs is not None
-    be.jobs.submit(render_id, stuck_progress=stuck.progress if stuck else None)
+    be.jobs.submit(render_id, session_id, stuck_progress=stuck.progress if stuck else None)
     job = be.store.job(render_id)
     assert job is not None
     return JSON(job_reply(job, str(request.base_url)))

@@ -8,6 +8,7 @@ tests pass tiny values.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -19,6 +20,17 @@ def default_data_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir("nemo-backend", appauthor=False))
+
+
+def default_render_workers() -> int:
+    """Two renders at once on a 2-core machine, up to 4 on bigger ones.
+
+    x264 already spreads one render over both cores, so two side by side finish the pair in
+    about the time of one after the other; what a second worker buys is that a long render of
+    one session does not hold every other session's export behind it. Each 1080p render
+    holds about 0.5 GB, which is what bounds the count on a small machine.
+    """
+    return max(2, min(4, (os.cpu_count() or 2) // 2))
 
 
 class BackendSettings(BaseModel):
@@ -45,12 +57,26 @@ class BackendSettings(BaseModel):
     one_token_per_client: bool = True
     # uploads
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
+    url_fetch_timeout: float = Field(default=15.0, gt=0)  # URL uploads: connect, then each read
     # render jobs
     render_max_height: int | None = None
     render_fps: int | None = None
     require_attribution_for_export: bool = True
     draft_quality: bool = True  # renders (and advertises) `output.quality: draft` previews
     resume_jobs: bool = True  # after a restart: resume interrupted jobs (else mark them failed)
+    render_workers: int = Field(default_factory=default_render_workers, ge=1, le=16)
+    # what one export may ask for, checked when it is submitted and again before it starts
+    # (see backend/limits.py; `python -m backend --help` lists them)
+    max_render_seconds: float = Field(default=1800.0, gt=0)
+    max_render_segments: int = Field(default=500, ge=1)
+    max_render_side: int = Field(default=4096, ge=16)  # pixels, the longer side of the frame
+    max_render_fps: int = Field(default=60, ge=1)
+    max_text_chars: int = Field(default=500, ge=1)  # per title or caption
+    max_render_request_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    max_queued_renders: int = Field(default=5, ge=1)  # per session, waiting or running
+    # the /_nemo fault hooks: off unless asked for, and then only with the run's token
+    test_hooks: bool = False
+    test_hooks_token: str | None = Field(default=None, min_length=16, repr=False)
 
     @classmethod
     def for_tests(cls, data_dir: Path, **overrides: object) -> BackendSettings:

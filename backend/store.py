@@ -39,8 +39,10 @@ CREATE TABLE IF NOT EXISTS jobs (
     render_id TEXT PRIMARY KEY, session_id TEXT NOT NULL, user_id TEXT NOT NULL,
     draft TEXT NOT NULL, resolution TEXT, status TEXT NOT NULL, progress REAL NOT NULL,
     output TEXT, duration REAL, size INTEGER, width INTEGER, height INTEGER, error TEXT,
-    created REAL NOT NULL, updated REAL NOT NULL);
+    created REAL NOT NULL, updated REAL NOT NULL, attempts INTEGER NOT NULL DEFAULT 0);
 """
+# columns added since the first release: (table, column, definition), added when missing
+MIGRATIONS = (("jobs", "attempts", "INTEGER NOT NULL DEFAULT 0"),)
 
 
 def token_digest(token: str) -> str:
@@ -59,6 +61,10 @@ class Store:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(SCHEMA)
+            for table, column, definition in MIGRATIONS:
+                have = {r["name"] for r in self._db.execute(f"PRAGMA table_info({table})")}
+                if column not in have:
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
 
     def close(self) -> None:
         with self._lock:
@@ -219,10 +225,26 @@ class Store:
     def job(self, render_id: str) -> dict[str, Any] | None:
         return self._one("SELECT * FROM jobs WHERE render_id=?", render_id)
 
+    def count_jobs(self, session_id: str, *statuses: str) -> int:
+        marks = ",".join("?" for _ in statuses)
+        row = self._one(f"SELECT COUNT(*) AS n FROM jobs WHERE session_id=? AND status IN "
+                        f"({marks})", session_id, *statuses)
+        return int(row["n"]) if row else 0
+
     def jobs_with_status(self, *statuses: str) -> list[dict[str, Any]]:
         marks = ",".join("?" for _ in statuses)
         return self._all(f"SELECT * FROM jobs WHERE status IN ({marks}) ORDER BY created",
                          *statuses)
+
+    def start_job(self, render_id: str) -> int:
+        """Mark the job processing and count this start; returns how many starts it has had."""
+        with self._lock:
+            self._db.execute("UPDATE jobs SET status='processing', progress=0, "
+                             "attempts=attempts+1, updated=? WHERE render_id=?",
+                             (time.time(), render_id))
+            row = self._db.execute("SELECT attempts FROM jobs WHERE render_id=?",
+                                   (render_id,)).fetchone()
+        return int(row["attempts"]) if row else 0
 
     def update_job(self, render_id: str, **fields: Any) -> None:
         fields["updated"] = time.time()

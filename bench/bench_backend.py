@@ -1,14 +1,18 @@
 """Benchmark the local backend under load, with the server in its own process.
 
-1. 50 concurrent sessions, each running one streaming turn ("animate my photos"): all must
-   complete without error; reports time to first event (median, p99) and the server's peak
-   RSS (VmHWM). Peer, side by side in the same run: a bare Starlette StreamingResponse app
+1. 200 concurrent sessions (each: token, session, upload, then one streaming turn "animate
+   my photos", all turns at once): all must complete without error; reports time to first
+   event and to the end of the turn (median, p99) and the server's peak RSS (VmHWM). Peer, side by side in the same run: a bare Starlette StreamingResponse app
    that sends frames at the same pace (what the framework alone costs).
 2. A 200 MB upload (just under the limit), then a 210 MB one (refused with 4002): the
    server's peak RSS before/after. Peer: the same upload to a bare Starlette app that reads
    it with `await request.form()` (python-multipart, spooled to disk).
+3. Export limits and cancel (issue 18.1): a 10-hour draft (`"d": 36000000`) is submitted —
+   the time to the refusal and the server's RSS before and after; then a 10-minute render with
+   a 10-minute sound track is cancelled 2 s in — the time from the cancel to the job being
+   failed and its render process gone. Peer for the refusal: a 1-second draft accepted.
 
-Usage: .venv/bin/python bench/bench_backend.py [--sessions 50] [--upload-mb 200]
+Usage: .venv/bin/python bench/bench_backend.py [--sessions 200] [--upload-mb 200] [--skip-upload]
 """
 
 from __future__ import annotations
@@ -139,7 +143,7 @@ async def setup_session(client: httpx.AsyncClient, url: str, png: bytes
 
 
 async def timed_stream(client: httpx.AsyncClient, url: str, body: dict, headers: dict
-                       ) -> tuple[float, int]:
+                       ) -> tuple[float, int, float]:
     t0 = time.perf_counter()
     first = None
     events = 0
@@ -159,10 +163,11 @@ async def timed_stream(client: httpx.AsyncClient, url: str, body: dict, headers:
                     events += 1
     if first is None or events == 0:
         raise RuntimeError("no events")
-    return first, events
+    return first, events, time.perf_counter() - t0
 
 
-async def load(url: str, n: int, peer: bool) -> tuple[list[float], list[str], int]:
+async def load(url: str, n: int, peer: bool
+               ) -> tuple[list[float], list[str], int, list[float]]:
     png = photo_bytes()
     limits = httpx.Limits(max_connections=n + 10, max_keepalive_connections=n + 10)
     async with httpx.AsyncClient(timeout=120, limits=limits, trust_env=False) as client:
@@ -175,7 +180,8 @@ async def load(url: str, n: int, peer: bool) -> tuple[list[float], list[str], in
     firsts = [r[0] for r in results if isinstance(r, tuple)]
     errors = [repr(r) for r in results if not isinstance(r, tuple)]
     events = sum(r[1] for r in results if isinstance(r, tuple))
-    return firsts, errors, events
+    totals = [r[2] for r in results if isinstance(r, tuple)]
+    return firsts, errors, events, totals
 
 
 def pct(values: list[float], q: float) -> float:
@@ -214,10 +220,107 @@ def upload_peer(url: str, path: Path) -> dict:
         return c.post(url + "/upload", files=[("files", (path.name, fh))]).json()  # type: ignore[no-any-return]
 
 
+def render_children(pid: int) -> list[int]:
+    """Render processes the server started (`python -m backend.render_child`)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (entry / "cmdline").read_bytes()
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == pid and b"backend.render_child" in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+def long_wav(path: Path, seconds: int) -> Path:
+    import wave
+
+    import numpy as np
+
+    noise = np.random.default_rng(0).integers(-3000, 3000, size=seconds * 22050)
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(22050)
+        w.writeframes(noise.astype("<i2").tobytes())
+    return path
+
+
+def export_limits_and_cancel(url: str, pid: int, folder: Path) -> None:
+    with httpx.Client(timeout=60, trust_env=False) as c:
+        r = c.post(url + "/api/auth/anonymous-token", headers={"X-Client-Id": str(uuid.uuid4())})
+        h = {**HEADERS, "Authorization": f"Bearer {r.json()['data']['token']}"}
+        sid = c.post(url + "/api/tasks/me/with-session/nemo_agent", json={"task_name": "p"},
+                     headers=h).json()["data"]["session_id"]
+        wav = long_wav(folder / "ten_minutes.wav", 600)
+        files = [("files", ("p.png", photo_bytes())), ("files", (wav.name, wav.read_bytes()))]
+        up = c.post(url + f"/api/upload-video/nemo_agent/me/{sid}", files=files, headers=h).json()
+        photo, track = (f["media_id"] for f in up["data"]["files"])
+
+        def draft(ms: int, sound: bool = False) -> dict:
+            tracks: list[dict] = [{"tt": 0, "sg": [{"src": photo, "st": 0, "d": ms}]},
+                                  {"tt": 1, "sg": [{"gen": {"style": "upbeat"}, "st": 0, "d": ms}]}]
+            if sound:
+                tracks[1] = {"tt": 1, "sg": [{"src": track, "st": 0, "d": ms}]}
+            return {"t": tracks, "d": ms}
+
+        def submit(body: dict) -> tuple[httpx.Response, float, str]:
+            render_id = f"render_{uuid.uuid4().hex}"
+            t = time.perf_counter()
+            r = c.post(url + "/api/render/proxy/lambda", headers=h, json={
+                "id": render_id, "sessionId": sid, "draft": body, "output": {"format": "mp4"}})
+            return r, time.perf_counter() - t, render_id
+
+        before, peak_before = rss_kb(pid)
+        r, took, _ = submit(draft(36_000_000))
+        time.sleep(1.0)  # anything started would show by now
+        after, peak_after = rss_kb(pid)
+        print(f"10-hour draft: HTTP {r.status_code} in {took * 1000:.0f} ms: "
+              f"{r.json().get('message', '')[:110]}")
+        print(f"  server RSS {before / 1024:.1f} -> {after / 1024:.1f} MB (peak "
+              f"{peak_before / 1024:.1f} -> {peak_after / 1024:.1f} MB); render processes: "
+              f"{len(render_children(pid))}")
+        r, took_ok, small = submit(draft(1000))
+        print(f"peer: a 1-second draft: HTTP {r.status_code} in {took_ok * 1000:.0f} ms")
+        c.post(url + f"/api/render/proxy/lambda/{small}/cancel", headers=h)
+
+        r, _, render_id = submit(draft(600_000, sound=True))
+        deadline = time.monotonic() + 30
+        while c.get(url + f"/api/render/proxy/lambda/{render_id}",
+                    headers=h).json()["status"] != "processing":
+            if time.monotonic() > deadline:
+                raise SystemExit("the render did not start")
+            time.sleep(0.05)
+        time.sleep(2.0)
+        children = render_children(pid)
+        t = time.perf_counter()
+        c.post(url + f"/api/render/proxy/lambda/{render_id}/cancel", headers=h)
+        failed_at = gone_at = None
+        while failed_at is None or gone_at is None:
+            now = time.perf_counter() - t
+            if failed_at is None and c.get(url + f"/api/render/proxy/lambda/{render_id}",
+                                           headers=h).json()["status"] == "failed":
+                failed_at = now
+            if gone_at is None and not set(children) & set(render_children(pid)):
+                gone_at = now
+            if now > 60:
+                break
+            time.sleep(0.01)
+        print(f"cancel 2 s into a 10-minute render with a 10-minute sound track: job failed after "
+              f"{(failed_at or 0) * 1000:.0f} ms, render process gone after "
+              f"{(gone_at or 0) * 1000:.0f} ms ({len(children)} process(es) running before)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sessions", type=int, default=50)
+    ap.add_argument("--sessions", type=int, default=200)
     ap.add_argument("--upload-mb", type=float, default=200)
+    ap.add_argument("--skip-upload", action="store_true")
+    ap.add_argument("--skip-export", action="store_true")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="nemo-bench-") as tmp:
         tmpdir = Path(tmp)
@@ -230,7 +333,7 @@ def main() -> None:
         try:
             idle_rss, _ = rss_kb(proc.pid)
             t = time.perf_counter()
-            firsts, errors, events = asyncio.run(load(url, args.sessions, peer=False))
+            firsts, errors, events, totals = asyncio.run(load(url, args.sessions, peer=False))
             wall = time.perf_counter() - t
             _, peak = rss_kb(proc.pid)
             print(f"backend: {len(firsts)}/{args.sessions} turns completed, {len(errors)} errors, "
@@ -240,9 +343,12 @@ def main() -> None:
             if firsts:
                 print(f"  time to first event: median {statistics.median(firsts) * 1000:.0f} ms, "
                       f"p99 {pct(firsts, 0.99) * 1000:.0f} ms (from sending POST /run_sse)")
+                print(f"  whole turn: median {statistics.median(totals):.2f} s, "
+                      f"p99 {pct(totals, 0.99):.2f} s (the agent's scripted 'generation' is 1 s)")
             print(f"  server RSS: idle {idle_rss / 1024:.1f} MB, peak {peak / 1024:.1f} MB")
             _, peer_peak0 = rss_kb(peer.pid)
-            pfirsts, perrors, _pevents = asyncio.run(load(peer_url, args.sessions, peer=True))
+            pfirsts, perrors, _pevents, _ptotals = asyncio.run(
+                load(peer_url, args.sessions, peer=True))
             _, ppeak = rss_kb(peer.pid)
             print(f"peer (bare Starlette StreamingResponse): {len(pfirsts)}/{args.sessions} ok, "
                   f"{len(perrors)} errors; first event median "
@@ -252,6 +358,17 @@ def main() -> None:
             for p in (proc, peer):
                 p.terminate()
                 p.wait(10)
+
+        if not args.skip_export:
+            print("\n== export limits and cancel ==")
+            proc, url = start_backend(tmpdir / "data3")
+            try:
+                export_limits_and_cancel(url, proc.pid, tmpdir)
+            finally:
+                proc.terminate()
+                proc.wait(10)
+        if args.skip_upload:
+            return
 
         print(f"\n== {args.upload_mb:g} MB upload ==")
         big = big_file(tmpdir, args.upload_mb)

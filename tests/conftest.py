@@ -105,7 +105,8 @@ def make_wav(tmp_path: Path) -> Callable[..., Path]:
 
 
 class LocalBackend:
-    """A running local backend (see backend/): `.url`, `.settings`, `.faults`, `.app`."""
+    """A running local backend (see backend/): `.url`, `.settings`, `.faults`, `.app`, and
+    `.hooks`, the header with the run's token for the `/_nemo` test hooks (when enabled)."""
 
     def __init__(self, settings: Any) -> None:
         from backend.local import start_local_backend
@@ -115,6 +116,8 @@ class LocalBackend:
         self.app = self.server.app  # type: ignore[attr-defined]
         self.faults = self.app.state.faults  # FaultBoard: .add({...}), .clear()
         self.url = self.server.url
+        token = self.app.state.hooks_token
+        self.hooks = {"X-Nemo-Hooks-Token": token} if token else {}
 
     def stop(self) -> None:
         self.server.stop()
@@ -125,11 +128,13 @@ def local_backend(tmp_path: Path) -> Iterator[LocalBackend]:
     """The local NemoVideo backend on 127.0.0.1:<free port>, fast test settings, tmp data dir.
 
     Tiny generation/heartbeat times, 180p 10 fps renders, every edit answered with text
-    (no_text_ratio 0; arm a "no_text" fault for the silent case), seeded replies.
+    (no_text_ratio 0; arm a "no_text" fault for the silent case), seeded replies; the
+    `/_nemo` test hooks on (send `.hooks` with each call).
     """
     from backend.settings import BackendSettings
 
-    backend = LocalBackend(BackendSettings.for_tests(tmp_path / "backend-data"))
+    backend = LocalBackend(BackendSettings.for_tests(tmp_path / "backend-data",
+                                                     test_hooks=True))
     try:
         yield backend
     finally:

@@ -6,10 +6,21 @@ can type in nemo-chat, and may name one automatic action. `StreamTranslator` app
 to streaming text without delaying it more than needed: text flows through untouched until a
 trigger word appears, then only that sentence waits for its end. It also drops a trailing
 "I encountered a temporary issue" after good output.
+
+Linear in the reply's length, with bounded memory. Looking at the whole unshown text again for
+every delta made a held sentence cost the square of its length (a 1 MB title after "click"
+froze the chat for minutes), and `[A-Za-z]+$` backtracked quadratically over a long word.
+Now the sentence ends of the unshown text are found once (`_Ends`), a "temporary issue" line
+is recognised from its first `ISSUE_WINDOW` characters, a trigger word is looked for only in
+the last few letters, and no sentence is held longer than `HOLD_LIMIT` characters: what has
+no end by then is not a GUI phrase, and goes out as it is. `translate()` re-searches a rule
+only when the text before its last match has been passed, and reads a sentence's context from
+a window around it. `bench/bench_translate.py` measures it.
 """
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from dataclasses import dataclass
@@ -25,6 +36,11 @@ __all__ = ["PlannedAction", "StreamTranslator", "Translation", "load_phrases", "
 
 ActionKind = Literal["export", "credits", "state", "timeline", "sse", "none"]
 _SENTENCE_END = re.compile(r"[.!?。！？；;]+[\"'”’」)*_]*(?=\s|$)|[。！？；\n]")
+_PARAGRAPH = re.compile(r"\n\s*\n(?=\S)")
+HOLD_LIMIT = 2000  # characters a sentence may be held waiting for its end (GUI phrases: < 200)
+ISSUE_WINDOW = 240  # characters that decide whether a sentence is a "temporary issue" line
+_CONTEXT = 256  # characters around a phrase read for its sentence (start, conditional)
+_ISSUE_LEAD = " \t\r\n*_>#-"
 
 
 class PhraseRule(BaseModel):
@@ -161,10 +177,23 @@ class _Phrases:
             re.escape(w) for w in sorted(table.triggers.get("zh", []), key=len, reverse=True)
         )
         self.trigger = re.compile(rf"(?i)\b(?:{en})\b" + (f"|{zh}" if zh else ""))
+        # words one of which every match of a rule holds (None: not known): most streamed
+        # chunks hold none, and 24 regex searches per chunk were most of the translator's time
+        anchors = [_anchors(c.regex.pattern) for c in self.rules]
+        self.unanchored = any(a is None for a in anchors)
+        self.anchor_words: dict[str, list[str]] = {}  # by first character
+        for word in sorted({w for a in anchors if a for w in a}):
+            self.anchor_words.setdefault(word[0], []).append(word)
         self.en_words = [w.lower() for w in table.triggers.get("en", []) if " " not in w]
+        # the beginnings of a trigger word that are not yet the word ("cli" of "click")
+        self.en_starts = frozenset(
+            w[:i] for w in self.en_words for i in range(1, len(w)) if w[:i] not in self.en_words
+        )
         self.zh_first = {w[0] for w in table.triggers.get("zh", []) if w}
         self.temporary = [re.compile(p) for p in table.temporary_issue]
         self.issue_prefixes = [p.lower() for p in table.temporary_issue_prefixes]
+        # every beginning of an issue phrase: a sentence that is one "may still grow into one"
+        self.issue_starts = frozenset(p[:i] for p in self.issue_prefixes for i in range(len(p) + 1))
         self.relay_buttons = {b.casefold() for b in table.relay_buttons}
         cond = table.conditional
         self.clause_sep = re.compile(cond.clause_separators if cond else r"[,;]", re.IGNORECASE)
@@ -172,11 +201,96 @@ class _Phrases:
         zh_markers = "|".join(re.escape(w) for w in (cond.zh if cond else []))
         alternatives = [f"\\b(?:{en_markers})\\b" if en_markers else "", zh_markers]
         self.marker = re.compile("|".join(a for a in alternatives if a) or "(?!)", re.IGNORECASE)
+        # a clause can hold a marker only if it holds one of these (checked before the regex)
+        self.marker_words = [w.casefold() for w in (cond.en + cond.zh if cond else [])]
         self.marker_first = (
             re.compile(r"^\W*(?:" + "|".join(a for a in alternatives if a) + ")", re.IGNORECASE)
             if any(alternatives)
             else re.compile("(?!)")
         )
+
+
+_MAX_VARIANTS = 16
+
+
+def _anchors(pattern: str) -> frozenset[str] | None:
+    """Case-folded strings one of which is in every match of `pattern` (None: none found).
+
+    Read off the parsed regex: a run of literal characters (a small character class, like
+    the `[点點]` of a Traditional variant, multiplies the run's spellings) that every match
+    must pass through, or one such run in each branch of a required group. Of those found,
+    the set whose shortest word is longest, then the smallest, is kept (the rarest in
+    ordinary text).
+    """
+    from re import _parser as sre_parse  # type: ignore[attr-defined]
+
+    def required(items: object) -> list[frozenset[str]]:
+        found: list[frozenset[str]] = []
+        run: set[str] = {""}
+
+        def close() -> None:
+            nonlocal run
+            if run != {""}:
+                found.append(frozenset(run))
+            run = {""}
+
+        for op, av in items:  # type: ignore[attr-defined]
+            name = str(op)
+            if name == "LITERAL":
+                run = {r + chr(av).casefold() for r in run}
+                continue
+            if name == "IN" and all(str(o) == "LITERAL" for o, _ in av):
+                chars = {chr(v).casefold() for _, v in av}
+                if len(run) * len(chars) <= _MAX_VARIANTS:
+                    run = {r + c for r in run for c in chars}
+                    continue
+            if name == "BRANCH":  # (?:drag|drop) is parsed "dr" (?:ag|op): one run
+                spelled = [literal(alt) for alt in av[1]]
+                words = {w for alt in spelled if alt is not None for w in alt}
+                if all(spelled) and len(run) * len(words) <= _MAX_VARIANTS:
+                    run = {r + w for r in run for w in words}
+                    continue
+            close()
+            if name == "SUBPATTERN":
+                found += required(av[-1])
+            elif name == "BRANCH":
+                each = [best(required(alt)) for alt in av[1]]
+                if all(e is not None for e in each):
+                    found.append(frozenset().union(*each))  # type: ignore[arg-type]
+            elif name in ("MAX_REPEAT", "MIN_REPEAT") and av[0] >= 1:
+                found += required(av[2])
+        close()
+        return found
+
+    def literal(items: object) -> set[str] | None:
+        """The spellings of a branch made of literal characters only (else None)."""
+        words = {""}
+        for op, av in items:  # type: ignore[attr-defined]
+            if str(op) == "LITERAL":
+                words = {w + chr(av).casefold() for w in words}
+            elif str(op) == "IN" and all(str(o) == "LITERAL" for o, _ in av):
+                words = {w + chr(v).casefold() for w in words for _, v in av}
+            else:
+                return None
+        return words if words != {""} else None
+
+    def best(sets: list[frozenset[str]]) -> frozenset[str] | None:
+        usable = [s for s in sets if s and all(s)]
+        return max(usable, key=lambda s: (min(map(len, s)), -len(s)), default=None)
+
+    try:
+        return best(required(sre_parse.parse(pattern)))
+    except Exception:  # an unusual pattern: it is searched for every time
+        return None
+
+
+def _may_match(phrases: _Phrases, text: str) -> bool:
+    """False only when no rule can match `text` (then there is nothing to translate)."""
+    if phrases.unanchored:
+        return True
+    low = text.casefold()
+    by_first = phrases.anchor_words
+    return any(word in low for ch in by_first.keys() & set(low) for word in by_first[ch])
 
 
 @cache
@@ -206,16 +320,17 @@ def _fill(template: str, groups: dict[str, str]) -> str:
 
 
 def _at_sentence_start(text: str, index: int) -> bool:
-    before = text[:index].rstrip(" \t*_>#-")
+    before = text[max(0, index - _CONTEXT) : index].rstrip(" \t*_>#-")
     return not before or before[-1] in ".!?\n:" or before.endswith(("1.", "2.", "3."))
 
 
 def _conditional(text: str, index: int) -> bool:
     """Is the phrase at `index` inside a conditional clause (an instruction for later)?"""
     phrases = load_phrases()
-    start = 0
-    end = len(text)
-    for m in _SENTENCE_END.finditer(text):
+    lo = max(0, index - _CONTEXT)  # a clause that says "if" is not pages long
+    start = lo
+    end = min(len(text), index + _CONTEXT)
+    for m in _SENTENCE_END.finditer(text, lo, end):
         if m.end() <= index:
             start = m.end()
         else:
@@ -231,33 +346,52 @@ def _conditional(text: str, index: int) -> bool:
     where = index - start
     for i, (a, b) in enumerate(clauses):
         if a <= where <= b or (i == len(clauses) - 1):
-            if phrases.marker.search(sentence[a:b]):
+            if _may_hold_marker(phrases, sentence[a:b]) and phrases.marker.search(sentence[a:b]):
                 return True
             if i > 0:
                 pa, pb = clauses[i - 1]
-                return bool(phrases.marker_first.search(sentence[pa:pb]))
+                before = sentence[pa:pb]
+                return _may_hold_marker(phrases, before) and bool(
+                    phrases.marker_first.search(before))
             return False
     return False
+
+
+def _may_hold_marker(phrases: _Phrases, clause: str) -> bool:
+    low = clause.casefold()
+    return any(word in low for word in phrases.marker_words)
 
 
 def translate(text: str) -> Translation:
     """Rewrite every GUI phrase in `text`; the actions are in the order they appear."""
     phrases = load_phrases()
+    if not _may_match(phrases, text):
+        return Translation(text=text, actions=())
     out: list[str] = []
     actions: list[PlannedAction] = []
     pos = 0
+    # each rule's leftmost match at or after `pos`, kept until `pos` passes its start: searching
+    # again from `pos` would find the same one, so each rule reads the text about once
+    ahead: list[re.Match[str] | None] = [None] * len(phrases.rules)
+    done = [False] * len(phrases.rules)
     while pos < len(text):
-        best: tuple[int, int, int, re.Match[str], PhraseRule] | None = None
+        best: tuple[int, int, re.Match[str], PhraseRule] | None = None
         for order, compiled in enumerate(phrases.rules):
-            m = compiled.regex.search(text, pos)
-            if m is None or m.end() == m.start():
+            if done[order]:
                 continue
-            rank = (m.start(), order, 0)
-            if best is None or rank < best[:3]:
-                best = (*rank, m, compiled.rule)
+            m = ahead[order]
+            if m is None or m.start() < pos:
+                m = ahead[order] = compiled.regex.search(text, pos)
+                if m is None:
+                    done[order] = True
+                    continue
+            if m.end() == m.start():
+                continue
+            if best is None or (m.start(), order) < best[:2]:
+                best = (m.start(), order, m, compiled.rule)
         if best is None:
             break
-        m, rule = best[3], best[4]
+        m, rule = best[2], best[3]
         groups = {k: (v or "").strip() for k, v in m.groupdict().items()}
         if "button2" in groups and not groups.get("button"):
             groups["button"] = groups["button2"]
@@ -287,43 +421,106 @@ def is_temporary_issue(text: str) -> bool:
     return bool(stripped) and any(p.search(stripped) for p in load_phrases().temporary)
 
 
+class _Ends:
+    """Where the sentences of the unshown text end, found once as the text arrives.
+
+    A match that reaches the end of the text is provisional (it ended on `$`: the next delta
+    may extend it or undo it), so it is searched again with the next delta; every other match
+    is final, and the text before it is never searched again.
+    """
+
+    def __init__(self) -> None:
+        self.ends: list[int] = []  # final ends, ascending (index just after the match)
+        self.tail: tuple[int, int] | None = None  # the provisional match: (start, end)
+        self._searched = 0  # text[:_searched] holds no match that is not in `ends`
+
+    def update(self, text: str) -> None:
+        self.tail = None
+        for m in _SENTENCE_END.finditer(text, self._searched):
+            if m.end() == len(text):
+                self.tail = (m.start(), m.end())
+                self._searched = m.start()
+                return
+            self.ends.append(m.end())
+        self._searched = len(text)
+
+    def after(self, index: int) -> int | None:
+        """The end of the first sentence end found at or after `index` (None: not yet)."""
+        i = bisect.bisect_right(self.ends, index)
+        if i < len(self.ends):
+            return self.ends[i]
+        if self.tail is not None and self.tail[0] >= index:
+            return self.tail[1]
+        return None
+
+    def last_before(self, index: int) -> int:
+        """The last final end at or before `index` (0 if none)."""
+        i = bisect.bisect_right(self.ends, index)
+        return self.ends[i - 1] if i else 0
+
+    def starts(self, lo: int, hi: int) -> list[int]:
+        """Sentence starts in (lo, hi]: the ends of the sentences before them."""
+        found = self.ends[bisect.bisect_right(self.ends, lo) : bisect.bisect_right(self.ends, hi)]
+        if self.tail is not None and lo < self.tail[1] <= hi:
+            found.append(self.tail[1])
+        return found
+
+    def drop_before(self, cut: int) -> None:
+        """The text before `cut` went out: positions now count from `cut`."""
+        self.ends = [e - cut for e in self.ends if e > cut]
+        self.tail = (self.tail[0] - cut, self.tail[1] - cut) if self.tail and self.tail[0] >= cut else None
+        self._searched = max(0, self._searched - cut)
+
+
 class StreamTranslator:
     """Feed streamed text in, get translated text out as soon as it is safe to show.
 
     `feed()` returns what can be shown now; `finish()` what is left at the end of the turn.
     `replace()` translates the full text of a step that replaced what was streamed.
     `actions` collects the planned actions of everything shown so far, in order.
+    The work per delta is proportional to the delta, and the text held back is at most
+    `HOLD_LIMIT` characters beyond the delta (see the module docstring).
     """
 
     def __init__(self) -> None:
         self._phrases = load_phrases()
         self._pending = ""
+        self._ends = _Ends()
+        self._issue_from = 0  # sentence starts before this were found not to be an issue line
+        self._paragraph_from = 0  # no paragraph break before this (while an issue is held)
         self._last = ""  # the last character that went out (is the pending text a new sentence?)
         self._shown_any = False  # something other than whitespace went out
         self._held_issue = False  # the pending text is a "temporary issue" paragraph
+        self._word = max((len(w) for w in self._phrases.en_words), default=0)
         self.actions: list[PlannedAction] = []
         self.dropped_issue = False
 
     # -- public ---------------------------------------------------------------------------
     def feed(self, delta: str) -> str:
+        if not delta:
+            return ""
         self._pending += delta
         return self._drain(final=False)
 
     def finish(self) -> str:
         if self._held_issue and is_temporary_issue(self._pending):
-            self._pending = ""
-            self._held_issue = False
+            self._reset()
             self.dropped_issue = True
             return ""
         return self._drain(final=True)
 
     def replace(self, full: str) -> str:
         """A step's final text replaced what streamed: translate it whole, drop held text."""
-        self._pending = ""
-        self._held_issue = False
+        self._reset()
         return self._emit(full)
 
     # -- inside ---------------------------------------------------------------------------
+    def _reset(self) -> None:
+        self._pending = ""
+        self._ends = _Ends()
+        self._issue_from = self._paragraph_from = 0
+        self._held_issue = False
+
     def _emit(self, text: str) -> str:
         if not text:
             return ""
@@ -334,85 +531,107 @@ class StreamTranslator:
         self._last = text[-1]
         return result.text
 
-    def _take(self, cut: int) -> str:
-        head, self._pending = self._pending[:cut], self._pending[cut:]
-        return self._emit(head)
-
     def _drain(self, *, final: bool) -> str:
+        text = self._pending
+        self._ends.update(text)
         out: list[str] = []
-        while self._pending:
+        pos = 0  # text[:pos] has gone out
+
+        def take(cut: int) -> None:
+            nonlocal pos
+            if cut > pos:
+                out.append(self._emit(text[pos:cut]))
+                pos = cut
+
+        while pos < len(text):
             if self._held_issue:
-                more = re.search(r"\n\s*\n(?=\S)", self._pending)
-                if final:
+                more = _PARAGRAPH.search(text, max(pos, self._paragraph_from))
+                if final or len(text) - pos > HOLD_LIMIT:
                     self._held_issue = False
-                    out.append(self._take(len(self._pending)))
+                    take(len(text))
                 elif more:  # real content after it: the issue line was not the last word
                     self._held_issue = False
-                    out.append(self._take(more.end()))
+                    take(more.end())
                     continue
+                else:
+                    self._paragraph_from = max(pos, _trailing_space_start(text))
                 break
-            start = self._issue_start()
-            if start is not None and (self._shown_any or self._pending[:start].strip()):
-                out.append(self._take(start))
-                if is_temporary_issue(self._pending):
+            start = self._issue_start(text, pos)
+            if start is not None and (self._shown_any or text[pos:start].strip()):
+                take(start)
+                if is_temporary_issue(text[pos : pos + ISSUE_WINDOW]):
                     self._held_issue = True
+                    self._paragraph_from = pos
                     continue
                 if final:
-                    out.append(self._take(len(self._pending)))
+                    take(len(text))
                 break  # it may still grow into one: wait for more text
-            m = self._phrases.trigger.search(self._pending)
+            m = self._phrases.trigger.search(text, pos)
             if m is None:
-                cut = len(self._pending) if final else len(self._pending) - self._partial_tail()
-                out.append(self._take(cut))
+                take(len(text) if final else len(text) - self._partial_tail(text, pos))
                 break
-            start = self._sentence_start(self._pending, m.start())
-            end = self._sentence_end(self._pending, m.end())
+            begin = self._sentence_start(text, pos, m.start())
+            end = self._ends.after(m.end())
             if end is None and not final:
-                out.append(self._take(start))
-                break
-            out.append(self._take(end if end is not None else len(self._pending)))
+                take(begin)
+                if len(text) - pos <= HOLD_LIMIT:
+                    break  # hold the sentence until it ends
+                end = len(text)  # no end in sight: not a GUI phrase, let it go
+            take(end if end is not None else len(text))
+        self._pending = text[pos:]
+        self._ends.drop_before(pos)
+        self._issue_from = max(0, self._issue_from - pos)
+        self._paragraph_from = max(0, self._paragraph_from - pos)
         return "".join(out)
 
-    def _issue_start(self) -> int | None:
+    def _issue_start(self, text: str, pos: int) -> int | None:
         """Where a sentence that is (or may become) "I encountered a temporary issue" starts."""
-        text = self._pending
-        starts = [m.end() for m in _SENTENCE_END.finditer(text)]
-        if not self._last or self._last.isspace() or _SENTENCE_END.match(self._last):
-            starts.insert(0, 0)
+        starts = self._ends.starts(max(pos, self._issue_from - 1), len(text))
+        last = self._last if pos == 0 else text[pos - 1]
+        if not last or last.isspace() or _SENTENCE_END.match(last):
+            starts.insert(0, pos)
+        decided = True  # every start so far is settled as "not an issue line"
         for start in starts:
-            candidate = text[start:].lstrip(" \t\r\n*_>#-")
-            if not candidate:
-                continue
-            low = candidate.lower()
-            if is_temporary_issue(candidate) or any(
-                p.startswith(low) for p in self._phrases.issue_prefixes
-            ):
-                return start
+            window = text[start : start + ISSUE_WINDOW]
+            complete = len(window) == ISSUE_WINDOW
+            candidate = window.lstrip(_ISSUE_LEAD)
+            if candidate:
+                low = candidate.lower()
+                if low in self._phrases.issue_starts or is_temporary_issue(candidate):
+                    return start
+            if decided and complete and start > pos:
+                self._issue_from = start + 1
+            decided = decided and complete
         return None
 
-    @staticmethod
-    def _sentence_start(text: str, index: int) -> int:
-        start = 0
-        for m in _SENTENCE_END.finditer(text, 0, index):
-            start = m.end()
+    def _sentence_start(self, text: str, pos: int, index: int) -> int:
+        """Where the sentence holding `index` starts (not before `pos`, what went out)."""
+        start = max(pos, self._ends.last_before(index), index - HOLD_LIMIT)
+        # a run of punctuation right before `index` ends a sentence too (as `$` would there)
+        for m in _SENTENCE_END.finditer(text, max(pos, index - _CONTEXT), index):
+            start = max(start, m.end())
         return start
 
-    @staticmethod
-    def _sentence_end(text: str, index: int) -> int | None:
-        m = _SENTENCE_END.search(text, index)
-        return m.end() if m else None
-
-    def _partial_tail(self) -> int:
+    def _partial_tail(self, text: str, pos: int) -> int:
         """How many trailing characters might be the start of a trigger word."""
-        text = self._pending
-        if not text:
+        if len(text) <= pos:
             return 0
         if text[-1] in self._phrases.zh_first:
             return 1
-        m = re.search(r"[A-Za-z]+$", text)
-        if m is None:
+        tail = text[max(pos, len(text) - self._word - 1) :]  # a longer word is no prefix
+        m = _TRAILING_LETTERS.search(tail)
+        if m is None or (m.start() == 0 and len(tail) > self._word):
             return 0
         word = m.group(0).lower()
-        if any(w.startswith(word) and w != word for w in self._phrases.en_words):
-            return len(word)
-        return 0
+        return len(word) if word in self._phrases.en_starts else 0
+
+
+_TRAILING_LETTERS = re.compile(r"(?<![A-Za-z])[A-Za-z]+\Z")
+
+
+def _trailing_space_start(text: str) -> int:
+    """Where the whitespace at the end of `text` starts (a paragraph break may span it)."""
+    i = len(text)
+    while i > 0 and text[i - 1].isspace():
+        i -= 1
+    return max(0, i - 1)

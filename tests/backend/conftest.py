@@ -83,6 +83,7 @@ class Api:
     client_id: str = field(default_factory=lambda: str(uuid.uuid4()), repr=False)
     token: str | None = field(default=None, repr=False)
     session_id: str | None = None
+    hooks: dict[str, str] = field(default_factory=dict, repr=False)  # the /_nemo hooks' token
     http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=30, trust_env=False))
 
     @property
@@ -135,13 +136,13 @@ class Api:
         return self.get("/api/credits/balance/simple").json()["data"]  # type: ignore[no-any-return]
 
     def fault(self, **spec: Any) -> None:
-        r = self.http.post(self.url + "/_nemo/faults", json=spec)
+        r = self.http.post(self.url + "/_nemo/faults", json=spec, headers=self.hooks)
         assert r.status_code == 200, r.text
 
 
 @pytest.fixture
 def api(local_backend: Any) -> Iterator[Api]:
-    client = Api(local_backend.url).connect()
+    client = Api(local_backend.url, hooks=local_backend.hooks).connect()
     yield client
     client.http.close()
 
@@ -158,7 +159,7 @@ def start_backend(tmp_path: Path) -> Iterator[Callable[..., ServerThread]]:
         return server
 
     yield _start
-    for server in running:
+    for server in running:  # (pass test_hooks=True to use the /_nemo hooks)
         server.stop()
 
 
@@ -175,3 +176,4 @@ def new_api() -> Iterator[Callable[[str], Api]]:
     yield _make
     for client in made:
         client.http.close()
+

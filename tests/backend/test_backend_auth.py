@@ -55,7 +55,7 @@ def test_bad_or_missing_token_is_1001_everywhere(api):
 
 def test_expired_token_is_1001_and_a_new_token_keeps_the_user(api):
     user_before = api.state()["user_id"]
-    assert httpx.post(api.url + "/_nemo/tokens/expire").status_code == 200
+    assert httpx.post(api.url + "/_nemo/tokens/expire", headers=api.hooks).status_code == 200
     assert api.get("/api/credits/balance/simple").json()["code"] == 1001
     # expired, so the same client id may get a new one; same user, same session
     r = httpx.post(api.url + "/api/auth/anonymous-token", headers={"X-Client-Id": api.client_id})

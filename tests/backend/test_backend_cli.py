@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -33,9 +34,11 @@ def test_non_loopback_host_needs_an_explicit_flag(tmp_path):
 
 def test_serves_and_stops_cleanly(tmp_path):
     port = free_port()
+    hooks = {"X-Nemo-Hooks-Token": "cli-test-hooks-token-0123"}
     proc = subprocess.Popen([sys.executable, "-m", "backend", "--port", str(port),
-                             "--data-dir", str(tmp_path / "d")],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             "--data-dir", str(tmp_path / "d"), "--test-hooks"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "NEMO_HOOKS_TOKEN": hooks["X-Nemo-Hooks-Token"]})
     stream = None
     try:
         deadline = time.monotonic() + 15
@@ -55,8 +58,9 @@ def test_serves_and_stops_cleanly(tmp_path):
         auth = {"Authorization": f"Bearer {token}"}
         sid = httpx.post(url + "/api/tasks/me/with-session/nemo_agent", json={},
                          headers=auth).json()["data"]["session_id"]
-        httpx.post(url + "/_nemo/faults", json={"route": "run_sse", "kind": "heartbeats_only",
-                                                "seconds": None})
+        armed = httpx.post(url + "/_nemo/faults", headers=hooks, json={
+            "route": "run_sse", "kind": "heartbeats_only", "seconds": None})
+        assert armed.status_code == 200, armed.text
         stream = httpx.stream("POST", url + "/run_sse", headers=auth, timeout=20, json={
             "app_name": "nemo_agent", "user_id": "me", "session_id": sid,
             "new_message": {"parts": [{"text": "hi"}]}})

@@ -20,5 +20,6 @@ def test_internal_error_is_contained(local_backend, capfd):
 
 
 def test_test_hooks_validate_their_input(local_backend):
-    r = httpx.post(local_backend.url + "/_nemo/credits", json={"user": 1})
+    r = httpx.post(local_backend.url + "/_nemo/credits", json={"user": 1},
+                   headers=local_backend.hooks)
     assert r.status_code == 400 and "available" in r.json()["message"]

@@ -25,7 +25,7 @@ def test_http_errors_carry_retry_after(api):
     api.fault(route="state", kind="error", code=503)
     r = api.get(f"/api/state/nemo_agent/me/{api.session_id}/latest")
     assert r.status_code == 503 and r.headers["Retry-After"] == "1"
-    r = httpx.post(api.url + "/_nemo/faults",
+    r = httpx.post(api.url + "/_nemo/faults", headers=api.hooks,
                    json={"route": "token", "kind": "error", "code": 429, "retry_after": 2})
     r = httpx.post(api.url + "/api/auth/anonymous-token", headers={"X-Client-Id": "z"})
     assert r.status_code == 429 and r.headers["Retry-After"] == "2"
@@ -65,16 +65,17 @@ def test_delay(api):
 
 def test_list_and_clear(api):
     api.fault(route="upload", kind="error", code=4002, count=None)
-    armed = httpx.get(api.url + "/_nemo/faults").json()["data"]["armed"]
+    armed = httpx.get(api.url + "/_nemo/faults", headers=api.hooks).json()["data"]["armed"]
     assert armed[0]["route"] == "upload" and armed[0]["count"] is None
-    assert httpx.delete(api.url + "/_nemo/faults").json()["data"]["armed"] == []
-    assert httpx.get(api.url + "/_nemo/faults").json()["data"]["armed"] == []
+    assert httpx.delete(api.url + "/_nemo/faults", headers=api.hooks).json()["data"]["armed"] == []
+    assert httpx.get(api.url + "/_nemo/faults", headers=api.hooks).json()["data"]["armed"] == []
 
 
 def test_invalid_fault_is_400_with_reason(api):
-    r = httpx.post(api.url + "/_nemo/faults", json={"route": "nowhere", "kind": "error"})
+    r = httpx.post(api.url + "/_nemo/faults", json={"route": "nowhere", "kind": "error"},
+                   headers=api.hooks)
     assert r.status_code == 400 and "Invalid fault" in r.json()["message"]
-    r = httpx.post(api.url + "/_nemo/faults", content=b"{not json")
+    r = httpx.post(api.url + "/_nemo/faults", content=b"{not json", headers=api.hooks)
     assert r.status_code == 400
 
 
@@ -170,7 +171,7 @@ def test_wrapped_render_poll_and_stuck_job(api, local_backend, make_photo):
     wrapped = api.get(f"/api/render/proxy/lambda/{render_id}").json()
     assert wrapped["success"] is True and wrapped["data"]["status"] == "processing"
     assert wrapped["data"]["outputUrl"] is None and "status" not in wrapped
-    httpx.delete(api.url + "/_nemo/faults")  # un-sticks the job
+    httpx.delete(api.url + "/_nemo/faults", headers=api.hooks)  # un-sticks the job
     deadline = time.monotonic() + 60
     while job["status"] != "completed" and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -10,11 +10,12 @@ import uuid
 import httpx
 
 
-def _stuck_job(api, server_url, make_photo):
+def _stuck_job(api, server, make_photo):
     api.upload(make_photo("s.png", size=(96, 64)))
     api.turn("animate my photos, 1 second each")
     draft = api.state()["state"]["draft"]
-    httpx.post(server_url + "/_nemo/faults", json={"route": "render_submit", "kind": "stuck"})
+    httpx.post(server.url + "/_nemo/faults", json={"route": "render_submit", "kind": "stuck"},
+               headers={"X-Nemo-Hooks-Token": server.app.state.hooks_token})
     render_id = f"render_{uuid.uuid4().hex}"
     r = api.post("/api/render/proxy/lambda", json={"id": render_id, "sessionId": api.session_id,
                                                     "draft": draft, "output": {"format": "mp4"}})
@@ -56,9 +57,9 @@ def test_sessions_tokens_drafts_credits_uploads_survive(start_backend, new_api, 
 
 
 def test_interrupted_job_is_resumed(start_backend, new_api, make_photo):
-    first = start_backend()
+    first = start_backend(test_hooks=True)
     api = new_api(first.url)
-    render_id = _stuck_job(api, first.url, make_photo)
+    render_id = _stuck_job(api, first, make_photo)
     first.stop()
     second = start_backend()
     api.url = second.url
@@ -72,9 +73,9 @@ def test_interrupted_job_is_resumed(start_backend, new_api, make_photo):
 
 
 def test_interrupted_job_is_marked_failed_when_not_resuming(start_backend, new_api, make_photo):
-    first = start_backend()
+    first = start_backend(test_hooks=True)
     api = new_api(first.url)
-    render_id = _stuck_job(api, first.url, make_photo)
+    render_id = _stuck_job(api, first, make_photo)
     first.stop()
     second = start_backend(resume_jobs=False)
     api.url = second.url
@@ -83,10 +84,11 @@ def test_interrupted_job_is_marked_failed_when_not_resuming(start_backend, new_a
 
 
 def test_stop_is_prompt_while_a_stream_is_open(start_backend, new_api):
-    server = start_backend(heartbeat_interval=0.05)
+    server = start_backend(heartbeat_interval=0.05, test_hooks=True)
     api = new_api(server.url)
     httpx.post(server.url + "/_nemo/faults",
-               json={"route": "run_sse", "kind": "heartbeats_only", "seconds": None})
+               json={"route": "run_sse", "kind": "heartbeats_only", "seconds": None},
+               headers={"X-Nemo-Hooks-Token": server.app.state.hooks_token})
     outcome: list[str] = []
 
     def listen():

@@ -116,7 +116,8 @@ def test_credits_are_frozen_while_the_turn_runs(start_backend, new_api, make_pho
 def test_too_few_credits_is_2001_before_the_stream(api, make_photo):
     _photos(api, make_photo, 1)
     user = api.state()["user_id"]
-    api.http.post(api.url + "/_nemo/credits", json={"user_id": user, "available": 1})
+    api.http.post(api.url + "/_nemo/credits", json={"user_id": user, "available": 1},
+                  headers=api.hooks)
     r, _ = api.turn("animate my photos")
     assert r.status_code == 403
     assert "json" in r.headers["content-type"]
