@@ -165,4 +165,4 @@ class PlainRenderer(EventRenderer):
     def note(self, text: str, style: str = "") -> None:
         """One of the terminal's own lines (not a core event)."""
         self._end_text()
-        self._line(text)
+        self._line(self.clean(text))
