@@ -62,7 +62,7 @@ async def run_piped(
             continue
         try:
             ok = await conv.handle(line)
-            await conv.wait_background()
+            ok = await conv.wait_background() is not False and ok
         except Exception as exc:  # a bug in a handler must not hide the next messages
             report_crash(exc)
             ok = False
@@ -70,4 +70,13 @@ async def run_piped(
         all_ok = all_ok and ok
         if quit_requested():
             break
+    else:
+        # `--resume` with no line (or a render picked up after the last one): finish what
+        # the start promised before exiting, and let the exit code say how it went
+        try:
+            all_ok = await conv.wait_background() is not False and all_ok
+        except Exception as exc:
+            report_crash(exc)
+            all_ok = False
+        settle()
     return 0 if all_ok else 1

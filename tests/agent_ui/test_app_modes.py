@@ -35,7 +35,8 @@ async def test_messages_run_in_order_each_waiting_for_its_work(
 ) -> None:
     code, conv = await run(fake_conversation, Options(messages=["hello", "and more"]))
     assert code == 0
-    assert conv.log == ["handle:hello", "wait_background", "handle:and more", "wait_background"]
+    assert conv.log == ["handle:hello", "wait_background", "handle:and more", "wait_background",
+                        "wait_background"]  # and at the end: nothing picked up is left behind
     assert conv.closed
     out = capsys.readouterr().out
     assert "> hello\nYou said: hello \n> and more\nYou said: and more \n" in out
@@ -47,7 +48,7 @@ async def test_exit_code_is_1_when_any_message_failed(
 ) -> None:
     code, conv = await run(fake_conversation, Options(messages=["fail this", "hello"]))
     assert code == 1
-    assert conv.log[-2] == "handle:hello"  # later messages still run
+    assert conv.log[-3] == "handle:hello"  # later messages still run
     assert "That failed." in capsys.readouterr().out
 
 
