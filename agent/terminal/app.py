@@ -153,7 +153,9 @@ async def _piped(
     conv = await _connected(connect, opts, sink, stack)
     if conv is None:
         return 1
-    lines = list_lines(opts.messages) if opts.messages else stdin_lines()
+    lines = list_lines(opts.messages) if opts.messages else stdin_lines(
+        on_invalid=lambda: renderer.note(t("ui.stdin_not_utf8", renderer.lang))
+    )
     pending_before = conv.pending_render
     code = await run_piped(
         conv,

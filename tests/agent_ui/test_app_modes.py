@@ -55,7 +55,8 @@ async def test_exit_code_is_1_when_any_message_failed(
 async def test_stdin_lines_are_messages_and_blank_lines_are_skipped(
     fake_conversation: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr("sys.stdin", io.StringIO("first\n\n  \nsecond\n/quit\nnever\n"))
+    stdin = io.TextIOWrapper(io.BytesIO(b"first\n\n  \nsecond\n/quit\nnever\n"))
+    monkeypatch.setattr("sys.stdin", stdin)
     code, conv = await run(fake_conversation, Options())
     assert code == 0
     handled = [x for x in conv.log if x.startswith("handle:")]
