@@ -140,10 +140,12 @@ async def _start_local(
 ) -> str | None:
     """`--local`: the backend in this process, through its one door; its URL, or None."""
     from agent.events import Status, StatusClear
-    from agent.terminal.paths import local_backend_dir
+    from agent.terminal.paths import local_backend_dir, private_data_dir
 
     lang = renderer.lang
     folder = local_backend_dir()
+    with contextlib.suppress(OSError):  # a folder that cannot be made is said below
+        private_data_dir()  # the backend's data holds tokens: in a 0700 folder
     renderer.handle(Status(text=t("ui.local_starting", lang)))
     try:
         from backend.local import start_in_folder

@@ -102,10 +102,12 @@ async def _interactive(
     prompt_kwargs: dict[str, Any],
 ) -> int:
     """The prompt comes first; the connection is made behind it."""
-    from agent.terminal.paths import history_file
+    from agent.terminal.paths import history_file, private_data_dir
     from agent.terminal.repl import Repl, make_session, open_history
 
     renderer = sink.renderer
+    with contextlib.suppress(OSError):  # else the history stays in memory (open_history)
+        private_data_dir()
     history = open_history(history_file())
     kwargs = dict(prompt_kwargs)
     if "output" not in kwargs and not sys.stdout.isatty() and sys.stderr.isatty():
