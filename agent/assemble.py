@@ -92,15 +92,8 @@ async def connect_chat(
         if base_url is None:
             return None
 
-    overrides: dict[str, Any] = {}
-    if base_url is not None and not os.environ.get("NEMO_CLIENT_ID", "").strip():
-        # the local backend, like the service, gives one anonymous token per client id, and
-        # the wire keeps tokens per address: a backend on another port (a second chat
-        # running) would refuse a new token. One client id per local address avoids that.
-        import uuid
-
-        overrides["client_id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, base_url))
-    config = ApiConfig.from_env(base_url=base_url, **overrides)
+    # a local backend on another port gets a client id of its own: the wire's Credentials
+    config = ApiConfig.from_env(base_url=base_url)
 
     observer = None
     if opts.record is not None:

@@ -10,10 +10,12 @@ one send path (`Sender.send`), handed in as `send`, so this module never speaks 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
@@ -23,12 +25,23 @@ from .errors import ApiError, MissingClientId, RateLimited
 from .identity import CredentialStore, StoredToken, parse_expiry
 from .models import ClientNotice
 
-__all__ = ["TOKEN_PATH", "Credentials", "Send", "TokenSource"]
+__all__ = ["TOKEN_PATH", "Credentials", "Send", "TokenSource", "is_this_machine"]
 
 TOKEN_PATH = "/api/auth/anonymous-token"
 
 TokenSource = Literal["env", "stored", "anonymous"]
 Send = Callable[..., Awaitable[Reply]]
+
+
+def is_this_machine(base_url: str) -> bool:
+    """The API is served on this computer (a local backend on 127.0.0.1, ::1, localhost)."""
+    host = (urlsplit(base_url).hostname or "").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class Credentials:
@@ -89,9 +102,27 @@ class Credentials:
 
     def _ensure_client_id(self) -> str:
         if self.client_id is None:
-            self.client_id = self._store.client_id(None)
+            self.client_id = self._for_this_address(self._store.client_id(None))
             self._drain_store()
         return self.client_id
+
+    def _for_this_address(self, stored: str) -> str:
+        """The client id to send: the stored one, or for a backend on this machine one of its
+        own per address (derived from the stored one).
+
+        A backend gives one token per client id; tokens are kept per address. A local backend
+        that comes back on another port (same data) already gave this client id a token, kept
+        under the old address: a new token would be refused (429) and the run could not go on.
+        With an id per local address the new address gets its own token at the first call.
+        The service itself keeps the shared id (its one-token limit is shared with the
+        official skills on purpose)."""
+        if not is_this_machine(self.config.base_url):
+            return stored
+        try:
+            namespace = uuid.UUID(stored)
+        except ValueError:
+            namespace = uuid.NAMESPACE_URL
+        return str(uuid.uuid5(namespace, self.config.base_url.rstrip("/")))
 
     async def _fetch_anonymous(self, send: Send) -> None:
         client_id = await asyncio.to_thread(self._ensure_client_id)
@@ -114,6 +145,7 @@ class Credentials:
                 if self.config.client_id is None:  # a NEMO_CLIENT_ID stays the person's own
                     await asyncio.to_thread(self._store.save_client_id, client_id)
                     self._drain_store()
+                    client_id = self._for_this_address(client_id)
                 self.client_id = client_id
                 self._notify(ClientNotice(kind="new_client_id"))
                 continue

@@ -1,0 +1,76 @@
+"""Issue 18: the local backend comes back on another port (same data) and the chat goes on.
+
+Tokens are kept per API address and a backend gives one token per client id. The backend on
+its new port had already given this client id a token (kept under the old address), so the
+token call was refused (429) and every run failed. A backend on this machine now gets a
+client id of its own per address: one token call at the new address, then the run goes on.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agent.api import ApiConfig, NemoClient
+from agent.api.auth import Credentials, is_this_machine
+from agent.api.identity import CredentialStore
+
+
+class Calls:
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+
+    def on_exchange(self, record: Any) -> None:
+        self.paths.append(record.path)
+
+    def on_sse_open(self, *args: Any) -> None: ...
+    def on_sse_frame(self, *args: Any) -> None: ...
+    def on_sse_close(self, *args: Any) -> None: ...
+
+
+def _config(url: str, config_dir: Path) -> ApiConfig:
+    return ApiConfig.from_env(base_url=url, config_dir=config_dir, token=None, client_id=None,
+                              retry_base=0.01, retry_cap=0.05, rate_limit_wait=0.05,
+                              retry_after_cap=1.0)
+
+
+async def test_a_backend_back_on_another_port_gives_a_token_once(
+    tmp_path: Path, config_dir: Path
+) -> None:
+    from backend.local import start_local_backend
+    from backend.settings import BackendSettings
+
+    settings = BackendSettings.for_tests(tmp_path / "backend-data")
+    first = start_local_backend(settings)
+    try:
+        async with NemoClient(_config(first.url, config_dir)) as client:
+            await client.create_session()
+    finally:
+        first.stop()
+    again = start_local_backend(settings)  # the same data, another free port
+    try:
+        assert again.url != first.url
+        calls = Calls()
+        async with NemoClient(_config(again.url, config_dir), observer=calls) as client:
+            await client.create_session()
+            credits = await client.credits()
+        assert credits.available > 0
+        assert sum("anonymous-token" in p for p in calls.paths) == 1
+    finally:
+        again.stop()
+
+
+@pytest.mark.parametrize(
+    ("url", "local"),
+    [("http://127.0.0.1:8080", True), ("http://localhost:9", True), ("http://[::1]:7", True),
+     ("https://mega-api-prod.nemovideo.ai", False), ("http://10.0.0.5:80", False)],
+)
+def test_only_a_backend_on_this_machine_gets_an_id_per_address(
+    url: str, local: bool, config_dir: Path
+) -> None:
+    assert is_this_machine(url) is local
+    stored = CredentialStore(config_dir).client_id(None)
+    sent = Credentials(_config(url, config_dir), lambda notice: None)._ensure_client_id()
+    assert (sent != stored) is local  # the service keeps the id the official skills share
