@@ -73,7 +73,7 @@ async def connect_chat(
     opts: Options, sink: Sink, stack: contextlib.AsyncExitStack, *, lang: str
 ) -> ConversationLike | None:
     """Output folder, local backend, recorder, client, conversation: started, or None."""
-    from agent.api import ApiConfig, NemoClient
+    from agent.api import NemoClient
     from agent.core import Conversation
 
     renderer = sink.renderer
@@ -92,8 +92,7 @@ async def connect_chat(
         if base_url is None:
             return None
 
-    # a local backend on another port gets a client id of its own: the wire's Credentials
-    config = ApiConfig.from_env(base_url=base_url)
+    config = _api_config(base_url)
 
     observer = None
     if opts.record is not None:
@@ -119,6 +118,18 @@ async def connect_chat(
         return None
     renderer.settle()
     return conv if started else None
+
+
+def _api_config(base_url: str | None) -> ApiConfig:
+    """The wire's settings: the environment's, and for a backend on this machine (--local or
+    NEMO_API_URL) a client id per address, so one back on another port gives a token."""
+    from agent.api import ApiConfig
+    from agent.api.auth import is_this_machine
+
+    config = ApiConfig.from_env(base_url=base_url)
+    if is_this_machine(config.base_url):
+        config = config.model_copy(update={"client_id_per_address": True})
+    return config
 
 
 def _local_overrides() -> dict[str, Any]:

@@ -102,21 +102,19 @@ class Credentials:
 
     def _ensure_client_id(self) -> str:
         if self.client_id is None:
-            self.client_id = self._for_this_address(self._store.client_id(None))
+            self.client_id = self._sent_id(self._store.client_id(None))
             self._drain_store()
         return self.client_id
 
-    def _for_this_address(self, stored: str) -> str:
-        """The client id to send: the stored one, or for a backend on this machine one of its
-        own per address (derived from the stored one).
+    def _sent_id(self, stored: str) -> str:
+        """The stored client id, or with `client_id_per_address` one of this address's own,
+        derived from it (the same every run, never stored).
 
-        A backend gives one token per client id; tokens are kept per address. A local backend
-        that comes back on another port (same data) already gave this client id a token, kept
-        under the old address: a new token would be refused (429) and the run could not go on.
-        With an id per local address the new address gets its own token at the first call.
-        The service itself keeps the shared id (its one-token limit is shared with the
-        official skills on purpose)."""
-        if not is_this_machine(self.config.base_url):
+        A backend gives one token per client id and we keep tokens per address: a local
+        backend back on another port (same data) had already given the shared id a token,
+        kept under the old address, so the token call was refused (429) and the run could not
+        go on. The service keeps the shared id (its limit is shared with the official skills)."""
+        if not self.config.client_id_per_address:
             return stored
         try:
             namespace = uuid.UUID(stored)
@@ -145,7 +143,7 @@ class Credentials:
                 if self.config.client_id is None:  # a NEMO_CLIENT_ID stays the person's own
                     await asyncio.to_thread(self._store.save_client_id, client_id)
                     self._drain_store()
-                    client_id = self._for_this_address(client_id)
+                    client_id = self._sent_id(client_id)
                 self.client_id = client_id
                 self._notify(ClientNotice(kind="new_client_id"))
                 continue

@@ -2,8 +2,9 @@
 
 Tokens are kept per API address and a backend gives one token per client id. The backend on
 its new port had already given this client id a token (kept under the old address), so the
-token call was refused (429) and every run failed. A backend on this machine now gets a
-client id of its own per address: one token call at the new address, then the run goes on.
+token call was refused (429) and every run failed. A backend on this machine (the root says
+so: `client_id_per_address`) now gets a client id of its own per address: one token call at the
+new address, then the run goes on.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from typing import Any
 import pytest
 
 from agent.api import ApiConfig, NemoClient
-from agent.api.auth import Credentials, is_this_machine
-from agent.api.identity import CredentialStore
+from agent.api.auth import is_this_machine
 
 
 class Calls:
@@ -33,7 +33,7 @@ class Calls:
 def _config(url: str, config_dir: Path) -> ApiConfig:
     return ApiConfig.from_env(base_url=url, config_dir=config_dir, token=None, client_id=None,
                               retry_base=0.01, retry_cap=0.05, rate_limit_wait=0.05,
-                              retry_after_cap=1.0)
+                              retry_after_cap=1.0, client_id_per_address=True)
 
 
 async def test_a_backend_back_on_another_port_gives_a_token_once(
@@ -67,10 +67,16 @@ async def test_a_backend_back_on_another_port_gives_a_token_once(
     [("http://127.0.0.1:8080", True), ("http://localhost:9", True), ("http://[::1]:7", True),
      ("https://mega-api-prod.nemovideo.ai", False), ("http://10.0.0.5:80", False)],
 )
-def test_only_a_backend_on_this_machine_gets_an_id_per_address(
-    url: str, local: bool, config_dir: Path
-) -> None:
+def test_only_a_backend_on_this_machine_counts_as_local(url: str, local: bool) -> None:
     assert is_this_machine(url) is local
-    stored = CredentialStore(config_dir).client_id(None)
-    sent = Credentials(_config(url, config_dir), lambda notice: None)._ensure_client_id()
-    assert (sent != stored) is local  # the service keeps the id the official skills share
+
+
+def test_the_root_asks_an_id_per_address_only_for_this_machine(
+    config_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agent.assemble import _api_config
+
+    monkeypatch.setenv("NEMO_API_URL", "http://127.0.0.1:8123")
+    assert _api_config(None).client_id_per_address
+    monkeypatch.setenv("NEMO_API_URL", "https://mega-api-prod.nemovideo.ai")
+    assert not _api_config(None).client_id_per_address
