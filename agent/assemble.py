@@ -85,6 +85,10 @@ async def connect_chat(
                         error=exc.strerror), "red")
         renderer.note(t("ui.bad_output_dir_hint", lang))
         return None
+    from agent.api.partfiles import remove_stale_parts
+
+    # a download a killed run left half-written (never one another run is writing)
+    await asyncio.to_thread(remove_stale_parts, chat_settings.out_dir)
 
     base_url: str | None = None
     if opts.local:

@@ -1,4 +1,4 @@
-"""Downloads to `<dest>/<name>.part`, fsync, then a rename that never overwrites.
+"""Downloads to a hidden `.part` beside `<dest>/<name>`, fsync, then a rename that never overwrites.
 
 A transfer that breaks resumes with `Range` + `If-Range` (a 206 continues, a 200 starts over);
 the size is checked when the server told it; whatever fails, no file is left at the final path
@@ -25,6 +25,7 @@ from .errors import DownloadError, NemoError, ServiceUnreachable
 from .models import DownloadResult
 from .names import name_from_url, safe_name, unique_target
 from .observe import ExchangeRecord, FileSummary
+from .partfiles import open_locked, part_path
 from .retry import backoff_delay
 from .sender import Sender, Streaming
 
@@ -64,7 +65,7 @@ async def download(
     except OSError as exc:
         raise DownloadError(f"Cannot create the folder {dest_dir}: {exc.strerror}.") from None
     final = unique_target(dest_dir, filename)
-    part = final.with_name(final.name + ".part")
+    part = part_path(final)  # hidden, ours, locked while written (see partfiles)
     started = time.monotonic()
     want_hash = bool(sender.observer)
     state = _Transfer(part, want_hash)
@@ -103,7 +104,7 @@ class _Transfer:
 
     def restart(self) -> None:
         self.close()
-        self.fd = os.open(self.part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        self.fd = open_locked(self.part)
         self.done = 0
         self.digest = hashlib.sha256() if self.want_hash else None
 
