@@ -155,7 +155,7 @@ async def _fetch(
         except httpx.TransportError:
             if breaks >= cfg.download_resume_attempts:
                 raise DownloadError(
-                    "The download broke off repeatedly; nothing was saved."
+                    "The download broke off repeatedly; nothing was saved.", unreachable=True
                 ) from None
             breaks += 1
             state.resumed += 1
@@ -190,11 +190,13 @@ async def _request(
             "GET", url, idempotent=True, auth=with_auth, headers=headers, stream=_HOOKS
         )
     except ServiceUnreachable:
-        raise DownloadError(f"The download failed: cannot reach {url.host}.") from None
+        raise DownloadError(f"The download failed: cannot reach {url.host}.",
+                            unreachable=True) from None
     except NemoError as err:
         said = f" ({err.server_message})." if err.server_message else "."
         raise DownloadError(
-            f"The download failed: the server answered HTTP {err.status}{said}", status=err.status
+            f"The download failed: the server answered HTTP {err.status}{said}", status=err.status,
+            unreachable=(err.status or 0) >= 500,  # a 5xx after retries: try again later
         ) from None
     assert reply.stream is not None  # every answer below 400 streams
     return reply.stream

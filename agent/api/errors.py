@@ -238,6 +238,11 @@ class LocalFileError(NemoError):
 class DownloadError(NemoError):
     default_message = "The download failed; nothing was saved."
 
+    def __init__(self, message: str | None = None, *, unreachable: bool = False,
+                 **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.unreachable = unreachable  # the server did not answer (worth asking again later)
+
 
 class RenderFailed(NemoError):
     default_message = "The export failed on the server."

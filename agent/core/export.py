@@ -19,13 +19,13 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from agent.api import ApiError, DownloadError, RenderFailed, RenderJob
+from agent.api import ApiError, DownloadError, DownloadResult, RenderFailed, RenderJob
 from agent.events import FileSaved
 
 from .context import Context
 from .memory import PendingRender
 from .progress import ProgressReporter
-from .render_watch import RenderWatch, clock, status_within_window
+from .render_watch import RenderWatch, clock, status_within_window, within_window
 
 __all__ = ["export", "follow_render", "parse_export_words", "pending_render_of_this_session"]
 
@@ -182,20 +182,22 @@ async def _download(ctx: Context, render: PendingRender, job: RenderJob) -> bool
     def on_progress(done: int, total: int | None) -> None:
         bar.update(done, total)
 
-    try:
+    async def fetch() -> DownloadResult:
+        bar.update(0, label=ctx.say("export.downloading", name=name))  # after a countdown too
         if job.url:
             try:
-                result = await ctx.client.download(
+                return await ctx.client.download(
                     job.url, out_dir, name=name, on_progress=on_progress
                 )
             except DownloadError:
-                result = await ctx.client.download_render(
-                    render.id, out_dir, name=name, on_progress=on_progress
-                )
-        else:
-            result = await ctx.client.download_render(
-                render.id, out_dir, name=name, on_progress=on_progress
-            )
+                pass  # the signed URL may have expired: the service's own route
+        return await ctx.client.download_render(
+            render.id, out_dir, name=name, on_progress=on_progress
+        )
+
+    try:
+        # a service out of reach (a restart) is waited for, as while the render ran
+        result = await within_window(ctx, fetch, lambda words: bar.update(0, label=words))
     except DownloadError:
         bar.done(0, label=ctx.say("export.download_failed_label"))
         raise

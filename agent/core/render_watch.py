@@ -4,21 +4,26 @@ Two things a person must never be left without while a render runs: a sign of li
 elapsed time, what the service says it is doing, and a word when nothing has moved for a long
 time), and patience with the connection (the service restarting or the network dropping for a
 few minutes must not end the export: the job goes on over there). `RenderWatch` words the
-render's bar and says when it looks stuck; `status_within_window` asks for the job's status and
-keeps asking, with a visible countdown, for `reconnect_window` seconds when it cannot be reached.
+render's bar and says when it looks stuck; `within_window` makes a call (the job's status, the
+download) and keeps making it, with a visible countdown, for `reconnect_window` seconds while
+the service cannot be reached.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
-from agent.api import ApiError, RenderJob, ServiceUnreachable
+from agent.api import ApiError, DownloadError, RenderJob, ServiceUnreachable
 
 from .context import Context
 from .progress import ProgressReporter
 
-__all__ = ["RenderWatch", "clock", "status_within_window"]
+__all__ = ["RenderWatch", "clock", "status_within_window", "within_window"]
+
+T = TypeVar("T")
 
 STAGE_MAX = 60  # characters of the service's own words shown in the bar
 
@@ -79,21 +84,24 @@ def _unreachable(exc: Exception) -> bool:
     """The service did not answer (down, restarting, a dropped connection), not a refusal."""
     if isinstance(exc, ServiceUnreachable):
         return True
+    if isinstance(exc, DownloadError):
+        return exc.unreachable
     return isinstance(exc, ApiError) and exc.status is not None and exc.status >= 500
 
 
-async def status_within_window(
-    ctx: Context, render_id: str, bar: ProgressReporter, progress: float
-) -> RenderJob:
-    """The job's status; while the service is out of reach, asked again with a countdown on
-    the bar until `reconnect_window` has passed (then the last failure is raised)."""
+async def within_window(
+    ctx: Context, call: Callable[[], Awaitable[T]], countdown: Callable[[str], None]
+) -> T:
+    """`call()`; while the service is out of reach, called again (after 1, 2, 4 … 15 s, with
+    `countdown` shown the words of the wait) until `reconnect_window` has passed, then the
+    last failure is raised."""
     settings = ctx.settings
     give_up: float | None = None
     attempt = 0
     while True:
         try:
-            job = await ctx.client.render_status(render_id)
-        except (ServiceUnreachable, ApiError) as exc:
+            result = await call()
+        except (ServiceUnreachable, ApiError, DownloadError) as exc:
             if not _unreachable(exc):
                 raise
             now = time.monotonic()
@@ -106,11 +114,21 @@ async def status_within_window(
             attempt += 1
             retry_at = min(give_up, now + min(2.0 ** (attempt - 1), 15.0))  # 1, 2, 4 … 15 s
             while (left := retry_at - time.monotonic()) > 0:
-                bar.update(progress, 100, label=ctx.say(
-                    "export.reconnecting", seconds=max(1, round(left)),
-                    left=clock(ctx, give_up - time.monotonic())))
+                countdown(ctx.say("export.reconnecting", seconds=max(1, round(left)),
+                                  left=clock(ctx, give_up - time.monotonic())))
                 await asyncio.sleep(min(left, settings.progress_tick))
             continue
         if give_up is not None:
             ctx.notice("export.connection_back", "success")
-        return job
+        return result
+
+
+async def status_within_window(
+    ctx: Context, render_id: str, bar: ProgressReporter, progress: float
+) -> RenderJob:
+    """The job's status, asked again with a countdown on the render bar while out of reach."""
+    return await within_window(
+        ctx,
+        lambda: ctx.client.render_status(render_id),
+        lambda words: bar.update(progress, 100, label=words),
+    )

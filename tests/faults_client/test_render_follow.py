@@ -134,3 +134,36 @@ async def test_the_export_gives_up_after_the_window(tmp_path: Path) -> None:
         await ctx.client.aclose()
     assert asyncio.get_running_loop().time() - started >= 1.0
     assert any("Lost the connection" in n for n in _notices(events))
+
+
+async def test_the_download_survives_a_service_restart(tmp_path: Path) -> None:
+    """The render is done; the service goes away just before the file is fetched."""
+    job: dict[str, Any] = {"status": "completed", "progress": 100}
+    first = ServerThread(_renders(job)).start()
+    port = first.port
+    events: list[Any] = []
+    ctx = _context(first.url, tmp_path, events, reconnect_window=20.0)
+    first_status = ctx.client.render_status
+
+    async def status_then_gone(render_id: str) -> Any:
+        reply = await first_status(render_id)
+        await asyncio.to_thread(first.stop)  # answered "completed", then went away
+        return reply
+
+    ctx.client.render_status = status_then_gone  # type: ignore[method-assign]
+
+    async def restart() -> ServerThread:
+        await asyncio.sleep(1.5)
+        return await asyncio.to_thread(ServerThread(_renders(job), port=port).start)
+
+    restarting = asyncio.create_task(restart())
+    try:
+        outcome = await follow_render(ctx, PendingRender(id="render_download"))
+    finally:
+        again = await restarting
+        await ctx.client.aclose()
+        again.stop()
+    assert outcome is True
+    (saved,) = [e for e in events if isinstance(e, ev.FileSaved)]
+    assert Path(saved.path).read_bytes() == VIDEO
+    assert "Connected again." in _notices(events)
