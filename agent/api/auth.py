@@ -124,7 +124,7 @@ class Credentials:
 
     async def _fetch_anonymous(self, send: Send) -> None:
         client_id = await asyncio.to_thread(self._ensure_client_id)
-        renewed_id = waited = False
+        renewed_id = waited = fresh_id = False
         while True:
             try:
                 reply = await send(
@@ -148,6 +148,13 @@ class Credentials:
                 self._notify(ClientNotice(kind="new_client_id"))
                 continue
             except RateLimited as err:
+                if self.config.client_id_per_address and not fresh_id:
+                    # A backend on this machine that already gave this id a token we no
+                    # longer hold (another backend took turns on this address and we kept
+                    # its token instead): a fresh id for this run, once. Never for the service.
+                    fresh_id = True
+                    client_id = self.client_id = str(uuid.uuid4())
+                    continue
                 # the wait the service asks for (Retry-After), else the contract's; a wait
                 # longer than retry_after_cap is reported, not waited for
                 wait = self.config.rate_limit_wait if err.retry_after is None else err.retry_after

@@ -80,3 +80,28 @@ def test_the_root_asks_an_id_per_address_only_for_this_machine(
     assert _api_config(None).client_id_per_address
     monkeypatch.setenv("NEMO_API_URL", "https://mega-api-prod.nemovideo.ai")
     assert not _api_config(None).client_id_per_address
+
+
+async def test_backends_taking_turns_on_one_address_each_reauthenticate_once(
+    tmp_path: Path, config_dir: Path
+) -> None:
+    """Two local backends (two data folders) served in turn on the same port: each refuses
+    the token the other gave (1001); the chat re-authenticates once and goes on, also when
+    the backend had already given this client id a token the client no longer has."""
+    from backend.local import start_local_backend
+    from backend.settings import BackendSettings
+
+    first_data = BackendSettings.for_tests(tmp_path / "one")
+    other_data = BackendSettings.for_tests(tmp_path / "two")
+    port = 0
+    for settings in (first_data, other_data, first_data):
+        server = start_local_backend(settings, port=port)
+        port = server.port
+        try:
+            calls = Calls()
+            async with NemoClient(_config(server.url, config_dir), observer=calls) as client:
+                await client.create_session()
+                assert (await client.credits()).available > 0
+            assert sum("anonymous-token" in p for p in calls.paths) <= 2
+        finally:
+            server.stop()
