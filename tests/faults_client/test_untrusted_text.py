@@ -103,3 +103,20 @@ def test_the_rich_progress_bar_label_is_not_markup() -> None:
 )
 def test_clean(raw: str, shown: str) -> None:
     assert clean(raw) == shown
+
+
+def test_a_replayed_transcripts_header_is_cleaned_too() -> None:
+    """A transcript may come from someone else: its header fields are outside text."""
+    from types import SimpleNamespace
+
+    from agent.terminal.replay_view import watch
+
+    async def run(show: object) -> object:
+        return SimpleNamespace(problem=None, ok=False)
+
+    out = io.StringIO()
+    code = watch(run, out=out, lang="en", file=f"s{RETITLE}.jsonl", path=f"/t/{CLEAR}x",  # type: ignore[arg-type]
+                 created=f"2026{RETITLE}", version=f"1{RED}", speed=1.0)
+    assert code == 1
+    _assert_safe(out.getvalue())
+    assert "\x1b" not in out.getvalue()
