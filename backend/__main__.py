@@ -21,6 +21,13 @@ endpoints (the NemoVideo API, see README "Offline use"):
                                             POST .../lambda/<id>/cancel,
                                             GET /api/render/proxy/<id>/download
 
+prices (credits; a new token starts with {initial}, shown by GET /api/credits/balance/simple):
+  an edit turn (durations, motion, transitions, titles, music volume, order)  {edit}
+  a turn that generates (animating photos, making a music bed)            {edit} + {gen}
+  a question ("how long is it?"), undo, a refusal, a turn that changes nothing   0
+  an export (POST /api/render/proxy/lambda)                                 0
+  Each reply of the editing agent says what its turn cost.
+
 fault injection (for testing clients; no token needed):
   POST   /_nemo/faults   arm faults, JSON: {"route": R, "kind": K, "count": N, ...}
   GET    /_nemo/faults   list armed faults
@@ -39,12 +46,19 @@ fault injection (for testing clients; no token needed):
 """
 
 
+def _epilog() -> str:
+    """The endpoints, prices (from the settings' defaults, so they cannot drift) and faults."""
+    fields = BackendSettings.model_fields
+    return EPILOG.replace("{initial}", str(fields["initial_credits"].default)).replace(
+        "{edit}", str(fields["edit_cost"].default)).replace("{gen}", str(fields["generation_cost"].default))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m backend",
         description="The local NemoVideo backend: the same HTTP API as the service, offline, "
                     "with a scripted editing agent (English and Chinese) and real MP4 renders.",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default 127.0.0.1; anything else needs "
                              "--allow-remote)")

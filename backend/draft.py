@@ -18,7 +18,8 @@ Track `tt=0` (video) segment:
     vol     (video) the clip's own audio volume, 0..1
     fx      motion: {"motion": "zoom_in"|"zoom_out"|"pan_left"|"pan_right"|"pan_up"|
                      "pan_down"|"ken_burns"|"none", "ease": "smooth"|"linear",
-                     "amount": 0.0..0.5 (how far it zooms or pans; default 0.15)}
+                     "amount": 0.0..0.5 (how far it zooms or pans; default 0.15),
+                     "focus": "auto"|"left"|"right"|"top"|"bottom"|"center" (what stays in frame)}
     tr      the transition *into* this segment: {"type": "crossfade"|"fade"|"cut", "d": ms}.
             With crossfade the segment starts `d` ms before the previous one ends (they
             overlap); with fade the previous one fades to black and this one fades in.
@@ -66,6 +67,7 @@ class Effect(_Loose):
     motion: Motion = "none"
     ease: Literal["smooth", "linear"] = "smooth"
     amount: float = Field(0.15, ge=0.0, le=0.5)
+    focus: Literal["auto", "left", "right", "top", "bottom", "center"] = "auto"
 
 
 class Transition(_Loose):

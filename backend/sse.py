@@ -120,9 +120,11 @@ async def _perform(be: Backend, session_id: str, user: str, plan: Plan, make_pla
                 plan = fresh
             steps: list[Step] = plan.steps
             if plan.undo:
+                before = be.store.draft(session_id)
                 undone = be.store.undo(session_id)
                 charged = undone
-                steps = undo_steps(plan, undone, rng, no_text)
+                steps = undo_steps(plan, undone, rng, no_text, before=before,
+                                   after=be.store.draft(session_id))
             for step in steps:
                 if isinstance(step, Wait):
                     await asyncio.sleep(be.settings.generation_seconds * step.factor)

@@ -143,3 +143,52 @@ def find_paths(text: str, lex: Lexicon | None = None) -> list[Found]:
                     break
             found.append(Found(start, m.end(), _unescape(name)))
     return found
+
+
+_PATHISH = re.compile(r"""^(?:['"].+['"]|~|\.{1,2}[/\\]|[/\\]|[A-Za-z]:[/\\]|\S*[/\\]\S*|[^\s/\\]+\.[A-Za-z0-9]{1,5})""")
+_WINDOWS = re.compile(r"[A-Za-z]:\\|\\\\")
+_QUOTED_PATH = re.compile(r"""'[^'\n]{1,1024}'|"[^"\n]{1,1024}"|(?:\\\s|\S)+""")
+
+
+def _starts_path(token: str) -> bool:
+    return bool(_PATHISH.match(token))
+
+
+def upload_command(text: str, lex: Lexicon | None = None) -> list[str] | None:
+    """``upload PATH…`` with paths of any form: the paths, or None when it is not that.
+
+    Folders (``~/Pictures/trip``), files of any type (``notes.txt``) and paths with spaces
+    (``~/Pictures/My Trip``) are taken as typed; the upload handler decides what they hold.
+    A word that does not start a path continues the one before it ("My Trip"); a joiner
+    ("and", 和) separates two paths. Nothing here touches the file system.
+    """
+    rules = (lexicon() if lex is None else lex).path_rules
+    head = text[:64].lstrip().lower()  # the verb is at the start: nothing else is read before it
+    verb = next((v for v in sorted(rules.upload_verbs, key=len, reverse=True)
+                 if head.startswith(v) and (len(head) == len(v) or not v.isascii()
+                                            or not head[len(v)].isalnum())), None)
+    if verb is None:
+        return None
+    stripped = text.strip()
+    tokens = _QUOTED_PATH.findall(stripped[len(verb):])
+    while tokens and not _starts_path(tokens[0]) and tokens[0].lower().strip("：:,，") in rules.upload_filler:
+        tokens.pop(0)
+    if not tokens or not _starts_path(tokens[0]):
+        return None
+    paths: list[str] = []
+    joined = False
+    for token in tokens:
+        if token.lower() in rules.path_joiners:
+            joined = True
+            continue
+        if token[:1] in "'\"" and token[-1:] == token[:1] and len(token) > 1:
+            paths.append(token[1:-1])
+        elif not paths or (_starts_path(token) and (joined or token[:1] in "~/\\." or "/" in token
+                                                    or "\\" in token or "." in token)):
+            paths.append(token if _WINDOWS.match(token) else _unescape(token))
+        elif joined or re.search(r"\.[A-Za-z0-9]{1,5}$", paths[-1]):
+            return None  # words after a file or an "and": an instruction, not a path ("… and make it 3 s")
+        else:
+            paths[-1] = f"{paths[-1]} {token if _WINDOWS.match(paths[-1]) else _unescape(token)}"
+        joined = False
+    return [p.rstrip(_TRAILING) or p for p in paths]

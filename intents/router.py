@@ -22,7 +22,7 @@ import unicodedata
 from intents.decision import Decision
 from intents.lexicon import Lexicon, Phrase, lexicon
 from intents.normalize import mask_quotes
-from intents.paths import Found, find_paths
+from intents.paths import Found, find_paths, upload_command
 from intents.typos import closest_keyword
 
 _CREDIT_STATE = frozenset(("credits", "state"))
@@ -304,9 +304,14 @@ def route(text: str, *, vocabulary: Lexicon | None = None) -> Decision:
     """
     lex = lexicon() if vocabulary is None else vocabulary
     found = find_paths(text, lex)
+    remainder = _remainder(lex, text, found) if found else ""
+    if not found or remainder:
+        typed = upload_command(text, lex)
+        if typed:  # "upload ~/Pictures/trip", "upload notes.txt": the upload handler checks them
+            why = f"upload (command): upload {len(typed)} path(s) as typed: {', '.join(typed)}"
+            return Decision("upload", 0.97, why, typed, "", True, "path")
     if found:
         paths = [f.path for f in found]
-        remainder = _remainder(lex, text, found)
         why = f"upload (path): {len(paths)} media path(s) by syntax: {', '.join(paths)}"
         why += f"; then relay {remainder!r}" if remainder else "; nothing else to relay"
         return Decision("upload", 0.99, why, paths, remainder, True, "path")

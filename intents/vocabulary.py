@@ -78,6 +78,9 @@ class PathRules(BaseModel):
     note: str = ""
     extensions: list[str] = Field(min_length=1)
     bare_name_lead: list[str] = []
+    upload_verbs: list[str] = []
+    upload_filler: list[str] = []
+    path_joiners: list[str] = []
     max_command_chars: int = Field(default=240, ge=16)
 
     @field_validator("extensions")

@@ -1,6 +1,6 @@
 """Slash commands: a table from name to handler, bypassing the router.
 
-`/upload PATH…`, `/export`, `/subtitles [srt|vtt]`, `/credits`, `/status`, `/send TEXT`, `/why`, `/new`, `/help`,
+`/upload PATH…`, `/export`, `/subtitles [srt|vtt]`, `/credits`, `/status`, `/send TEXT`, `/web`, `/why`, `/new`, `/help`,
 `/quit`. A message that starts with "/" but reads as a path (`/Users/amy/beach.png`) is not a
 command: it goes to the router like any other message.
 """
@@ -70,6 +70,10 @@ async def _send(conv: Conversation, args: str) -> bool:
     return await conv.run_relay(args)
 
 
+async def _web(conv: Conversation, args: str) -> bool:
+    return await conv.open_workspace()
+
+
 async def _why(conv: Conversation, args: str) -> bool:
     decision = conv.last_decision
     if decision is None:
@@ -118,6 +122,7 @@ COMMANDS: dict[str, Command] = {
         Command("credits", _credits),
         Command("status", _status),
         Command("send", _send, "TEXT"),
+        Command("web", _web),
         Command("why", _why),
         Command("new", _new),
         Command("help", _help),

@@ -1,10 +1,13 @@
 """The scripted editing agent behind the local backend's /run_sse (no model, deterministic).
 
-- `parse.py`: a message → edit operations, using the phrase tables in `phrases.json`
-  (English, Simplified and Traditional Chinese substrings; quoted text for titles).
-- `apply.py`: operations → a new draft in `backend/draft.py`'s schema, one tool call each.
-- `turn.py`: what a turn says and in which order (intro, generation, two stages, summary
-  with GUI phrases, the silent ~30%), from the templates in `replies.json`.
-
-The vocabulary a person can use is listed in the README ("Offline use").
+- `parse.py`: a message → instructions (sentences, then pieces at commas) → operations.
+- `extract.py`: the table of per-operation extractors (questions, negations, reorder,
+  transitions, pace, motion strength, framing, titles moved) with `grammar_en.json` /
+  `grammar_zh.json`; `extract_set.py`: the "set this" extractors with `phrases.json`.
+- `apply.py`: operations → a new draft in `backend/draft.py`'s schema, one tool call each;
+  impossible ones (photo 5 of 3, a time past the end, -2 s, an empty title) change nothing.
+- `turn.py`: what a turn does and says; `receipt.py`: the reply's list of changes, computed
+  from the drafts before and after; `answer.py`: questions answered from the draft;
+  `speak.py`: the language of a message and templates from `replies.json` in it.
+- `evaluate.py`: the labelled set's measure (`python -m backend.editor.evaluate FILE`).
 """

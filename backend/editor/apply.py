@@ -28,6 +28,12 @@ DEFAULT_ITEM_MS = 3000
 DEFAULT_TITLE_MS = 3000
 CROSSFADE_MS = 500
 MAX_CLIP_MS = 10000
+MIN_ITEM_MS = 500
+MAX_ITEM_MS = 60_000  # one photo on screen longer than a minute is a typo, not a wish
+MAX_TOTAL_MS = 600_000
+MAX_TRANSITION_MS = 3000
+MUSIC_NAMES = {"calm": "Soft piano", "upbeat": "Upbeat pop", "lofi": "Lo-fi beats"}
+QUIETEST_STEP = 0.05  # where "quieter" stops (the renderer's loudness floor, backend/render/loudness.py)
 
 
 @dataclass
@@ -51,9 +57,11 @@ class Media:
 
 
 class Editor:
-    def __init__(self, draft: dict[str, Any] | None, media: list[Media]) -> None:
+    def __init__(self, draft: dict[str, Any] | None, media: list[Media],
+                 music_names: dict[str, str] | None = None) -> None:
         self.draft = Draft.model_validate(draft or {})
         self.media = media
+        self.music_names = music_names or MUSIC_NAMES  # a music bed's name, in the person's words
         self._next = 1 + max((int(s.id[4:]) for t in self.draft.t for s in t.sg
                               if s.id.startswith("seg_") and s.id[4:].isdigit()), default=0)
 
@@ -79,6 +87,9 @@ class Editor:
 
     def _audios(self) -> list[Media]:
         return [m for m in self.media if m.file_type == "audio"]
+
+    def has_visuals(self) -> bool:
+        return bool(self._visuals())
 
     def has_video(self) -> bool:
         track = self._track(TT_VIDEO, create=False)
@@ -137,10 +148,20 @@ class Editor:
         return Result("generate_video", args, True, "animate",
                       {"count": len(segs), "motion": motion}, generation=True, stage=1)
 
-    def op_motion(self, motion: str, smooth: bool = False, index: int | None = None) -> Result:
-        segs = self._pick(self._video_segments(), index)
+    def _missing(self, call: str, index: int | None) -> Result | None:
+        """The answer when there is no video, or no photo `index` ("the fifth" of three)."""
+        segs = self._video_segments()
         if not segs:
-            return Result("set_motion", {"motion": motion}, False, "need_video")
+            return Result(call, {}, False, "need_video")
+        if index is not None and not self._pick(segs, index):
+            return Result(call, {"index": index}, False, "no_such_photo",
+                          {"index": index, "count": len(segs)})
+        return None
+
+    def op_motion(self, motion: str, smooth: bool = False, index: int | None = None) -> Result:
+        if (missing := self._missing("set_motion", index)) is not None:
+            return missing
+        segs = self._pick(self._video_segments(), index)
         for seg in segs:
             seg.fx = _effect(motion, smooth or (seg.fx is not None and seg.fx.ease == "smooth"))
         args: dict[str, Any] = {"motion": motion, "ease": "smooth" if smooth else "linear"}
@@ -149,16 +170,19 @@ class Editor:
         return Result("set_motion", args, True, "motion", {"motion": motion, "count": len(segs)})
 
     def op_duration(self, ms: int, per: str | None = None, index: int | None = None) -> Result:
+        if (missing := self._missing("set_duration", index)) is not None:
+            return missing
         segs = self._video_segments()
-        if not segs:
-            return Result("set_duration", {"ms": ms}, False, "need_video")
-        ms = max(500, min(ms, 600_000))
+        limit = MAX_TOTAL_MS if per == "total" or (per is None and index is None and len(segs) > 1) \
+            else MAX_ITEM_MS
+        if ms < MIN_ITEM_MS or ms > limit:
+            return Result("set_duration", {"ms": ms}, False, "bad_duration",
+                          {"seconds": ms / 1000, "min": MIN_ITEM_MS / 1000, "max": limit / 1000})
         if index is not None:
             chosen = self._pick(segs, index)
             for seg in chosen:
                 seg.d = ms
-            return Result("set_duration", {"ms": ms, "index": index}, bool(chosen),
-                          "duration_one" if chosen else "need_video",
+            return Result("set_duration", {"ms": ms, "index": index}, True, "duration_one",
                           {"seconds": ms / 1000, "index": index})
         if per is None:
             per = "item" if len(segs) == 1 else "total"
@@ -179,20 +203,137 @@ class Editor:
         self.draft.m.width, self.draft.m.height = ASPECTS[aspect]
         return Result("set_aspect_ratio", {"aspect": aspect}, True, "aspect", {"aspect": aspect})
 
-    def op_transition(self, type: str) -> Result:
+    def op_transition(self, type: str | None = None, index: int | None = None, ms: int | None = None,
+                      factor: float | None = None) -> Result:
+        """Every transition, or the one into photo `index`; its kind and/or its length."""
         segs = self._video_segments()
+        args: dict[str, Any] = {k: v for k, v in (("type", type), ("index", index), ("ms", ms)) if v is not None}
         if len(segs) < 2:
-            return Result("set_transition", {"type": type}, False, "need_two")
-        for seg in segs[1:]:
-            seg.tr = _transition(type)
-        return Result("set_transition", {"type": type}, True, "transition", {"type": type})
+            return Result("set_transition", args, False, "need_two")
+        if (missing := self._missing("set_transition", index)) is not None:
+            return missing
+        chosen = [s for s in self._pick(segs, index) if s is not segs[0]]
+        if not chosen:
+            return Result("set_transition", args, False, "first_has_no_transition")
+        if ms is not None and not 0 <= ms <= MAX_TRANSITION_MS:
+            return Result("set_transition", args, False, "bad_transition",
+                          {"seconds": ms / 1000, "max": MAX_TRANSITION_MS / 1000})
+        for seg in chosen:
+            kind = type or (seg.tr.type if seg.tr and seg.tr.type != "cut" else "crossfade")
+            if kind == "cut":
+                seg.tr = _transition("cut")
+                continue
+            length = seg.tr.d if seg.tr and seg.tr.d else CROSSFADE_MS
+            if ms is not None:
+                length = ms
+            elif factor is not None:
+                length = int(round(length * factor / 100) * 100)
+            seg.tr = Transition.model_validate({"type": kind, "d": max(100, min(length, MAX_TRANSITION_MS))})
+        return Result("set_transition", args, True, "transition", {"type": type or ""})
+
+    def op_nudge(self, delta: int | None = None, factor: float | None = None,
+                 index: int | None = None) -> Result:
+        """Longer/shorter, faster/slower, "+2 s": relative to what each photo has now."""
+        if (missing := self._missing("set_duration", index)) is not None:
+            return missing
+        chosen = self._pick(self._video_segments(), index)
+        for seg in chosen:
+            new = seg.d + delta if delta is not None else int(round(seg.d * (factor or 1.0) / 100) * 100)
+            if new < MIN_ITEM_MS or new > MAX_ITEM_MS:
+                return Result("set_duration", {"index": index}, False, "bad_duration",
+                              {"seconds": new / 1000, "min": MIN_ITEM_MS / 1000, "max": MAX_ITEM_MS / 1000})
+        for seg in chosen:
+            seg.d = seg.d + delta if delta is not None else int(round(seg.d * (factor or 1.0) / 100) * 100)
+        return Result("set_duration", {"index": index, "delta_ms": delta, "factor": factor}, True, "changed")
+
+    def op_reorder(self, swap: list[int] | None = None, move: int | None = None,
+                   to: int | None = None, reverse: bool = False) -> Result:
+        video = self._track(TT_VIDEO, create=False)
+        segs = video.sg if video else []
+        wanted = [*(swap or []), *(x for x in (move, to) if x is not None)]
+        for i in wanted:
+            if (missing := self._missing("reorder", i)) is not None:
+                return missing
+        if video is None or len(segs) < 2:
+            return Result("reorder", {}, False, "need_two_photos")
+        transitions = [s.tr for s in segs]  # transitions stay where they are in the sequence
+        pos = [(i - 1 if i > 0 else len(segs) + i) for i in wanted]
+        order = list(segs)
+        if reverse:
+            order.reverse()
+        elif swap:
+            order[pos[0]], order[pos[1]] = order[pos[1]], order[pos[0]]
+        else:
+            seg = order.pop(pos[0])
+            order.insert(pos[1], seg)
+        for seg, tr in zip(order, transitions, strict=True):
+            seg.tr = tr
+        video.sg = order
+        return Result("reorder", {"order": [s.src for s in order]}, True, "changed")
+
+    def op_amount(self, factor: float, index: int | None = None) -> Result:
+        """Motion strength: how far each photo zooms or pans."""
+        if (missing := self._missing("set_motion", index)) is not None:
+            return missing
+        for seg in self._pick(self._video_segments(), index):
+            fx = seg.fx or _effect("zoom_in", True)
+            fx.amount = round(max(0.02, min(0.5, fx.amount * factor)), 3)
+            if fx.motion == "none":
+                fx.motion = "zoom_in"
+            seg.fx = fx
+        return Result("set_motion", {"amount_factor": factor, "index": index}, True, "changed")
+
+    def op_focus(self, focus: str, index: int | None = None) -> Result:
+        """What stays in frame while the photo moves ("auto": the subject)."""
+        if (missing := self._missing("set_motion", index)) is not None:
+            return missing
+        for seg in self._pick(self._video_segments(), index):
+            seg.fx = seg.fx or _effect("zoom_in", True)
+            seg.fx.focus = focus  # type: ignore[assignment]
+        return Result("set_motion", {"focus": focus, "index": index}, True, "focus",
+                      {"focus": focus})
+
+    def op_text_place(self, role: str, pos: str | None = None, start: int | None = None,
+                      end: int | None = None, anchor: str | None = None,
+                      length: int | None = None, stretch: int | None = None) -> Result:
+        """Move or retime a title or caption that is there, without retyping it."""
+        track = self._track(TT_TEXT, create=False)
+        same = [s for s in (track.sg if track else []) if s.role == role]
+        args: dict[str, Any] = {"role": role, "position": pos, "start_ms": start, "end_ms": end}
+        if not same:
+            return Result("update_text", args, False, "no_text_to_move", {"what": role})
+        seg = same[0]
+        total = self.draft.d or self.draft.computed_duration()
+        if start is not None and total and start >= total:
+            return Result("update_text", args, False, "past_end",
+                          {"at": start / 1000, "total": total / 1000})
+        if pos is not None:
+            seg.pos = pos  # type: ignore[assignment]
+        if start is not None:
+            seg.st = start
+            seg.d = max(500, (end if end is not None else start + (length or seg.d)) - start)
+        elif anchor == "end":
+            seg.d = length or seg.d
+            seg.st = max(0, total - seg.d)
+        elif anchor == "start":
+            seg.d = length or seg.d
+            seg.st = 0
+        elif stretch is not None:
+            seg.d = max(500, min(seg.d + stretch, max(500, total - seg.st)))
+        return Result("update_text", {**args, "start_ms": seg.st, "duration_ms": seg.d}, True, "changed")
 
     def op_text(self, role: str, text: str, start: int | None = None, end: int | None = None,
                 length: int | None = None, anchor: str | None = None, pos: str | None = None,
                 replace: bool = False, index: int | None = None) -> Result:
+        if not text.strip():
+            return Result("add_text", {"role": role}, False, "empty_text", {"what": role})
+        video_ms = self.draft.d or self.draft.computed_duration()
+        if video_ms and start is not None and start >= video_ms:
+            return Result("add_text", {"role": role}, False, "past_end",
+                          {"at": start / 1000, "total": video_ms / 1000})
         track = self._track(TT_TEXT)
         assert track is not None
-        total = self.draft.d or self.draft.computed_duration() or DEFAULT_TITLE_MS
+        total = video_ms or DEFAULT_TITLE_MS
         same = [s for s in track.sg if s.role == role]
         if role == "title" or (replace and same):
             target = self._pick(same, index if role == "caption" else None)[-1:] if same else []
@@ -222,7 +363,7 @@ class Editor:
                        "pos": seg.pos}, stage=2)
 
     def op_music(self, generated: bool = False, style: str | None = None,
-                 volume: float | None = None) -> Result:
+                 volume: float | None = None, again: bool = False) -> Result:
         audios = self._audios()
         track = self._track(TT_AUDIO)
         assert track is not None
@@ -238,9 +379,14 @@ class Editor:
                           "music_upload", {"name": m.filename, "volume": round(old_vol * 100)},
                           stage=2)
         style = style or "calm"
+        current = track.sg[0] if track.sg else None
+        if current is not None and current.gen is not None and current.gen.style == style and not again:
+            # "add soft music" when soft piano is already playing: keep it (nothing to generate)
+            current.vol = old_vol
+            return Result("generate_music", {"style": style}, True, "changed")
         bpm = {"calm": 72, "upbeat": 120, "lofi": 85}[style]
         seed = len(track.sg) + self._next
-        name = {"calm": "Calm bed", "upbeat": "Upbeat bed", "lofi": "Lo-fi bed"}[style]
+        name = self.music_names.get(style, MUSIC_NAMES[style])
         seg = _seg(id=self._id(), n=name, kind="audio", vol=old_vol, fi=500, fo=1000,
                       gen={"style": style, "bpm": bpm, "seed": seed})
         track.sg = [seg]
@@ -254,6 +400,9 @@ class Editor:
             return Result("set_volume", {"target": target}, False, "need_music")
         for seg in track.sg:
             new = level if level is not None else seg.vol + (delta or 0.0)
+            if level is None and (delta or 0.0) < 0:
+                # "quieter" is a step down, never silence: only "mute" (a level of 0) mutes
+                new = max(new, min(seg.vol, QUIETEST_STEP))
             seg.vol = round(max(0.0, min(1.0, new)), 2)
         vol = track.sg[0].vol
         return Result("set_volume", {"target": target, "volume": vol}, True, "volume",
@@ -315,7 +464,7 @@ class Editor:
     def op_replace(self, target: str, index: int | None = None, generated: bool = False,
                    style: str | None = None) -> Result:
         if target == "music":
-            result = self.op_music(generated=generated, style=style)
+            result = self.op_music(generated=generated, style=style, again=True)
             result.call = "replace_element" if not result.generation else result.call
             return result
         segs = self._video_segments()

@@ -21,6 +21,8 @@ class Phrases(BaseModel):
     replace: Words
     animate: Words
     animate_weak: Words
+    video_nouns: Words
+    make_verbs: Words
     motion: dict[str, Words]
     pan_generic: Words
     zoom_generic: Words
@@ -54,6 +56,7 @@ class Phrases(BaseModel):
     fade_in: Words
     fade_generic: Words
     negation: Words
+    motion_negation: Words
     photo: Words
     ordinals: dict[str, Words]
     export: Words
@@ -69,7 +72,7 @@ class Replies(BaseModel):
     zh_hans: dict[str, list[str]] = Field(alias="zh-Hans")
     names: dict[str, dict[str, str]]  # display names of motions, styles, targets per language
     hant: dict[str, str]  # simplified → traditional characters used by the zh-Hans templates
-    hant_markers: str  # characters that only Traditional Chinese uses (to detect it)
+    hant_words: dict[str, str]  # Taiwan wording, put in before the characters (视频 → 影片)
 
 
 def _load(name: str) -> str:
@@ -88,3 +91,72 @@ def replies() -> Replies:
     if missing:
         raise ValueError(f"replies.json: keys not in both languages: {sorted(missing)}")
     return data
+
+
+class Grammar(BaseModel):
+    """The extractors' vocabulary (grammar_en.json + grammar_zh.json, merged list by list)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    doc: str = Field("", alias="_doc")
+    split_before: Words
+    and_verbs: Words
+    filler: Words
+    question_start: Words
+    polite_request: Words
+    imperative: Words
+    question_mark: Words
+    question_end: Words
+    question_words: Words
+    topics: dict[str, Words]
+    negation: Words
+    keep_verbs: Words
+    keep_as_is: Words
+    keep_lead: Words
+    longer: Words
+    shorter: Words
+    more_secs: Words
+    fewer_secs: Words
+    pace_blockers: Words
+    swap: Words
+    reverse: Words
+    start_with: Words
+    deictic: Words
+    move: Words
+    to_end: Words
+    to_start: Words
+    ordinal_words: dict[str, Words]
+    pair: Words
+    transition_nouns: Words
+    fade_black: Words
+    before_photo: Words
+    motion_nouns: Words
+    less: Words
+    more: Words
+    focus: Words
+    focus_dir: dict[str, Words]
+    text_move: Words
+    first_n: Words
+    last_n: Words
+    empty_quotes: Words
+    abs_set: Words
+
+
+@lru_cache(maxsize=1)
+def grammar() -> Grammar:
+    """One grammar file per language; a key's lists are joined (English first)."""
+    merged: dict[str, object] = {}
+    for name in ("grammar_en.json", "grammar_zh.json"):
+        for key, value in json.loads(_load(name)).items():
+            if key == "_doc":
+                continue
+            if isinstance(value, dict):
+                table = merged.setdefault(key, {})
+                assert isinstance(table, dict)
+                for k, words in value.items():
+                    table[k] = [*table.get(k, []), *words]
+            else:
+                old = merged.get(key, [])
+                assert isinstance(old, list)
+                merged[key] = [*old, *value]
+    return Grammar.model_validate(merged)

@@ -193,7 +193,7 @@ def test_two_stage_generation_reports_both(api, make_photo):
     names = [c["name"] for c in frames.calls()]
     assert names.index("generate_video") < names.index("generate_music")
     media = api.state()["state"]["generated_media"]
-    assert [(m["kind"], m["name"]) for m in media] == [("music", "Upbeat bed")]  # a name to show
+    assert [(m["kind"], m["name"]) for m in media] == [("music", "Upbeat pop")]  # a name to show
 
 
 def test_no_text_fault_applies_the_edit_silently(api, local_backend, make_photo):

@@ -43,7 +43,7 @@ def kinds(text: str) -> list[str]:
     ("make a video with music", ["animate", "music"]),
     ("给视频加音乐", ["music"]),
     ("generate some music", ["music"]),
-    ("what's the weather?", []),
+    ("what's the weather?", ["ask"]),  # a question: answered, never an edit
     ("导出视频", []),
 ])
 def test_phrases_map_to_edits(text, expected):

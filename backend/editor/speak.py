@@ -1,0 +1,75 @@
+"""The agent's voice: which language a message is in, and a template said in it.
+
+Replies are written once in English and Simplified Chinese (replies.json); Traditional Chinese
+is the Simplified text with Taiwan wording put in first (视频 → 影片, 积分 → 點數) and then the
+character map, so a message typed in 繁體 is answered in 繁體.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from typing import Any
+
+from backend.editor.vocab import replies
+from intents.script import script_of
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def detect_language(text: str, session_language: str = "en") -> str:
+    """"en", "zh-Hans" or "zh-Hant": the script of the message wins over the session's."""
+    session_hant = session_language.lower() in ("zh-tw", "zh-hk", "zh-hant")
+    if _CJK.search(text):
+        # the one detector the chat uses too (intents/script.py); a message whose characters
+        # are the same in both scripts keeps the session's
+        script = script_of(text)
+        if script is None:
+            return "zh-Hant" if session_hant else "zh-Hans"
+        return "zh-Hant" if script == "hant" else "zh-Hans"
+    if not re.search(r"[A-Za-z]", text) and session_language.lower().startswith("zh"):
+        return "zh-Hant" if session_hant else "zh-Hans"
+    return "en"
+
+
+class _Blank(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+class Speaker:
+    def __init__(self, language: str, rng: random.Random) -> None:
+        self.language = language
+        self.rng = rng
+        data = replies()
+        self.table = data.en if language == "en" else data.zh_hans
+        self.names = data.names["en" if language == "en" else "zh-Hans"]
+        self.hant = data.hant if language == "zh-Hant" else None
+        self.hant_words = data.hant_words
+
+    def name(self, value: Any) -> Any:
+        """A display name (motion, position, style…) in the person's language and script."""
+        return self.to_script(self.names.get(value, value)) if isinstance(value, str) else value
+
+    def to_script(self, text: str) -> str:
+        """Simplified text as the person reads it (Traditional with Taiwan words when they write it)."""
+        if not self.hant:
+            return text
+        for simplified, taiwan in self.hant_words.items():
+            text = text.replace(simplified, taiwan)
+        return text.translate({ord(k): v for k, v in self.hant.items()})
+
+    def say(self, key: str, **fields: Any) -> str:
+        template = self.rng.choice(self.table[key])
+        shown = {k: (f"{v:g}" if isinstance(v, float) else self.name(v)) for k, v in fields.items()}
+        return self.to_script(template).format_map(_Blank(shown))
+
+    def raw(self, key: str, **fields: Any) -> str:
+        """A template whose fields are kept as given: a person's words are never converted."""
+        template = self.rng.choice(self.table[key])
+        return self.to_script(template).format_map(_Blank(fields))
+
+
+def secs(ms: int | float | None) -> str:
+    """3000 → "3", 3500 → "3.5": how a time reads in a reply."""
+    return f"{round((ms or 0) / 1000, 2):g}"
