@@ -73,7 +73,7 @@ async def connect_chat(
     opts: Options, sink: Sink, stack: contextlib.AsyncExitStack, *, lang: str
 ) -> ConversationLike | None:
     """Output folder, local backend, recorder, client, conversation: started, or None."""
-    from agent.api import ApiConfig, NemoClient
+    from agent.api import NemoClient
     from agent.core import Conversation
 
     renderer = sink.renderer
@@ -84,6 +84,10 @@ async def connect_chat(
         _fail(sink, "output_dir", t("ui.bad_output_dir", lang, path=chat_settings.out_dir,
                                      error=exc.strerror), t("ui.bad_output_dir_hint", lang))
         return None
+    from agent.api.partfiles import remove_stale_parts
+
+    # a download a killed run left half-written (never one another run is writing)
+    await asyncio.to_thread(remove_stale_parts, chat_settings.out_dir)
 
     base_url: str | None = None
     if opts.local:
@@ -91,15 +95,7 @@ async def connect_chat(
         if base_url is None:
             return None
 
-    overrides: dict[str, Any] = {}
-    if base_url is not None and not os.environ.get("NEMO_CLIENT_ID", "").strip():
-        # the local backend, like the service, gives one anonymous token per client id, and
-        # the wire keeps tokens per address: a backend on another port (a second chat
-        # running) would refuse a new token. One client id per local address avoids that.
-        import uuid
-
-        overrides["client_id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, base_url))
-    config = ApiConfig.from_env(base_url=base_url, **overrides)
+    config = _api_config(base_url)
 
     observer = None
     if opts.record is not None:
@@ -201,6 +197,18 @@ def _fail(sink: Sink, code: str, message: str, hint: str = "") -> None:
     sink(Error(code=code, message=message, hint=hint))
 
 
+def _api_config(base_url: str | None) -> ApiConfig:
+    """The wire's settings: the environment's, and for a backend on this machine (--local or
+    NEMO_API_URL) a client id per address, so one back on another port gives a token."""
+    from agent.api import ApiConfig
+    from agent.api.auth import is_this_machine
+
+    config = ApiConfig.from_env(base_url=base_url)
+    if is_this_machine(config.base_url):
+        config = config.model_copy(update={"client_id_per_address": True})
+    return config
+
+
 def _local_overrides() -> dict[str, Any]:
     """NEMO_LOCAL_SETTINGS: backend settings as JSON (tests make renders tiny)."""
     raw = os.environ.get("NEMO_LOCAL_SETTINGS", "").strip()
@@ -213,11 +221,13 @@ async def _start_local(
 ) -> str | None:
     """`--local`: the backend in this process, through its one door; its URL, or None."""
     from agent.events import Status, StatusClear
-    from agent.terminal.paths import local_backend_dir
+    from agent.terminal.paths import local_backend_dir, private_data_dir
 
     renderer = sink.renderer
     lang = renderer.lang
     folder = local_backend_dir()
+    with contextlib.suppress(OSError):  # a folder that cannot be made is said below
+        private_data_dir()  # the backend's data holds tokens: in a 0700 folder
     renderer.handle(Status(text=t("ui.local_starting", lang)))
     try:
         from backend.local import start_in_folder

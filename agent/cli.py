@@ -47,7 +47,8 @@ def _help_lang(argv: Sequence[str]) -> str:
 ENV_HELP = (
     "NEMO_TOKEN", "NEMO_API_URL", "NEMO_WEB_URL", "NEMO_CLIENT_ID", "NEMO_OUTPUT_DIR",
     "NEMO_CONFIG_DIR", "XDG_CONFIG_HOME", "NEMO_DATA_DIR", "NEMO_CACHE_DIR", "NEMO_POLL_INTERVAL",
-    "NEMO_LOCAL_SETTINGS", "NEMO_FONT", "NEMO_RESAMPLER", "NEMO_RENDER_LEGACY", "SKILL_SOURCE", "SSL_CERT_FILE",
+    "NEMO_LOCAL_SETTINGS", "NEMO_FONT", "NEMO_RESAMPLER", "NEMO_RENDER_LEGACY", "NEMO_HOOKS_TOKEN",
+    "SKILL_SOURCE", "SSL_CERT_FILE",
     "NO_COLOR", "DISPLAY", "LANG",
 )
 # The subcommands, each with `cli.command.<name>` in the tables (`batch` is its own module's).

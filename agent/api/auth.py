@@ -10,10 +10,12 @@ one send path (`Sender.send`), handed in as `send`, so this module never speaks 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
@@ -23,12 +25,23 @@ from .errors import ApiError, MissingClientId, RateLimited
 from .identity import CredentialStore, StoredToken, parse_expiry
 from .models import ClientNotice
 
-__all__ = ["TOKEN_PATH", "Credentials", "Send", "TokenSource"]
+__all__ = ["TOKEN_PATH", "Credentials", "Send", "TokenSource", "is_this_machine"]
 
 TOKEN_PATH = "/api/auth/anonymous-token"
 
 TokenSource = Literal["env", "stored", "anonymous"]
 Send = Callable[..., Awaitable[Reply]]
+
+
+def is_this_machine(base_url: str) -> bool:
+    """The API is served on this computer (a local backend on 127.0.0.1, ::1, localhost)."""
+    host = (urlsplit(base_url).hostname or "").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class Credentials:
@@ -89,13 +102,29 @@ class Credentials:
 
     def _ensure_client_id(self) -> str:
         if self.client_id is None:
-            self.client_id = self._store.client_id(None)
+            self.client_id = self._sent_id(self._store.client_id(None))
             self._drain_store()
         return self.client_id
 
+    def _sent_id(self, stored: str) -> str:
+        """The stored client id, or with `client_id_per_address` one of this address's own,
+        derived from it (the same every run, never stored).
+
+        A backend gives one token per client id and we keep tokens per address: a local
+        backend back on another port (same data) had already given the shared id a token,
+        kept under the old address, so the token call was refused (429) and the run could not
+        go on. The service keeps the shared id (its limit is shared with the official skills)."""
+        if not self.config.client_id_per_address:
+            return stored
+        try:
+            namespace = uuid.UUID(stored)
+        except ValueError:
+            namespace = uuid.NAMESPACE_URL
+        return str(uuid.uuid5(namespace, self.config.base_url.rstrip("/")))
+
     async def _fetch_anonymous(self, send: Send) -> None:
         client_id = await asyncio.to_thread(self._ensure_client_id)
-        renewed_id = waited = False
+        renewed_id = waited = fresh_id = False
         while True:
             try:
                 reply = await send(
@@ -114,10 +143,18 @@ class Credentials:
                 if self.config.client_id is None:  # a NEMO_CLIENT_ID stays the person's own
                     await asyncio.to_thread(self._store.save_client_id, client_id)
                     self._drain_store()
+                    client_id = self._sent_id(client_id)
                 self.client_id = client_id
                 self._notify(ClientNotice(kind="new_client_id"))
                 continue
             except RateLimited as err:
+                if self.config.client_id_per_address and not fresh_id:
+                    # A backend on this machine that already gave this id a token we no
+                    # longer hold (another backend took turns on this address and we kept
+                    # its token instead): a fresh id for this run, once. Never for the service.
+                    fresh_id = True
+                    client_id = self.client_id = str(uuid.uuid4())
+                    continue
                 # the wait the service asks for (Retry-After), else the contract's; a wait
                 # longer than retry_after_cap is reported, not waited for
                 wait = self.config.rate_limit_wait if err.retry_after is None else err.retry_after

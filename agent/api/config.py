@@ -49,6 +49,9 @@ class ApiConfig(BaseModel):
     config_dir: Path
     token: SecretStr | None = None
     client_id: str | None = None
+    # a backend on this machine: a client id per address, derived from the stored one (the
+    # root sets it for a loopback API, see `Credentials._sent_id`)
+    client_id_per_address: bool = False
     platform: str = "unknown"
     rate_limit_wait: float = 30.0  # 429 on the token call
     retry_base: float = 0.5

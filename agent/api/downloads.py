@@ -1,4 +1,4 @@
-"""Downloads to `<dest>/<name>.part`, fsync, then a rename that never overwrites.
+"""Downloads to a hidden `.part` beside `<dest>/<name>`, fsync, then a rename that never overwrites.
 
 A transfer that breaks resumes with `Range` + `If-Range` (a 206 continues, a 200 starts over);
 the size is checked when the server told it; whatever fails, no file is left at the final path
@@ -25,6 +25,7 @@ from .errors import DownloadError, NemoError, ServiceUnreachable
 from .models import DownloadResult
 from .names import name_from_url, safe_name, unique_target
 from .observe import ExchangeRecord, FileSummary
+from .partfiles import open_locked, part_path
 from .retry import backoff_delay
 from .sender import Sender, Streaming
 
@@ -64,7 +65,7 @@ async def download(
     except OSError as exc:
         raise DownloadError(f"Cannot create the folder {dest_dir}: {exc.strerror}.") from None
     final = unique_target(dest_dir, filename)
-    part = final.with_name(final.name + ".part")
+    part = part_path(final)  # hidden, ours, locked while written (see partfiles)
     started = time.monotonic()
     want_hash = bool(sender.observer)
     state = _Transfer(part, want_hash)
@@ -103,7 +104,7 @@ class _Transfer:
 
     def restart(self) -> None:
         self.close()
-        self.fd = os.open(self.part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        self.fd = open_locked(self.part)
         self.done = 0
         self.digest = hashlib.sha256() if self.want_hash else None
 
@@ -154,7 +155,7 @@ async def _fetch(
         except httpx.TransportError:
             if breaks >= cfg.download_resume_attempts:
                 raise DownloadError(
-                    "The download broke off repeatedly; nothing was saved."
+                    "The download broke off repeatedly; nothing was saved.", unreachable=True
                 ) from None
             breaks += 1
             state.resumed += 1
@@ -189,11 +190,13 @@ async def _request(
             "GET", url, idempotent=True, auth=with_auth, headers=headers, stream=_HOOKS
         )
     except ServiceUnreachable:
-        raise DownloadError(f"The download failed: cannot reach {url.host}.") from None
+        raise DownloadError(f"The download failed: cannot reach {url.host}.",
+                            unreachable=True) from None
     except NemoError as err:
         said = f" ({err.server_message})." if err.server_message else "."
         raise DownloadError(
-            f"The download failed: the server answered HTTP {err.status}{said}", status=err.status
+            f"The download failed: the server answered HTTP {err.status}{said}", status=err.status,
+            unreachable=(err.status or 0) >= 500,  # a 5xx after retries: try again later
         ) from None
     assert reply.stream is not None  # every answer below 400 streams
     return reply.stream

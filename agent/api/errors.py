@@ -195,7 +195,8 @@ class TurnTimeout(NemoError):
 
 
 LocalFileReason = Literal[
-    "missing", "not_a_file", "unreadable", "unsupported", "too_large", "heic_failed", "changed"
+    "missing", "not_a_file", "unreadable", "unsupported", "too_large", "heic_failed", "changed",
+    "link_not_media",
 ]
 
 _LOCAL_REASONS: dict[str, str] = {
@@ -206,6 +207,7 @@ _LOCAL_REASONS: dict[str, str] = {
     "too_large": "is larger than 200 MB",
     "heic_failed": "is a HEIC/HEIF photo that could not be converted to PNG",
     "changed": "changed on disk while it was being uploaded",
+    "link_not_media": "is a link to a file that is not a photo, video or audio file",
 }
 
 
@@ -213,11 +215,19 @@ class LocalFileError(NemoError):
     """A file was refused before anything was sent (or changed while sending)."""
 
     def __init__(
-        self, path: Path | str, reason: LocalFileReason, detail: str | None = None
+        self,
+        path: Path | str,
+        reason: LocalFileReason,
+        detail: str | None = None,
+        *,
+        target: Path | None = None,
     ) -> None:
         self.path = Path(path)
         self.reason: LocalFileReason = reason
+        self.target = target  # where a link the person named really points
         text = f"{self.path.name or self.path}: {_LOCAL_REASONS[reason]}"
+        if target is not None:
+            text += f" ({target})"
         if reason == "unsupported":
             text += " (supported: " + ", ".join(SUPPORTED_FORMATS) + ", heic)"
         if detail:
@@ -227,6 +237,11 @@ class LocalFileError(NemoError):
 
 class DownloadError(NemoError):
     default_message = "The download failed; nothing was saved."
+
+    def __init__(self, message: str | None = None, *, unreachable: bool = False,
+                 **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.unreachable = unreachable  # the server did not answer (worth asking again later)
 
 
 class RenderFailed(NemoError):

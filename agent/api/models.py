@@ -246,6 +246,7 @@ class RenderJob(_Tolerant):
     duration: float | None = None
     size: int | None = None
     error: str | None = None
+    stage: str | None = None  # the service's own words on what it is doing, while it runs
 
     @property
     def finished(self) -> bool:
@@ -287,6 +288,8 @@ class RenderJob(_Tolerant):
         duration = output.get("duration", pick("duration"))
         size = output.get("size", pick("size"))
         err = pick("error", "errorMessage", "message", "msg", "reason")
+        stage = pick("stage", "statusText", "status_text", "statusMessage", "status_message",
+                     "message", "msg")
         return cls(
             id=str(_as_str(pick("id", "taskId", "render_id", "renderId") or fallback_id)),
             status=status,
@@ -295,6 +298,8 @@ class RenderJob(_Tolerant):
             duration=float(duration) if isinstance(duration, int | float) else None,
             size=int(size) if isinstance(size, int | float) else None,
             error=str(err) if (err and status == "failed") else None,
+            stage=str(stage)[:200] if isinstance(stage, str) and status in ("pending", "processing")
+            else None,
         )
 
 

@@ -7,6 +7,8 @@ import unicodedata
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from .partfiles import part_exists
+
 __all__ = ["name_from_url", "safe_name", "unique_target"]
 
 _BAD = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
@@ -42,12 +44,6 @@ def unique_target(folder: Path, name: str) -> Path:
     n = 0
     while True:
         candidate = folder / (name if n == 0 else f"{stem}-{n}{suffix}")
-        part = candidate.with_name(candidate.name + ".part")
-        if (
-            not candidate.exists()
-            and not candidate.is_symlink()
-            and not part.exists()
-            and not part.is_symlink()
-        ):
+        if not candidate.exists() and not candidate.is_symlink() and not part_exists(candidate):
             return candidate
         n += 1

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import hashlib
 import mimetypes
+import os
 import shutil
 import stat
 import tempfile
@@ -64,17 +65,58 @@ def prepare_file(path: Path, limit: int = UPLOAD_LIMIT_BYTES) -> PreparedFile:
     """Refuse what the service would refuse, before a byte is sent. Blocking (run in a thread)."""
     path = Path(path).expanduser()
     size = _check_regular(path, limit)
+    target = _link_target(path)
+    if target is not None and not _is_media(target):
+        # photo.jpg → /etc/passwd: the name promised a photo, the link leads elsewhere
+        raise LocalFileError(path, "link_not_media", target=target)
+    read = target or path  # what was checked is what is sent
     ext = path.suffix.lower().lstrip(".")
     if ext in HEIC_EXTS:
-        return _convert_heic(path, limit)
+        return _convert_heic(read, limit, source=path)
     if ext not in SUPPORTED_FORMATS:
         raise LocalFileError(path, "unsupported")
-    return PreparedFile(path, path, path.name, size)
+    return PreparedFile(path, read, path.name, size)
 
 
-def _convert_heic(path: Path, limit: int) -> PreparedFile:
+def _link_target(path: Path) -> Path | None:
+    """The real file when `path` (or a folder on the way) is a symbolic link, else None."""
+    real = os.path.realpath(path)
+    return Path(real) if real != os.path.abspath(path) else None
+
+
+# how each supported kind of file begins: (offset, bytes)
+_MAGIC: tuple[tuple[int, bytes], ...] = (
+    (0, b"\xff\xd8\xff"),  # jpeg
+    (0, b"\x89PNG\r\n\x1a\n"),
+    (0, b"GIF8"),
+    (8, b"WEBP"), (8, b"WAVE"), (8, b"AVI "),  # RIFF containers
+    (4, b"ftyp"), (4, b"moov"), (4, b"mdat"), (4, b"wide"), (4, b"free"),  # mp4, mov, m4a, heic
+    (0, b"\x1a\x45\xdf\xa3"),  # webm, mkv
+    (0, b"ID3"),  # mp3 with tags
+)
+
+
+def _is_media(real: Path) -> bool:
+    """A supported media file by its real name and by how it begins."""
+    ext = real.suffix.lower().lstrip(".")
+    if ext not in SUPPORTED_FORMATS and ext not in HEIC_EXTS:
+        return False
+    try:
+        with open(real, "rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return False
+    if any(head[at : at + len(magic)] == magic for at, magic in _MAGIC):
+        return True
+    # MPEG audio (mp3 without tags, AAC in ADTS): a frame sync of eleven or twelve set bits
+    return len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0 and ext in (
+        "mp3", "aac"
+    )
+
+
+def _convert_heic(path: Path, limit: int, *, source: Path) -> PreparedFile:
     temp_dir = Path(tempfile.mkdtemp(prefix="nemo-heic-"))
-    target = temp_dir / (path.stem + ".png")
+    target = temp_dir / (source.stem + ".png")
     try:
         import pillow_heif
         from PIL import Image, ImageOps
@@ -88,12 +130,12 @@ def _convert_heic(path: Path, limit: int) -> PreparedFile:
             rotated.save(target, format="PNG")
     except Exception as exc:
         shutil.rmtree(temp_dir, ignore_errors=True)
-        raise LocalFileError(path, "heic_failed", type(exc).__name__) from None
+        raise LocalFileError(source, "heic_failed", type(exc).__name__) from None
     size = target.stat().st_size
     if size > limit:
         shutil.rmtree(temp_dir, ignore_errors=True)
-        raise LocalFileError(path, "too_large", "after conversion to PNG")
-    return PreparedFile(path, target, target.name, size, temp_dir)
+        raise LocalFileError(source, "too_large", "after conversion to PNG")
+    return PreparedFile(source, target, target.name, size, temp_dir)
 
 
 def cleanup(files: list[PreparedFile]) -> None:

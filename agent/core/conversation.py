@@ -421,12 +421,17 @@ class Conversation:
         outcome = await follow_render(self.ctx, pending)
         return bool(outcome)
 
-    async def wait_background(self) -> None:
-        """Piped mode: let a picked-up render finish before the next line."""
+    async def wait_background(self) -> bool | None:
+        """Piped mode: let a picked-up render finish before the next line (or the end).
+
+        Its outcome (True: saved), or None when nothing was running in the background."""
         task = self._background
-        if task is not None:
-            with contextlib.suppress(Exception):
-                await task
+        if task is None:
+            return None
+        try:
+            return bool(await task)
+        except Exception:
+            return False
 
     async def aclose(self) -> None:
         """Stop background work (a render keeps running on the server and stays remembered)."""

@@ -19,12 +19,13 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from agent.api import ApiError, DownloadError, RenderFailed, RenderJob
+from agent.api import ApiError, DownloadError, DownloadResult, RenderFailed, RenderJob
 from agent.events import FileSaved
 
 from .context import Context
 from .memory import PendingRender
 from .progress import ProgressReporter
+from .render_watch import RenderWatch, clock, status_within_window, within_window
 
 __all__ = ["export", "follow_render", "parse_export_words", "pending_render_of_this_session"]
 
@@ -71,13 +72,6 @@ def _file_name(title: str | None) -> str:
     if not stem or stem.lower() == "project":
         stem = "nemo-video"
     return f"{stem}-{datetime.now().strftime('%Y%m%d-%H%M%S')}.mp4"
-
-
-def _elapsed(ctx: Context, seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    if seconds >= 60:
-        return f"{seconds // 60}:{seconds % 60:02d}"
-    return ctx.say("media.seconds", seconds=seconds)
 
 
 def pending_render_of_this_session(ctx: Context) -> PendingRender | None:
@@ -138,34 +132,35 @@ async def follow_render(ctx: Context, render: PendingRender) -> bool | None:
     """Poll until done, then download. None = the server no longer knows this job.
 
     The first polls come sooner (first_poll, doubling up to poll_interval) so that a render
-    that takes seconds is not waited on for the full 30-s interval.
+    that takes seconds is not waited on for the full 30-s interval. The bar tells the elapsed
+    time and the service's words; a render that does not move is said to (`RenderWatch`); a
+    service out of reach is waited for (`status_within_window`).
     """
     settings = ctx.settings
     ctx.clear_status()  # the render's own bar says what is happening from here on
     started = time.monotonic() - max(0.0, time.time() - render.started_at)  # shown: since submit
     give_up = time.monotonic() + settings.render_timeout  # this wait, not the job's whole life
-    bar = ProgressReporter(
-        ctx.emit, "render", ctx.say("export.rendering", elapsed=_elapsed(ctx, 0))
-    )
+    watch = RenderWatch(ctx, started)
+    bar = ProgressReporter(ctx.emit, "render", watch.label(None))
     job: RenderJob | None = None
     polls = 0
     while True:
         try:
-            job = await ctx.client.render_status(render.id)
+            job = await status_within_window(ctx, render.id, bar, job.progress if job else 0.0)
         except ApiError as exc:
             if exc.status == 404 or exc.code == 404:
                 ctx.memory.forget_render(render.id)
                 ctx.notice("export.job_gone")
                 return None
             raise
-        elapsed = time.monotonic() - started
-        bar.update(job.progress, 100, label=ctx.say("export.rendering", elapsed=_elapsed(ctx, elapsed)))
+        bar.update(job.progress, 100, label=watch.label(job))
         if job.status == "completed":
             break
         if job.status in ("failed", "cancelled"):
             ctx.memory.forget_render(render.id)
             bar.done(job.progress, label=ctx.say("export.render_failed_label"), failed=True)
             raise RenderFailed(reason=job.error or job.status)
+        watch.saw(job)
         if time.monotonic() >= give_up:
             ctx.notice("export.still_rendering", "warning")
             return False
@@ -175,16 +170,12 @@ async def follow_render(ctx: Context, render: PendingRender) -> bool | None:
         next_poll = time.monotonic() + wait
         while (left := next_poll - time.monotonic()) > 0:
             await asyncio.sleep(min(left, settings.progress_tick))
-            bar.update(
-                job.progress,
-                100,
-                label=ctx.say("export.rendering", elapsed=_elapsed(ctx, time.monotonic() - started)),
-            )
-    bar.done(100, label=ctx.say("export.rendered", elapsed=_elapsed(ctx, time.monotonic() - started)))
+            bar.update(job.progress, 100, label=watch.label(job))
+    bar.done(100, label=ctx.say("export.rendered", elapsed=clock(ctx, watch.elapsed())))
     from .preview import remember_speed  # for the next "about 9 s"
 
     remember_speed(ctx, f"export-{render.resolution or 'default'}", render.duration,
-                   time.monotonic() - started)
+                   watch.elapsed())
     return await _download(ctx, render, job)
 
 
@@ -200,20 +191,22 @@ async def _download(ctx: Context, render: PendingRender, job: RenderJob) -> bool
     def on_progress(done: int, total: int | None) -> None:
         bar.update(done, total)
 
-    try:
+    async def fetch() -> DownloadResult:
+        bar.update(0, label=ctx.say("export.downloading", name=name))  # after a countdown too
         if job.url:
             try:
-                result = await ctx.client.download(
+                return await ctx.client.download(
                     job.url, out_dir, name=name, on_progress=on_progress
                 )
             except DownloadError:
-                result = await ctx.client.download_render(
-                    render.id, out_dir, name=name, on_progress=on_progress
-                )
-        else:
-            result = await ctx.client.download_render(
-                render.id, out_dir, name=name, on_progress=on_progress
-            )
+                pass  # the signed URL may have expired: the service's own route
+        return await ctx.client.download_render(
+            render.id, out_dir, name=name, on_progress=on_progress
+        )
+
+    try:
+        # a service out of reach (a restart) is waited for, as while the render ran
+        result = await within_window(ctx, fetch, lambda words: bar.update(0, label=words))
     except DownloadError:
         bar.done(0, label=ctx.say("export.download_failed_label"), failed=True)
         raise

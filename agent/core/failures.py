@@ -112,6 +112,7 @@ def _local_file(ctx: Context, exc: Any, file: str | None) -> None:
         path=str(exc.path),
         name=exc.path.name,
         formats=FORMATS,
+        target=str(exc.target or ""),
     )
 
 

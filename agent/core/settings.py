@@ -28,6 +28,11 @@ class ChatSettings(BaseModel):
     broken_stream_first_check: float = Field(30.0, ge=0)
     broken_stream_every: float = Field(60.0, ge=0)
     broken_stream_checks: int = Field(5, ge=1)
+    # a render that has not moved for this long is said to look stuck
+    render_stuck_after: float = Field(300.0, gt=0)
+    # while following a render, the service may be out of reach this long (a restart, a
+    # dropped connection) before the export gives up: as long as a dropped stream is waited for
+    reconnect_window: float = Field(270.0, ge=0)
     progress_tick: float = Field(1.0, gt=0)  # elapsed-time updates between render polls (the bar's clock)
     resume: bool = False
 

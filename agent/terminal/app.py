@@ -103,10 +103,12 @@ async def _interactive(
     prompt_kwargs: dict[str, Any],
 ) -> int:
     """The prompt comes first; the connection is made behind it."""
-    from agent.terminal.paths import history_file
+    from agent.terminal.paths import history_file, private_data_dir
     from agent.terminal.repl import Repl, make_session, open_history
 
     renderer = sink.renderer
+    with contextlib.suppress(OSError):  # else the history stays in memory (open_history)
+        private_data_dir()
     history = open_history(history_file())
     kwargs = dict(prompt_kwargs)
     if "output" not in kwargs and not sys.stdout.isatty() and sys.stderr.isatty():
@@ -149,14 +151,19 @@ async def _piped(
 ) -> int:
     """Each -m message or stdin line in turn, each waiting for the work it started.
 
-    Nothing on stdin: say so and exit 0 without connecting (no greeting, no session).
+    Nothing on stdin: say so and exit 0 without connecting (no greeting, no session), except
+    with --resume, which connects to finish the render it picks up.
     The exit code says why a run failed (`agent/exit_codes.py`): the first error that has
     its own code (no credits, unreachable…), else 1."""
     from agent.exit_codes import code_for_errors
     from agent.terminal.piped import list_lines, run_piped, stdin_lines, unless_empty
 
     renderer = sink.renderer
-    lines = list_lines(opts.messages) if opts.messages else await unless_empty(stdin_lines())
+    lines = list_lines(opts.messages) if opts.messages else await unless_empty(stdin_lines(
+        on_invalid=lambda: renderer.note(t("ui.stdin_not_utf8", renderer.lang))
+    ))
+    if lines is None and opts.resume:
+        lines = list_lines(())  # nothing to send, but the render --resume picks up is finished
     if lines is None:
         gc_pause.resume()
         renderer.note(t("ui.stdin_empty", renderer.lang))

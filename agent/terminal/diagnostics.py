@@ -13,6 +13,7 @@ import traceback
 from agent.messages import t
 from agent.terminal.redact import redact
 from agent.terminal.sink import Renderer
+from agent.terminal.untrusted import clean
 
 
 class _Redacting(logging.Formatter):
@@ -61,7 +62,7 @@ def quiet_background_noise() -> None:
 
 def print_details() -> None:
     """--debug: the exception being handled, with its traceback, secrets redacted."""
-    print(redact(traceback.format_exc()), file=sys.stderr, flush=True)
+    print(clean(redact(traceback.format_exc())), file=sys.stderr, flush=True)
 
 
 def report_crash(renderer: Renderer, exc: BaseException, *, debug: bool) -> None:
@@ -73,4 +74,4 @@ def report_crash(renderer: Renderer, exc: BaseException, *, debug: bool) -> None
     renderer.note(t("ui.crash_hint", lang))
     if debug:
         text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        print(redact(text), file=sys.stderr, flush=True)
+        print(clean(redact(text)), file=sys.stderr, flush=True)

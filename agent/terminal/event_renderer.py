@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from agent.messages import t
 from agent.terminal import formatting as fmt
+from agent.terminal.untrusted import clean, clean_event
 
 if TYPE_CHECKING:
     from agent import events as ev
@@ -53,6 +54,7 @@ class EventRenderer:
         self.handle(event)
 
     def handle(self, event: Event) -> None:
+        event = clean_event(event)  # nothing from outside reaches the terminal raw
         if event.kind not in STREAMED:
             self.end_text(event)
         handler = self._handlers.get(event.kind)
@@ -81,6 +83,11 @@ class EventRenderer:
     def preview_ready(self, event: ev.PreviewReady) -> None: ...
     def turn_end(self, event: ev.TurnEnd) -> None: ...
     def quit(self, event: ev.QuitRequested) -> None: ...
+
+    @staticmethod
+    def clean(text: str) -> str:
+        """A line of the terminal's own that may quote outside text (an error's), made safe."""
+        return clean(text)
 
     # -- words around events ---------------------------------------------------------------
     def route_line(self, event: ev.Routed) -> str:

@@ -168,7 +168,7 @@ def _make_progress(console: Console) -> Progress:
             return super().render(task) if task.fields.get("bytes") else Text("")
 
     return Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),  # a file name is not markup
         BarColumn(bar_width=30),
         TaskProgressColumn(),
         _BytesColumn(),

@@ -12,24 +12,35 @@ import contextlib
 import sys
 import threading
 from collections.abc import AsyncIterator, Callable, Iterable
-from typing import TextIO
+from typing import BinaryIO
 
 from agent.terminal.options import ConversationLike
 
 
-async def stdin_lines(stream: TextIO | None = None) -> AsyncIterator[str]:
+async def stdin_lines(
+    stream: BinaryIO | None = None, *, on_invalid: Callable[[], None] = lambda: None
+) -> AsyncIterator[str]:
     """Lines of stdin as they come (a coprocess may write the next line later).
 
     A daemon thread reads them: a blocked read in asyncio's default executor would keep
-    the program from exiting after Ctrl-C until stdin closes.
+    the program from exiting after Ctrl-C until stdin closes. The bytes are read as UTF-8
+    with each invalid byte replaced (U+FFFD): the locale's decoder would keep them as lone
+    surrogates that break the first thing that encodes the text. `on_invalid` is called once,
+    at the first line that had any.
     """
-    source = stream or sys.stdin
+    source = stream or sys.stdin.buffer
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[str | None] = asyncio.Queue()
+    said = False
 
     def _read() -> None:
+        nonlocal said
         try:
-            for line in iter(source.readline, ""):
+            for raw in iter(source.readline, b""):
+                line = raw.decode("utf-8", errors="replace")
+                if not said and "\ufffd" in line and line.encode() != raw:
+                    said = True
+                    loop.call_soon_threadsafe(on_invalid)
                 loop.call_soon_threadsafe(queue.put_nowait, line)
         except (OSError, ValueError):
             pass
@@ -76,7 +87,7 @@ async def run_piped(
             continue
         try:
             ok = await conv.handle(line)
-            await conv.wait_background()
+            ok = await conv.wait_background() is not False and ok
         except Exception as exc:  # a bug in a handler must not hide the next messages
             report_crash(exc)
             ok = False
@@ -84,4 +95,13 @@ async def run_piped(
         all_ok = all_ok and ok
         if quit_requested():
             break
+    else:
+        # `--resume` with no line (or a render picked up after the last one): finish what
+        # the start promised before exiting, and let the exit code say how it went
+        try:
+            all_ok = await conv.wait_background() is not False and all_ok
+        except Exception as exc:
+            report_crash(exc)
+            all_ok = False
+        settle()
     return 0 if all_ok else 1

@@ -209,4 +209,4 @@ class PlainRenderer(EventRenderer):
     def note(self, text: str, style: str = "") -> None:
         """One of the terminal's own lines (not a core event; red: a failure)."""
         self._end_text()
-        self._info(text, error=style == "red")
+        self._info(self.clean(text), error=style == "red")

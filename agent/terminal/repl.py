@@ -110,9 +110,11 @@ def open_history(path: Path | None) -> History:
     """The history file in the data folder; in memory when the folder cannot be written."""
     if path is None:
         return InMemoryHistory()
+    from agent.terminal.paths import private_file
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_file(path)  # what the person typed is theirs alone: 0600
     except OSError:
         return InMemoryHistory()
     return FileHistory(str(path))

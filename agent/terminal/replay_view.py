@@ -12,6 +12,7 @@ from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from agent.messages import t
+from agent.terminal.untrusted import clean
 
 if TYPE_CHECKING:
     from agent.events import Event
@@ -66,8 +67,9 @@ def watch(
 ) -> int:
     """Show one replay (`file` its name, `path` where it is); 0 when it went as recorded,
     1 when it differed or could not finish."""
-    print(t("transcripts.replay.header", lang, file=file, created=created, version=version,
-            speed=f"{speed:g}"), file=out)
+    # the header's fields come from the transcript file: outside text like any other
+    print(clean(t("transcripts.replay.header", lang, file=file, created=created,
+                  version=version, speed=f"{speed:g}")), file=out)
     renderer = replay_renderer(out, lang)
     result = asyncio.run(run(shown_by(renderer)))
     renderer.settle()
@@ -76,6 +78,6 @@ def watch(
         return 1
     print(t("transcripts.replay.done", lang), file=out)
     if not result.ok:
-        print(t("transcripts.replay.differs", lang, file=path), file=out)
+        print(clean(t("transcripts.replay.differs", lang, file=path)), file=out)
         return 1
     return 0

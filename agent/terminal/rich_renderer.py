@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from rich.cells import cell_len
 from rich.console import Console, RenderableType
 from rich.padding import Padding
+from rich.style import Style
 from rich.table import Table as RichTable
 from rich.text import Text
 
@@ -150,7 +151,7 @@ class RichRenderer(EventRenderer):
     def note(self, text: str, style: str = "dim") -> None:
         """One of the terminal's own lines (not a core event): dim unless told otherwise."""
         self._flush_text()
-        self._print(Text(text, style=style))
+        self._print(Text(self.clean(text), style=style))
 
     # -- static lines ---------------------------------------------------------------------
     def _print(self, renderable: RenderableType) -> None:
@@ -192,9 +193,8 @@ class RichRenderer(EventRenderer):
             self._print(Text(t("ui.canvas", self.lang, canvas=event.canvas), style="dim"))
 
     def link(self, event: ev.Link) -> None:
-        self._print(
-            Text.assemble((event.label + " ", ""), (event.url, f"underline link {event.url}"))
-        )
+        link = Style(underline=True, link=event.url)  # never parsed as a style string
+        self._print(Text.assemble((event.label + " ", ""), (event.url, link)))
 
     def media_uploaded(self, event: ev.MediaUploaded) -> None:
         self._print(Text.assemble(("✓ ", "green"), (event.name, "bold"),
@@ -221,8 +221,9 @@ class RichRenderer(EventRenderer):
 
 
 def _table(title: str, columns: list[str], rows: list[list[str]]) -> RichTable:
+    # Text, not str: rich would read "[…]" in a file name or a title as markup
     table = RichTable(
-        title=title or None,
+        title=Text(title, style="bold") if title else None,
         title_justify="left",
         title_style="bold",
         show_header=bool(columns),
@@ -233,9 +234,9 @@ def _table(title: str, columns: list[str], rows: list[list[str]]) -> RichTable:
     )
     width = max([len(columns), *(len(r) for r in rows)])
     for i in range(width):
-        table.add_column(columns[i] if i < len(columns) else "", overflow="fold")
+        table.add_column(Text(columns[i] if i < len(columns) else ""), overflow="fold")
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(Text(cell) for cell in row))
     return table
 
 

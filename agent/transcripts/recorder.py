@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -190,8 +191,11 @@ class Recorder:
             api_base=api_base,
         )
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._file: IO[str] | None = self.path.open("x", encoding="utf-8", newline="\n")
+            # the person's ids are in it: 0600, and a folder we make for it is 0700 (an
+            # existing folder is the person's and stays as it is)
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            self._file: IO[str] | None = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
         except FileExistsError:
             raise TranscriptError("exists", path=str(self.path)) from None
         except OSError as exc:

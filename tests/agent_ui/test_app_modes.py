@@ -35,7 +35,8 @@ async def test_messages_run_in_order_each_waiting_for_its_work(
 ) -> None:
     code, conv = await run(fake_conversation, Options(messages=["hello", "and more"]))
     assert code == 0
-    assert conv.log == ["handle:hello", "wait_background", "handle:and more", "wait_background"]
+    assert conv.log == ["handle:hello", "wait_background", "handle:and more", "wait_background",
+                        "wait_background"]  # and at the end: nothing picked up is left behind
     assert conv.closed
     captured = capsys.readouterr()
     # results on stdout, the echoes (and the greeting) on stderr
@@ -50,14 +51,15 @@ async def test_exit_code_is_1_when_any_message_failed(
 ) -> None:
     code, conv = await run(fake_conversation, Options(messages=["fail this", "hello"]))
     assert code == 1
-    assert conv.log[-2] == "handle:hello"  # later messages still run
+    assert conv.log[-3] == "handle:hello"  # later messages still run
     assert "That failed." in capsys.readouterr().err  # errors on stderr
 
 
 async def test_stdin_lines_are_messages_and_blank_lines_are_skipped(
     fake_conversation: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr("sys.stdin", io.StringIO("first\n\n  \nsecond\n/quit\nnever\n"))
+    stdin = io.TextIOWrapper(io.BytesIO(b"first\n\n  \nsecond\n/quit\nnever\n"))
+    monkeypatch.setattr("sys.stdin", stdin)
     code, conv = await run(fake_conversation, Options())
     assert code == 0
     handled = [x for x in conv.log if x.startswith("handle:")]
