@@ -49,6 +49,17 @@ class Context:
     ) -> None:
         self.emit(Notice(text=self.say(key, **values), level=level))
 
+    def notice_n(
+        self,
+        key: str,
+        count: int,
+        /,
+        level: Literal["info", "success", "warning"] = "info",
+        **values: object,
+    ) -> None:
+        """A notice about `count` things, in the plural form the language uses."""
+        self.emit(Notice(text=self.say_n(key, count, **values), level=level))
+
     def status(self, key: str, /, **values: object) -> None:
         self.emit(Status(text=self.say(key, **values)))
 
