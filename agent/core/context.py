@@ -36,6 +36,7 @@ class Context:
     memory: ChatMemory
     lang: str = "en"
     seen_notice_kinds: set[str] = field(default_factory=set)
+    credits: int | None = None  # the available balance last read (None: not read yet)
 
     def say(self, key: str, /, **values: object) -> str:
         return t(key, self.lang, **values)

@@ -15,6 +15,7 @@ __all__ = ["show_credits", "show_state", "timeline_event"]
 
 async def show_credits(ctx: Context) -> bool:
     credits = await ctx.client.credits()
+    ctx.credits = credits.available  # the next turn's balance is compared with this one
     ctx.emit(
         Table(
             title=ctx.say("credits.title"),
