@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from agent.api import NemoError, RateLimited, ServiceUnreachable, SessionNotFound
-from agent.events import Action, Event, Ready, Routed, TurnEnd, UserMessage
+from agent.events import Action, Event, Notice, Ready, Routed, TurnEnd, UserMessage
 
 from .context import Context
 from .failures import report
@@ -66,6 +66,7 @@ class Conversation:
         self._session_language: str | None = None
         self._may_switch_session = settings.lang is None  # until the first message is handled
         self._background: asyncio.Task[bool] | None = None
+        self._unremembered: tuple[str, str] | None = None  # a new session not yet used
 
     # -- the sink -------------------------------------------------------------------------------
     def _emit(self, event: Event) -> None:
@@ -89,12 +90,17 @@ class Conversation:
         ctx = self.ctx
         ctx.status("start.connecting")
         resumed = False
+        comeback = ""
         try:
             await self.client.connect()
             if self.settings.resume:
                 resumed = await self._resume_session()
+            else:
+                comeback = await self._last_project()
             if not resumed:
-                await self.new_session()
+                # with a last project still there, the new (empty) one is remembered only
+                # once it is used: `--resume` must still find the last project
+                await self.new_session(remember=not comeback)
         except asyncio.CancelledError:
             ctx.clear_status()
             raise
@@ -110,6 +116,8 @@ class Conversation:
             greeting += "\n" + ctx.say("ready.also_chinese" if ctx.lang == "en" else "ready.also_english")
         examples = [ctx.say(f"ready.example{i}") for i in (1, 2, 3)]
         self._emit(Ready(greeting=greeting, examples=examples))
+        if comeback:
+            self._emit(Notice(text=comeback))
         if self.settings.resume:
             from .export import pending_render_of_this_session
 
@@ -151,11 +159,30 @@ class Conversation:
         self.ctx.notice("resume.continued")
         return True
 
-    async def new_session(self) -> None:
+    async def _last_project(self) -> str:
+        """Starting without `--resume`: the line that says the last project is still there
+        ("" when there is none, it is empty, or it is gone). One state request."""
+        session_id, _ = self.memory.last_session()
+        if not session_id:
+            return ""
+        from .comeback import comeback_line
+
+        self.client.use_session(session_id)
+        try:
+            state = await self.client.state()
+        except NemoError:
+            return ""
+        return comeback_line(state, self.ctx.lang)
+
+    async def new_session(self, *, remember: bool = True) -> None:
         language = session_language(self.ctx.lang)
         info = await self.client.create_session(language)
         self._session_language = language
-        self.memory.remember_session(info.session_id, language)
+        self._unremembered = None
+        if remember:
+            self.memory.remember_session(info.session_id, language)
+        else:
+            self._unremembered = (info.session_id, language)
 
     # -- one message ----------------------------------------------------------------------------
     async def handle(self, text: str) -> bool:
@@ -167,6 +194,9 @@ class Conversation:
         self.language.hear(stripped)
         ctx.lang = self.language.current
         self._emit(UserMessage(text=text))
+        if self._unremembered is not None:  # the new project is used: it is the last one now
+            self.memory.remember_session(*self._unremembered)
+            self._unremembered = None
         ok = False
         try:
             ok = await self._dispatch(stripped)
