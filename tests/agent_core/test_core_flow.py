@@ -297,7 +297,7 @@ async def test_two_stage_generation_without_text_is_reported_as_two_steps(make_c
     assert statuses.index("Step 1 of 2: generating the clip…") < statuses.index("Step 2 of 2: adding music, titles and effects…")
     notices = chat.notices()
     assert notices[:2] == ["✅ Step 1 of 2: the clip is generated.", "✅ Step 2 of 2: music, titles and effects are added."]
-    assert "Added clip “beach.png” (0–3 s)" in notices
+    assert "Added photo “beach.png” (0–3 s)" in notices
     assert any(n.startswith("Added music “") for n in notices)
 
 
