@@ -277,6 +277,11 @@ class Conversation:
             return await show_state(self.ctx)
         if decision.route == "upload":
             return await self._upload_then_relay(list(decision.paths), decision.remainder)
+        from .upload import bare_upload_path
+
+        here = bare_upload_path(text)  # "upload trip", trip being a folder in this one
+        if here is not None:
+            return await self._upload_then_relay([here], "")
         return await self.run_relay(text)
 
     # -- handlers the commands share ------------------------------------------------------------

@@ -25,7 +25,7 @@ from .context import Context
 from .failures import report
 from .progress import ProgressReporter
 
-__all__ = ["FOLDER_LIMIT", "folder_photos", "is_url", "local_path", "upload"]
+__all__ = ["FOLDER_LIMIT", "bare_upload_path", "folder_photos", "is_url", "local_path", "upload"]
 
 FOLDER_LIMIT = 100  # photos one folder upload takes
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic", ".heif")
@@ -107,6 +107,17 @@ def _name_order(path: Path) -> list[tuple[int, str]]:
     """IMG_2 before IMG_10, case ignored."""
     parts = _DIGITS.split(path.name.casefold())
     return [(int(p), "") if p.isdigit() else (0, p) for p in parts]
+
+
+def bare_upload_path(text: str) -> str | None:
+    """`upload trip` where `trip` is a folder (or file) here: the router, which never looks
+    at the disk, cannot tell it from `upload music`; the disk can. The path, or None."""
+    from intents.lexicon import lexicon
+
+    words = text.split()
+    if len(words) != 2 or words[0].lower() not in lexicon().path_rules.upload_verbs:
+        return None
+    return words[1] if local_path(words[1]).exists() else None
 
 
 def folder_photos(folder: Path) -> list[Path]:

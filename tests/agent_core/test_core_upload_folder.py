@@ -80,3 +80,15 @@ async def test_a_text_file_gets_the_same_error_as_the_slash_command(
     assert typed == slashed and len(typed) == 1
     assert "notes.txt" in typed[0][1] and "isn't supported" in typed[0][1]
     assert not chat.wire.sent("POST", "/api/upload-video")
+
+
+async def test_a_bare_folder_name_here_is_uploaded_not_sent_to_the_editor(
+    make_chat: Any, trip: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(trip.parent)
+    chat = await make_chat()
+    assert await chat.say("upload trip")
+    assert [m.name for m in chat.of(MediaUploaded)] == ["IMG1.png", "img2.png", "img10.png"]
+    assert not chat.wire.sse_opens  # nothing went to the editor
+    assert await chat.say("upload music")  # no such folder here: the editor's business
+    assert chat.wire.sse_opens
