@@ -2,6 +2,7 @@
 after it (one GET /api/credits/balance/simple), beside the same turn without it, in one run
 against the local backend on 127.0.0.1. The state reply does not carry the balance, so the
 read is one extra request a turn (the first turn also reads it before, beside the state).
+Also the one state request a start without --resume makes to name the last project.
 
 Run: .venv/bin/python bench/bench_turn_credits.py [--turns 30]
 """
@@ -43,7 +44,8 @@ async def _measure(url: str, folder: Path, turns: int) -> dict[str, list[float]]
         Image.new("RGB", (64, 48), "red").save(photo)
         await conv.handle(f"upload {photo}")
         await conv.handle("turn my photo into a smooth animated video")
-        times: dict[str, list[float]] = {"with": [], "without": [], "credits GET": []}
+        times: dict[str, list[float]] = {
+            "with": [], "without": [], "credits GET": [], "state GET (comeback at start)": []}
         real = relay_module._say_balance
         k = 0
         for i in range(turns):
@@ -58,6 +60,9 @@ async def _measure(url: str, folder: Path, turns: int) -> dict[str, list[float]]
             t0 = time.perf_counter()
             await client.credits()
             times["credits GET"].append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            await client.state()
+            times["state GET (comeback at start)"].append(time.perf_counter() - t0)
         return times
 
 
