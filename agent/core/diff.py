@@ -56,9 +56,10 @@ def _settings(prev: DraftSegment, seg: DraftSegment, lang: str) -> list[str]:
                        old=seconds_text(prev.duration, lang) or "?"))
     if prev.motion != seg.motion and seg.motion:
         lines.append(t("diff.motion", lang, what=what, motion=motion_text(seg, lang)))
+    first = seg.start == 0 and not transition_text(seg, lang)  # nothing comes before it
     if (prev.transition, prev.transition_ms) != (seg.transition, seg.transition_ms) and (
         prev.transition or seg.transition
-    ):
+    ) and not first:
         shown = transition_text(seg, lang) or t("status.transition.cut", lang)
         lines.append(t("diff.transition", lang, what=what, transition=shown))
     if prev.position != seg.position and seg.position:

@@ -133,3 +133,13 @@ def test_the_change_list_in_taiwan_chinese() -> None:
     lines = describe_changes(before, full(photos, [{**TEXTS[0], "pos": "top"}], MUSIC), "zh-Hant")
     assert "把照片“one.jpg”改成 5 秒（原來 3 秒）" in lines
     assert "把標題“Summer”移到了頂部" in lines
+
+
+def test_the_photo_that_became_first_has_no_transition_to_report() -> None:
+    faded = [PHOTOS[0], {**PHOTOS[1], "tr": {"type": "fade", "d": 500}}]
+    swapped = [{**PHOTOS[1], "st": 0}, {**PHOTOS[0], "st": 3000, "tr": {"type": "fade", "d": 500}}]
+    lines = describe_changes(full(faded, [], []), full(swapped, [], []))
+    assert lines == [
+        "Changed the order of the photos: two.jpg, one.jpg",
+        "Changed the transition into photo “one.jpg” to fade through black 0.5 s",
+    ]
