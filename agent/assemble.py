@@ -18,7 +18,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -125,7 +125,73 @@ async def connect_chat(
             report_crash(renderer, exc, debug=True)
         return None
     renderer.settle()
-    return conv if started else None
+    if not started:
+        return None
+    opener = workspace_opener(opts, sink, stack, conv, chat_settings)
+    conv.workspace_opener = opener
+    if opts.web:
+        await opener()
+    return conv
+
+
+# -- the workspace page ----------------------------------------------------------------------
+
+
+def workspace_opener(
+    opts: Options, sink: Sink, stack: contextlib.AsyncExitStack, conv: Any,
+    chat_settings: ChatSettings,
+) -> Callable[[], Awaitable[bool]]:
+    """`--web`, `/web` and "open the timeline panel": serve the page once, say where it is."""
+    running: list[str] = []
+
+    async def open_workspace() -> bool:
+        renderer = sink.renderer
+        if running:
+            renderer.note(t("ui.web_again", renderer.lang))
+            _announce_workspace(renderer, running[0])
+            return True
+        from agent.core import COMMANDS
+        from agent.web import start_workspace
+
+        try:
+            workspace = await start_workspace(conv, out_dir=chat_settings.out_dir,
+                                              commands=frozenset(COMMANDS))
+        except Exception as exc:
+            renderer.note(t("ui.web_failed", renderer.lang,
+                            error=redact(str(exc)) or type(exc).__name__), "red")
+            renderer.note(t("ui.web_failed_hint", renderer.lang))
+            return False
+        stack.push_async_callback(workspace.aclose)
+        sink.extra.append(workspace.on_event)
+        running.append(workspace.url)
+        _announce_workspace(renderer, workspace.url)
+        if opts.open_browser and _has_display():
+            import threading
+            import webbrowser
+
+            threading.Thread(target=webbrowser.open, args=(workspace.url,), daemon=True).start()
+        return True
+
+    return open_workspace
+
+
+def _announce_workspace(renderer: Renderer, url: str) -> None:
+    """The address (it holds this run's token: never through the sink, so never recorded):
+    a link in a terminal (OSC 8 where the terminal supports it), on stderr when piped."""
+    from agent.events import Link
+
+    if sys.stdout.isatty():
+        renderer.handle(Link(label=t("ui.web_ready", renderer.lang, url="").rstrip(), url=url))
+    else:
+        print(t("ui.web_ready", renderer.lang, url=url), file=sys.stderr, flush=True)
+
+
+def _has_display() -> bool:
+    """A browser can be shown: macOS and Windows always; elsewhere an X or Wayland display
+    (without one, Python's webbrowser would start a text browser inside our terminal)."""
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def _local_overrides() -> dict[str, Any]:

@@ -63,6 +63,8 @@ def build_parser(lang: str = "en") -> argparse.ArgumentParser:
     add("--lang", choices=list(LANGS), help=_t("cli.help.lang", lang))
     add("--resume", action="store_true", help=_t("cli.help.resume", lang))
     add("--record", type=Path, metavar="FILE", help=_t("cli.help.record", lang))
+    add("--web", action="store_true", help=_t("cli.help.web", lang))
+    add("--no-browser", action="store_true", help=_t("cli.help.no_browser", lang))
     add("--debug", action="store_true", help=_t("cli.help.debug", lang))
     add("--version", action=_Version, nargs=0, help=_t("cli.help.version", lang))
     return parser
@@ -163,6 +165,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             resume=ns.resume,
             record=ns.record.expanduser() if ns.record is not None else None,
             debug=ns.debug,
+            web=ns.web,
+            open_browser=not ns.no_browser,
         )
         if not opts.messages and sys.stdin.isatty():
             from agent.terminal.typeahead import quiet_typeahead

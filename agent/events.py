@@ -141,6 +141,21 @@ class FileSaved(_Event):
     duration: float | None = None
 
 
+class PreviewReady(_Event):
+    """A preview to look at: a contact sheet (PNG) and, where made, the preview video (MP4).
+
+    Both live in the cache folder (never the export folder); `times` are the tiles' times in
+    seconds. Text consumers print the paths; a terminal that shows images shows the sheet.
+    """
+
+    kind: Literal["preview_ready"] = "preview_ready"
+    sheet: str
+    video: str | None = None
+    duration: float | None = None
+    times: list[float] = Field(default_factory=list)
+    cached: bool = False
+
+
 class Action(_Event):
     """An automatic action announced before it runs (a GUI phrase translated into a step)."""
 
@@ -174,6 +189,7 @@ Event = Annotated[
     | Link
     | MediaUploaded
     | FileSaved
+    | PreviewReady
     | Action
     | TurnEnd
     | QuitRequested,

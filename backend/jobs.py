@@ -21,6 +21,7 @@ from typing import Any
 from backend.draft import ASPECTS, Draft
 from backend.envelope import message
 from backend.faults import FaultBoard
+from backend.render_quality import render_kwargs
 from backend.settings import BackendSettings
 from backend.store import Store
 
@@ -165,8 +166,10 @@ class JobRunner:
             return self.uploads_dir / str(row["stored"])
 
         try:
-            result = render_draft(draft, resolve, out, max_height=self.settings.render_max_height,
-                                  fps=self.settings.render_fps, progress=progress, cancel=cancel)
+            quality = render_kwargs(job["resolution"], draft.m.fps,
+                                    self.settings.render_max_height, self.settings.render_fps)
+            result = render_draft(draft, resolve, out, progress=progress, cancel=cancel,
+                                  **quality)
         except RenderCancelled:
             with contextlib.suppress(OSError):
                 out.unlink(missing_ok=True)

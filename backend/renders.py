@@ -27,6 +27,7 @@ from backend.draft import Draft
 from backend.envelope import JSON, ApiFailure, message
 from backend.faults import first
 from backend.files import file_response
+from backend.render_quality import requested
 
 _RENDER_ID = re.compile(r"^render_[A-Za-z0-9_-]{1,100}$")
 BAD_REQUEST = 4000  # not in the contract: the client shows the server's text
@@ -86,9 +87,7 @@ async def submit(request: Request) -> Response:
                          status=400) from None
     if not draft.is_exportable():
         raise ApiFailure(BAD_REQUEST, message("render_empty_draft"), status=400)
-    output = body.get("output")
-    wanted = output.get("resolution") if isinstance(output, dict) else None
-    resolution = wanted if isinstance(wanted, str) else None
+    resolution = requested(body.get("output"), be.settings.draft_quality)  # or "draft"
     if not be.store.add_job(render_id, session_id, user, draft.to_wire(), resolution):
         raise ApiFailure(ID_REUSED, message("render_id_reused", render_id=render_id),
                          status=409)

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from backend.context import backend_of, faults_for, require_session, require_user
 from backend.draft import ASPECTS
 from backend.envelope import ApiFailure, message, ok
+from backend.render_quality import advertised
 from backend.uploads import media_entry
 
 TOKEN_PREFIX = "nmv_usr_"
@@ -100,9 +101,13 @@ async def state(request: Request) -> Response:
     media = be.store.session_media(session_id)
     uploads = [media_entry(m, base) for m in media if not m["generated"]]
     generated = [json.loads(m["meta"] or "{}") for m in media if m["generated"]]
-    return ok({
+    reply = {
         "state": {"draft": draft, "video_infos": uploads, "generated_media": generated,
                   "canvas_config": canvas_config(draft)},
         "session_id": session_id, "task_id": row["task_id"], "user_id": user,
-    })
+    }
+    render = advertised(be.settings.draft_quality)  # the draft quality it offers (previews)
+    if render is not None:
+        reply["render"] = render
+    return ok(reply)
 

@@ -49,6 +49,7 @@ class BackendSettings(BaseModel):
     render_max_height: int | None = None
     render_fps: int | None = None
     require_attribution_for_export: bool = True
+    draft_quality: bool = True  # renders (and advertises) `output.quality: draft` previews
     resume_jobs: bool = True  # after a restart: resume interrupted jobs (else mark them failed)
 
     @classmethod

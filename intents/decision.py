@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-LOCAL_ROUTES = ("export", "credits", "state", "upload", "subtitles")
+LOCAL_ROUTES = ("export", "credits", "state", "upload", "subtitles", "preview", "open")
 ROUTES = (*LOCAL_ROUTES, "sse")
 
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 DATA_DIR = Path(__file__).parent / "data"
 LANGUAGE_FILES = ("en.json", "zh_hans.json", "zh_hant.json")
-LocalRoute = Literal["export", "credits", "state", "upload", "subtitles"]
+LocalRoute = Literal["export", "credits", "state", "upload", "subtitles", "preview", "open"]
 
 
 class SplitVerb(BaseModel):

@@ -26,6 +26,15 @@ def serve_app() -> Iterator[Callable[[Any], ServerThread]]:
         server.stop()
 
 
+@pytest.fixture(autouse=True)
+def _private_cache_folder(tmp_path_factory: pytest.TempPathFactory,
+                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Previews and export sheets go to a private cache folder, never ~/.cache (XDG_CACHE_HOME
+    is inherited by the chat processes some tests start)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+    monkeypatch.delenv("NEMO_CACHE_DIR", raising=False)
+
+
 @pytest.fixture
 def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private config folder, so no test touches the real ~/.config/nemovideo."""

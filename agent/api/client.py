@@ -169,12 +169,20 @@ class NemoClient:
         return f"render_{uuid.uuid4().hex}"
 
     async def submit_render(
-        self, draft: dict[str, Any], *, render_id: str | None = None, resolution: str | None = None
+        self,
+        draft: dict[str, Any],
+        *,
+        render_id: str | None = None,
+        resolution: str | None = None,
+        quality: str = "high",
     ) -> RenderJob:
-        """Start an export. A retry after a lost reply re-sends the same id (the server dedupes)."""
+        """Start an export. A retry after a lost reply re-sends the same id (the server dedupes).
+
+        `quality` other than "high" only for a backend whose state reply offered it
+        (`SessionState.render_qualities`): the caller checks, the contract shows only "high"."""
         sid = self._need_session()
         rid = render_id or self.new_render_id()
-        output: dict[str, Any] = {"format": "mp4", "quality": "high"}
+        output: dict[str, Any] = {"format": "mp4", "quality": quality}
         if resolution:
             output["resolution"] = resolution
         payload = {"id": rid, "sessionId": sid, "draft": draft, "output": output}

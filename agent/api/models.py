@@ -190,6 +190,9 @@ class SessionState(_Tolerant):
     session_id: str | None = None
     task_id: str | None = None
     user_id: str | None = None
+    # render qualities the backend says it offers besides "high" (the local backend: "draft");
+    # the service says nothing, so nothing else is ever asked of it
+    render_qualities: list[str] = Field(default_factory=list)
 
     @field_validator("draft", mode="before")
     @classmethod
@@ -222,7 +225,15 @@ class SessionState(_Tolerant):
             session_id=_as_str(data.get("session_id")),
             task_id=_as_str(data.get("task_id")),
             user_id=_as_str(data.get("user_id") or data.get("bind") or state.get("user_id")),
+            render_qualities=_qualities(data.get("render")),
         )
+
+
+def _qualities(render: Any) -> list[str]:
+    offered = render.get("qualities") if isinstance(render, dict) else None
+    if not isinstance(offered, list):
+        return []
+    return [str(q)[:20] for q in offered[:10] if isinstance(q, str)]
 
 
 class RenderJob(_Tolerant):

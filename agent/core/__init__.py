@@ -14,8 +14,17 @@ if TYPE_CHECKING:
     from .conversation import Conversation, load_handlers
     from .language import starting_language
     from .settings import ChatSettings
+    from .workspace import WorkspaceSnapshot, WorkspaceView
 
-__all__ = ["COMMANDS", "ChatSettings", "Conversation", "load_handlers", "starting_language"]
+__all__ = [
+    "COMMANDS",
+    "ChatSettings",
+    "Conversation",
+    "WorkspaceSnapshot",
+    "WorkspaceView",
+    "load_handlers",
+    "starting_language",
+]
 
 _HOMES = {
     "COMMANDS": "commands",
@@ -23,6 +32,8 @@ _HOMES = {
     "Conversation": "conversation",
     "load_handlers": "conversation",
     "starting_language": "language",
+    "WorkspaceSnapshot": "workspace",
+    "WorkspaceView": "workspace",
 }
 
 

@@ -1,6 +1,6 @@
 """Slash commands: a table from name to handler, bypassing the router.
 
-`/upload PATH…`, `/export`, `/subtitles [srt|vtt]`, `/credits`, `/status`, `/send TEXT`, `/why`, `/new`, `/help`,
+`/upload PATH…`, `/export`, `/subtitles [srt|vtt]`, `/credits`, `/status`, `/send TEXT`, `/web`, `/why`, `/new`, `/help`,
 `/quit`. A message that starts with "/" but reads as a path (`/Users/amy/beach.png`) is not a
 command: it goes to the router like any other message.
 """
@@ -51,6 +51,16 @@ async def _export(conv: Conversation, args: str) -> bool:
     return await conv.run_export(args)
 
 
+async def _preview(conv: Conversation, args: str) -> bool:
+    from .preview import preview
+
+    return await preview(conv.ctx)
+
+
+async def _open(conv: Conversation, args: str) -> bool:
+    from .open_video import open_latest
+
+    return await open_latest(conv.ctx)
 async def _subtitles(conv: Conversation, args: str) -> bool:
     return await conv.run_subtitles(args, strict=True)
 
@@ -68,6 +78,10 @@ async def _send(conv: Conversation, args: str) -> bool:
         conv.ctx.notice("cmd.send.usage")
         return False
     return await conv.run_relay(args)
+
+
+async def _web(conv: Conversation, args: str) -> bool:
+    return await conv.open_workspace()
 
 
 async def _why(conv: Conversation, args: str) -> bool:
@@ -114,10 +128,13 @@ COMMANDS: dict[str, Command] = {
     for cmd in (
         Command("upload", _upload, "PATH…"),
         Command("export", _export, "[1080p]"),
+        Command("preview", _preview),
+        Command("open", _open),
         Command("subtitles", _subtitles, "[srt|vtt]"),
         Command("credits", _credits),
         Command("status", _status),
         Command("send", _send, "TEXT"),
+        Command("web", _web),
         Command("why", _why),
         Command("new", _new),
         Command("help", _help),

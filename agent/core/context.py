@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from agent.events import Error, Event, Notice, Status, StatusClear
@@ -37,6 +38,9 @@ class Context:
     lang: str = "en"
     seen_notice_kinds: set[str] = field(default_factory=set)
     credits: int | None = None  # the available balance last read (None: not read yet)
+    # the files uploaded from this machine, by the name the service gave them: the workspace
+    # page makes its thumbnails from these (and serves nothing else of the person's)
+    local_media: dict[str, Path] = field(default_factory=dict)
 
     def say(self, key: str, /, **values: object) -> str:
         return t(key, self.lang, **values)

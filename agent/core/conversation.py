@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from intents import Decision
 
     from .translate import PlannedAction
+    from .workspace import WorkspaceSnapshot
 
 __all__ = ["Conversation"]
 
@@ -67,6 +68,10 @@ class Conversation:
         self._may_switch_session = settings.lang is None  # until the first message is handled
         self._background: asyncio.Task[bool] | None = None
         self._unremembered: tuple[str, str] | None = None  # a new session not yet used
+        # one turn at a time: the terminal's and the workspace page's messages queue here
+        self._turn = asyncio.Lock()
+        # set by the composition root when the workspace page can be served (`--web`, `/web`)
+        self.workspace_opener: Callable[[], Awaitable[bool]] | None = None
 
     # -- the sink -------------------------------------------------------------------------------
     def _emit(self, event: Event) -> None:
@@ -185,11 +190,18 @@ class Conversation:
             self._unremembered = (info.session_id, language)
 
     # -- one message ----------------------------------------------------------------------------
-    async def handle(self, text: str) -> bool:
-        """One message, slash commands included; True when it succeeded."""
+    async def handle(self, text: str, *, source: str = "terminal") -> bool:
+        """One message, slash commands included; True when it succeeded.
+
+        Messages from the workspace page (`source="web"`) wait for the turn before them and
+        are announced, so the terminal shows what the page asked for."""
         stripped = text.strip()
         if not stripped:
             return True
+        async with self._turn:
+            return await self._handle(text, stripped, source)
+
+    async def _handle(self, text: str, stripped: str, source: str) -> bool:
         ctx = self.ctx
         self.language.hear(stripped)
         ctx.lang = self.language.current
@@ -197,6 +209,8 @@ class Conversation:
         if self._unremembered is not None:  # the new project is used: it is the last one now
             self.memory.remember_session(*self._unremembered)
             self._unremembered = None
+        if source == "web":
+            self._emit(Notice(text=ctx.say("web.from_page", text=stripped)))
         ok = False
         try:
             ok = await self._dispatch(stripped)
@@ -282,6 +296,10 @@ class Conversation:
         here = bare_upload_path(text)  # "upload trip", trip being a folder in this one
         if here is not None:
             return await self._upload_then_relay([here], "")
+        if decision.route in ("preview", "open"):  # /preview and /open, from words
+            from .commands import COMMANDS
+
+            return await COMMANDS[decision.route].run(self, "")
         return await self.run_relay(text)
 
     # -- handlers the commands share ------------------------------------------------------------
@@ -360,6 +378,23 @@ class Conversation:
         runner = runners.get(action.kind)
         if runner is not None:
             await self._guarded(runner)
+        if action.rule.endswith("open.panel") and self.workspace_opener is not None:
+            await self._guarded(self.workspace_opener)  # the panel exists: the workspace page
+
+    # -- the workspace page ---------------------------------------------------------------------
+    async def open_workspace(self) -> bool:
+        """`/web`: serve the workspace page (once) and say where it is."""
+        if self.workspace_opener is None:
+            self.ctx.notice("web.unavailable")
+            return False
+        return await self.workspace_opener()
+
+    async def workspace(self) -> WorkspaceSnapshot | None:
+        """What the page shows now, read between turns (never in the middle of one)."""
+        from .workspace import workspace_snapshot
+
+        async with self._turn:
+            return await workspace_snapshot(self.ctx)
 
     # -- failures -------------------------------------------------------------------------------
     async def _guarded(self, run: Callable[[], Awaitable[bool]]) -> bool:

@@ -115,7 +115,12 @@ async def export(ctx: Context, words: str = "") -> bool:
         title=draft.title,
         duration=end / 1000.0 if end is not None else None,
     )
+    from .preview import announce_estimate, reuse_preview  # (the preview's cache and speeds)
+
+    if await reuse_preview(ctx, draft, resolution, _file_name(render.title)):
+        return True
     ctx.memory.remember_render(render)
+    announce_estimate(ctx, f"export-{resolution or 'default'}", render.duration)
     ctx.status("export.submitting")
     try:
         # strict writer: the draft goes back exactly as the service gave it
@@ -176,6 +181,10 @@ async def follow_render(ctx: Context, render: PendingRender) -> bool | None:
                 label=ctx.say("export.rendering", elapsed=_elapsed(ctx, time.monotonic() - started)),
             )
     bar.done(100, label=ctx.say("export.rendered", elapsed=_elapsed(ctx, time.monotonic() - started)))
+    from .preview import remember_speed  # for the next "about 9 s"
+
+    remember_speed(ctx, f"export-{render.resolution or 'default'}", render.duration,
+                   time.monotonic() - started)
     return await _download(ctx, render, job)
 
 
@@ -212,4 +221,7 @@ async def _download(ctx: Context, render: PendingRender, job: RenderJob) -> bool
     ctx.memory.forget_render(render.id)
     duration = job.duration if job.duration is not None else render.duration
     ctx.emit(FileSaved(path=str(result.path), size=result.size, duration=duration))
+    from .preview import export_sheet  # the thumbnail strip of the real file
+
+    await export_sheet(ctx, result.path)
     return True

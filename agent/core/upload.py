@@ -83,6 +83,7 @@ async def _upload_file(ctx: Context, path: Path) -> bool:
     bar.done(size)
     for item in uploaded or []:
         _announce(ctx, item, path.name, size)
+        ctx.local_media[item.filename or path.name] = path
     if not uploaded:
         ctx.notice("upload.no_reply", name=path.name)
     return True

@@ -16,6 +16,8 @@ class Options:
     resume: bool = False
     record: Path | None = None
     debug: bool = False
+    web: bool = False  # --web: serve the workspace page from the start
+    open_browser: bool = True  # --no-browser: print its address only
 
 
 class ConversationLike(Protocol):

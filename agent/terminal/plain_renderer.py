@@ -139,6 +139,12 @@ class PlainRenderer(EventRenderer):
         extra = ", ".join(self.saved_facts(event))
         self._line(t("ui.saved", self.lang, path=event.path) + (f" ({extra})" if extra else ""))
 
+    def preview_ready(self, event: ev.PreviewReady) -> None:
+        """The paths only: no image bytes into a pipe."""
+        self._line(t("preview.sheet", self.lang, path=event.sheet))
+        if event.video:
+            self._line(t("preview.video", self.lang, path=event.video))
+
     def turn_end(self, event: ev.TurnEnd) -> None:
         self._last_status = None
         self._progress_marks.clear()

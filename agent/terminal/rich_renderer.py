@@ -201,14 +201,23 @@ class RichRenderer(EventRenderer):
                                   ("  " + self.media_line(event), "dim")))
 
     def file_saved(self, event: ev.FileSaved) -> None:
+        from agent.terminal.preview_view import file_link
+
         extra = " · ".join(self.saved_facts(event))
         self._print(
             Text.assemble(
                 ("✓ ", "green"),
-                (t("ui.saved", self.lang, path=event.path), "bold"),
+                # the path as an OSC 8 hyperlink (rich writes it only to a terminal)
+                (t("ui.saved", self.lang, path=event.path), f"bold link {file_link(event.path)}"),
                 ("  " + extra if extra else "", "dim"),
             )
         )
+
+    def preview_ready(self, event: ev.PreviewReady) -> None:
+        from agent.terminal.preview_view import show_preview
+
+        self.live.stop()  # image bytes go straight to the terminal: nothing may redraw
+        show_preview(self.console, event, self.lang)
 
 
 def _table(title: str, columns: list[str], rows: list[list[str]]) -> RichTable:

@@ -33,6 +33,7 @@ MAX_ITEM_MS = 60_000  # one photo on screen longer than a minute is a typo, not 
 MAX_TOTAL_MS = 600_000
 MAX_TRANSITION_MS = 3000
 MUSIC_NAMES = {"calm": "Soft piano", "upbeat": "Upbeat pop", "lofi": "Lo-fi beats"}
+QUIETEST_STEP = 0.05  # where "quieter" stops (the renderer's loudness floor, backend/render/loudness.py)
 
 
 @dataclass
@@ -399,6 +400,9 @@ class Editor:
             return Result("set_volume", {"target": target}, False, "need_music")
         for seg in track.sg:
             new = level if level is not None else seg.vol + (delta or 0.0)
+            if level is None and (delta or 0.0) < 0:
+                # "quieter" is a step down, never silence: only "mute" (a level of 0) mutes
+                new = max(new, min(seg.vol, QUIETEST_STEP))
             seg.vol = round(max(0.0, min(1.0, new)), 2)
         vol = track.sg[0].vol
         return Result("set_volume", {"target": target, "volume": vol}, True, "volume",

@@ -1,7 +1,7 @@
 """The local renderer: a draft and its media in, a 1080p H.264/AAC MP4 out.
 
-`render_draft()` plans the timeline to the frame (`plan.py`), mixes the sound in numpy
-(`audio.py`, `music.py`), draws every frame as I420 planes with float-precision motion
+`render_draft()` plans the timeline to the frame (`plan.py`), mixes the sound in numpy a second at
+a time, music set by loudness (`audio.py`, `loudness.py`, `music.py`), draws every frame as I420 planes with float-precision motion
 (`pictures.py`, `motion.py`, `text.py`, `compose.py`) and hands them to PyAV's x264 encoder,
 in process (`encoder.py`, which says why not the imageio-ffmpeg binary). The MP4 is written to a
 hidden `.part` file in the output folder and renamed into place, so a reader never sees half a
@@ -15,9 +15,10 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -100,8 +101,11 @@ def render_draft(
     fps: int | None = None,
     progress: Callable[[float], None] | None = None,
     cancel: threading.Event | None = None,
+    encoder_options: Mapping[str, Any] | None = None,
 ) -> RenderResult:
-    """Render `draft` to `out_path` (MP4). Raises RenderError (RenderCancelled on cancel)."""
+    """Render `draft` to `out_path` (MP4). Raises RenderError (RenderCancelled on cancel).
+
+    `encoder_options` go to `Encoder` (`preset`, `crf`): a draft-quality preview is faster."""
     from .audio import build_mix
     from .compose import draw_frames
     from .encoder import Encoder, temp_name
@@ -127,14 +131,14 @@ def render_draft(
     part = temp_name(out_path)
     warnings: list[str] = []
     encoder: Encoder | None = None
-    # the sound is mixed on its own thread while the first frames are drawn (numpy releases the
-    # GIL): done first and alone, it left a core idle for a second of every render
+    # the music's loudness is measured on its own thread while the first frames are drawn (numpy
+    # releases the GIL); the encoder thread then streams the mix a second ahead of the picture
     mixer = ThreadPoolExecutor(1, thread_name_prefix="render-mix")
     try:
         report(0.0)
         mix = mixer.submit(build_mix, plan, resolve_path, cancelled)
         c = plan.canvas
-        encoder = Encoder(part, c.width, c.height, c.fps, mix, cancel)
+        encoder = Encoder(part, c.width, c.height, c.fps, mix, cancel, **(encoder_options or {}))
         draw_frames(plan, resolve_path, encoder, warnings, report, cancel, span=(0.0, 99.0))
         encoder.finish()
         os.replace(part, out_path)

@@ -1,31 +1,42 @@
-"""The sound track, mixed in numpy at 48 kHz stereo float: no FFmpeg `amix` normalisation.
+"""The sound track, mixed in numpy at 48 kHz stereo float, one second at a time.
 
-Levels are exactly what the draft says (`vol`, fades); the only change to the sum is a soft
-limiter on peaks above -1 dBFS so that loud sources overlapping cannot clip harshly. Uploaded
-tracks and clip audio are decoded with PyAV; the music bed comes from `music.py`.
+Streaming: the mix is never held whole. `Mix.read(n)` makes the next n samples from sources
+that each decode (PyAV) or synthesise (`music.bed_chunks`) only what the next chunk needs, so
+memory is bounded by a chunk and a few decoder frames, not by the video's length (a 10-hour
+draft once built an array of 12 GB). The encoder thread pulls a second ahead of the picture.
+
+Levels: music (the audio track, uploaded or generated) is set by its loudness: measured first
+(a streaming pass over what will play, at most MEASURE_S of it), then played at
+`loudness.TARGET_LUFS` + `loudness.volume_db(vol)`. A clip's own sound keeps its recorded level
+times `vol`. Fades follow `loudness.fade_shape`; the sum goes through a look-ahead limiter with a
+-1.5 dBFS sample ceiling (true peak under -1 dBTP).
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 from backend.draft import Segment
 
-from .errors import RenderError
-from .music import music_bed
-from .plan import Plan, Shot
+from .errors import RenderCancelled, RenderError
+from .loudness import TARGET_LUFS, Limiter, Meter, fade_shape, volume_db
+from .music import bed_chunks
+from .plan import Plan
 
 RATE = 48000
+CHUNK = RATE  # samples mixed at a time
+MEASURE_S = 120.0  # how much of a track is measured for its loudness
 _EDGE = int(RATE * 0.01)  # 10 ms ramps at every cut so nothing clicks
 
 
-def decode_audio(path: Path, label: str, start_s: float = 0.0, max_s: float | None = None,
-                 *, required: bool = True) -> np.ndarray:
-    """(n, 2) float32 at 48 kHz from `start_s`, at most `max_s` long."""
+def _decode(path: Path, label: str, start_s: float = 0.0, *, required: bool = True) -> Iterator[np.ndarray]:
+    """(k, 2) float32 pieces at 48 kHz from `start_s` to the end of the file."""
     import av
 
     try:
@@ -34,12 +45,11 @@ def decode_audio(path: Path, label: str, start_s: float = 0.0, max_s: float | No
         raise RenderError(f"{label}: the audio file is missing") from None
     except (av.FFmpegError, OSError, ValueError) as exc:
         raise RenderError(f"{label}: the audio cannot be opened ({exc})") from None
-    chunks: list[np.ndarray] = []
     with container:
         if not container.streams.audio:
             if required:
                 raise RenderError(f"{label}: the file holds no audio")
-            return np.zeros((0, 2), np.float32)
+            return
         stream = container.streams.audio[0]
         if start_s > 0:
             with contextlib.suppress(av.FFmpegError):
@@ -50,112 +60,220 @@ def decode_audio(path: Path, label: str, start_s: float = 0.0, max_s: float | No
         width = 1 if mono else 2
         skip: int | None = None
         got = 0
-        limit = None if max_s is None else int(max_s * RATE) + RATE
+
+        def shaped(out: av.AudioFrame) -> np.ndarray:
+            data = out.to_ndarray().reshape(-1, width)
+            return np.repeat(data, 2, axis=1) if width == 1 else data
+
         try:
             for frame in container.decode(stream):
                 if skip is None:
-                    t0 = float(frame.time or 0.0)
-                    skip = max(0, round((start_s - t0) * RATE))
+                    skip = max(0, round((start_s - float(frame.time or 0.0)) * RATE))
                 for out in resampler.resample(frame):
-                    chunks.append(out.to_ndarray().reshape(-1, width))
-                    got += out.samples
-                if limit is not None and got - (skip or 0) >= limit:
-                    break
+                    data = shaped(out)
+                    if skip:
+                        cut = min(skip, len(data))
+                        data, skip = data[cut:], skip - cut
+                    if len(data):
+                        got += len(data)
+                        yield data.astype(np.float32, copy=False)
             for out in resampler.resample(None):
-                chunks.append(out.to_ndarray().reshape(-1, width))
+                data = shaped(out)[skip or 0 :]
+                got += len(data)
+                if len(data):
+                    yield data.astype(np.float32, copy=False)
         except (av.FFmpegError, ValueError) as exc:
             raise RenderError(f"{label}: the audio is damaged ({exc})") from None
-    data = np.concatenate(chunks) if chunks else np.zeros((0, 2), np.float32)
-    if data.shape[1] == 1:
-        data = np.repeat(data, 2, axis=1)
-    data = data[skip or 0 :]
-    if max_s is not None:
-        data = data[: int(max_s * RATE)]
-    if required and len(data) == 0:
+    if required and got == 0:
         raise RenderError(f"{label}: the audio track is empty (zero length)")
-    return data.astype(np.float32, copy=False)
 
 
-def _fit(data: np.ndarray, n: int, loop: bool) -> np.ndarray:
-    """Trim to n samples, or repeat it (with short crossfades at the seams) when `loop`."""
-    if len(data) >= n:
+def decode_audio(path: Path, label: str, start_s: float = 0.0, max_s: float | None = None,
+                 *, required: bool = True) -> np.ndarray:
+    """(n, 2) float32 at 48 kHz from `start_s`, at most `max_s` long (whole: for short sounds)."""
+    limit = None if max_s is None else int(max_s * RATE)
+    parts, got = [], 0
+    for piece in _decode(path, label, start_s, required=required):
+        parts.append(piece)
+        got += len(piece)
+        if limit is not None and got >= limit:
+            break
+    data = np.concatenate(parts) if parts else np.zeros((0, 2), np.float32)
+    return data if limit is None else data[:limit]
+
+
+class _Reader:
+    """Pulls exact sample counts from an iterator of pieces."""
+
+    def __init__(self, pieces: Iterator[np.ndarray]) -> None:
+        self.pieces = pieces
+        self.buf = np.zeros((0, 2), np.float32)
+        self.done = False
+
+    def take(self, n: int) -> np.ndarray:
+        parts, have = [self.buf], len(self.buf)
+        while have < n and not self.done:
+            try:
+                piece = next(self.pieces)
+            except StopIteration:
+                self.done = True
+                break
+            parts.append(piece)
+            have += len(piece)
+        data = np.concatenate(parts) if len(parts) > 1 else self.buf
+        self.buf = data[n:]
         return data[:n]
-    if not loop or len(data) < 2 * _EDGE:
-        out = np.zeros((n, 2), np.float32)
-        out[: len(data)] = data
-        _ramp_edges(out[: len(data)])
-        return out
-    body = data.copy()
-    ramp = np.linspace(0.0, 1.0, _EDGE, dtype=np.float32)[:, None]
-    pieces = [body]
-    total = len(body)
-    while total < n:
-        nxt = body.copy()
-        pieces[-1] = pieces[-1].copy()
-        tail = pieces[-1][-_EDGE:]
-        nxt[:_EDGE] = tail * (1 - ramp) + nxt[:_EDGE] * ramp
-        pieces[-1] = pieces[-1][:-_EDGE]
-        pieces.append(nxt)
-        total += len(body) - _EDGE
-    return np.concatenate(pieces)[:n]
 
 
-def _ramp_edges(a: np.ndarray, fade_in: int = _EDGE, fade_out: int = _EDGE) -> None:
-    n = len(a)
-    fi, fo = min(fade_in, n // 2), min(fade_out, n // 2)
-    if fi > 0:
-        a[:fi] *= np.linspace(0.0, 1.0, fi, dtype=np.float32)[:, None]
-    if fo > 0:
-        a[n - fo :] *= np.linspace(1.0, 0.0, fo, dtype=np.float32)[:, None]
+class _Source:
+    """One sound placed on the timeline: [at, at + n) samples, a gain, fades in and out."""
+
+    def __init__(self, at: int, n: int, gain: float, fade_in: int, fade_out: int,
+                 open_pieces: Callable[[], Iterator[np.ndarray]], loop: bool = False) -> None:
+        self.at, self.n, self.gain = at, n, gain
+        self.fade_in, self.fade_out = max(_EDGE, fade_in), max(_EDGE, fade_out)
+        self.open_pieces, self.loop = open_pieces, loop
+        self.reader: _Reader | None = None
+        self.pos = 0  # samples of it played so far
+
+    def _pull(self, k: int) -> np.ndarray:
+        if self.reader is None:
+            self.reader = _Reader(self.open_pieces())
+        data = self.reader.take(k)
+        while self.loop and len(data) < k and len(data) + self.pos < self.n:
+            if self.reader.done and not len(data) and self.pos == 0:
+                break  # nothing to loop
+            # the track ended: start it again, with a 10-ms rise so the seam does not click
+            self.reader = _Reader(self.open_pieces())
+            more = self.reader.take(k - len(data)).copy()
+            e = min(_EDGE, len(more))
+            more[:e] *= np.linspace(0.0, 1.0, e, dtype=np.float32)[:, None]
+            if not len(more):
+                break
+            data = np.concatenate([data, more])
+        if len(data) < k:
+            data = np.concatenate([data, np.zeros((k - len(data), 2), np.float32)])
+        return data
+
+    def add_to(self, mix: np.ndarray, start: int) -> None:
+        lo, hi = max(start, self.at), min(start + len(mix), self.at + self.n)
+        if lo >= hi or self.gain == 0.0:
+            return
+        data = self._pull(hi - lo) * np.float32(self.gain)
+        pos = np.arange(self.pos, self.pos + len(data), dtype=np.float64)
+        env = np.minimum(fade_shape(pos / self.fade_in), fade_shape((self.n - pos) / self.fade_out))
+        data *= env[:, None].astype(np.float32)
+        mix[lo - start : hi - start] += data
+        self.pos += len(data)
 
 
-def _place(mix: np.ndarray, data: np.ndarray, start_ms: float) -> None:
-    at = round(start_ms * RATE / 1000)
-    if at >= len(mix):
-        return
-    n = min(len(data), len(mix) - at)
-    mix[at : at + n] += data[:n]
+def _music_gain(measured: float, vol: float) -> float:
+    db = volume_db(vol)
+    if not math.isfinite(db) or not math.isfinite(measured):
+        return 0.0
+    return float(10 ** ((TARGET_LUFS + db - measured) / 20))
+
+
+def _measure(pieces: Iterator[np.ndarray], limit: int, cancelled: Callable[[], bool]) -> float:
+    meter, got = Meter(), 0
+    for piece in pieces:
+        if cancelled():
+            raise RenderCancelled()
+        meter.add(piece[: limit - got])
+        got += len(piece)
+        if got >= limit:
+            break
+    return meter.integrated()
+
+
+class Mix:
+    """The whole sound track as a stream: `read(n)` returns its next n samples ((n, 2) float32)."""
+
+    def __init__(self, plan: Plan, resolve_path: Callable[[Segment], Path],
+                 cancelled: Callable[[], bool]) -> None:
+        self.total = round(plan.canvas.duration_s * RATE)
+        self.cancelled = cancelled
+        self.sources: list[_Source] = []
+        for seg in plan.sounds:
+            self.sources.append(self._music(seg, resolve_path))
+        for shot in plan.shots:
+            seg = shot.seg
+            if seg.kind == "video" and not seg.mute and seg.vol > 0:
+                path, label, start = resolve_path(seg), seg.n or seg.id or "a clip", seg.in_ / 1000
+                n = round((shot.end - shot.start) * RATE / 1000)
+                self.sources.append(_Source(
+                    round(shot.start * RATE / 1000), n, seg.vol,
+                    round((shot.xfade_in or shot.fade_in) * RATE / 1000), round(shot.fade_out * RATE / 1000),
+                    partial(_decode, path, label, start, required=False)))
+        self.sources.sort(key=lambda s: s.at)
+        self._made = 0  # samples mixed (one chunk ahead of what was read, for the limiter)
+        self._limiter = Limiter()
+        self._out = np.zeros((0, 2), np.float32)
+
+    def _music(self, seg: Segment, resolve_path: Callable[[Segment], Path]) -> _Source:
+        n = round(seg.d * RATE / 1000)
+        label = seg.n or seg.id or "the music"
+        limit = min(n, int(MEASURE_S * RATE))
+        if seg.gen is not None and not seg.src:
+            gen = seg.gen
+            # the bed's first bars are measured and kept, so they are made once
+            head: list[np.ndarray] = []
+            meter, got = Meter(), 0
+            rest = bed_chunks(gen, n / RATE, self.cancelled)
+            for piece in rest:
+                head.append(piece)
+                meter.add(piece)
+                got += len(piece)
+                if got >= min(limit, 30 * RATE):
+                    break
+            measured = meter.integrated()
+
+            def pieces(head: list[np.ndarray] = head, rest: Iterator[np.ndarray] = rest) -> Iterator[np.ndarray]:
+                yield from head
+                head.clear()
+                yield from rest
+
+            return _Source(round(seg.st * RATE / 1000), n, _music_gain(measured, seg.vol),
+                           round(seg.fi * RATE / 1000), round(seg.fo * RATE / 1000), pieces)
+        path, start = resolve_path(seg), seg.in_ / 1000
+        measured = _measure(_decode(path, label, start), limit, self.cancelled)
+        return _Source(round(seg.st * RATE / 1000), n, _music_gain(measured, seg.vol),
+                       round(seg.fi * RATE / 1000), round(seg.fo * RATE / 1000),
+                       partial(_decode, path, label, start), loop=seg.loop)
+
+    def __len__(self) -> int:
+        return self.total
+
+    def _next_chunk(self) -> np.ndarray | None:
+        if self._made >= self.total:
+            return None
+        if self.cancelled():
+            raise RenderCancelled()
+        n = min(CHUNK, self.total - self._made)
+        mix = np.zeros((n, 2), np.float32)
+        for src in self.sources:
+            if src.at >= self._made + n:
+                break
+            src.add_to(mix, self._made)
+        self._made += n
+        return mix
+
+    def read(self, n: int) -> np.ndarray:
+        parts, have = [self._out], len(self._out)
+        while have < n:
+            chunk = self._next_chunk()
+            done = self._limiter.push(chunk)
+            if done is None and chunk is None:
+                break
+            if done is not None:
+                parts.append(done)
+                have += len(done)
+        data = np.concatenate(parts) if len(parts) > 1 else self._out
+        self._out = data[n:]
+        return data[:n]
 
 
 def build_mix(plan: Plan, resolve_path: Callable[[Segment], Path],
-              cancelled: Callable[[], bool]) -> np.ndarray:
-    """The whole sound track, exactly as long as the video."""
-    total = round(plan.canvas.duration_s * RATE)
-    mix = np.zeros((total, 2), np.float32)
-    for seg in plan.sounds:
-        if cancelled():
-            return mix
-        n = round(seg.d * RATE / 1000)
-        label = seg.n or seg.id or "the music"
-        if seg.gen is not None and not seg.src:
-            data = music_bed(seg.gen, n / RATE, cancelled)
-        else:
-            src = decode_audio(resolve_path(seg), label, seg.in_ / 1000, seg.d / 1000)
-            data = _fit(src, n, seg.loop)
-        data = data * np.float32(seg.vol)
-        _ramp_edges(data, max(_EDGE, round(seg.fi * RATE / 1000)), max(_EDGE, round(seg.fo * RATE / 1000)))
-        _place(mix, data, seg.st)
-    for shot in plan.shots:
-        if cancelled():
-            return mix
-        if shot.seg.kind == "video" and not shot.seg.mute and shot.seg.vol > 0:
-            _add_clip_sound(mix, shot, resolve_path)
-    peak = float(np.max(np.abs(mix))) if len(mix) else 0.0
-    if peak > 0.89:  # soft-limit only the peaks above -1 dBFS
-        knee = 0.89
-        over = np.abs(mix) > knee
-        mix[over] = np.sign(mix[over]) * (knee + (1 - knee) * np.tanh((np.abs(mix[over]) - knee) / (1 - knee)))
-    return mix
-
-
-def _add_clip_sound(mix: np.ndarray, shot: Shot, resolve_path: Callable[[Segment], Path]) -> None:
-    seg = shot.seg
-    length = (shot.end - shot.start) / 1000
-    data = decode_audio(resolve_path(seg), seg.n or seg.id or "a clip", seg.in_ / 1000, length,
-                        required=False)
-    if len(data) == 0:
-        return
-    data = data * np.float32(seg.vol)
-    fade_in = max(_EDGE, round((shot.xfade_in or shot.fade_in) * RATE / 1000))
-    _ramp_edges(data, fade_in, max(_EDGE, round(shot.fade_out * RATE / 1000)))
-    _place(mix, data, shot.start)
+              cancelled: Callable[[], bool]) -> Mix:
+    """The sound track, ready to stream (its music already measured), exactly as long as the video."""
+    return Mix(plan, resolve_path, cancelled)

@@ -20,7 +20,6 @@ from backend.draft import Segment
 from . import text as textmod
 from .encoder import RING, Encoder
 from .errors import RenderCancelled
-from .motion import view_at
 from .pictures import ClipShot, Planes, StillShot, open_still, prescaled_size
 from .plan import Plan, Shot, ramp
 
@@ -48,7 +47,8 @@ class _Shots:
         seg = shot.seg
         label = seg.n or seg.id or f"shot {shot.index + 1}"
         need = prescaled_size(c.width, c.height, seg.fx)
-        return StillShot(open_still(self.resolve(seg), label, need), c.width, c.height, seg.fx, shot.index)
+        path = self.resolve(seg)
+        return StillShot(open_still(path, label, need), c.width, c.height, seg.fx, shot.index, path)
 
     def prefetch(self, t: float) -> None:
         for shot in self.plan.shots:
@@ -97,7 +97,7 @@ def _draw_shot(shots: _Shots, shot: Shot, t: float, out: Planes) -> None:
         return
     span = max(1.0, shot.seg.d)  # motion runs over the segment's own length
     p = (t - shot.seg.st) / span
-    src.draw(view_at(shot.seg.fx, p, shot.index), out)
+    src.draw(src.view(p), out)
 
 
 def draw_frames(plan: Plan, resolve: Resolve, encoder: Encoder, warnings: list[str],

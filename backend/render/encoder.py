@@ -43,7 +43,7 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -68,11 +68,19 @@ _WAIT = 0.1  # seconds between looks at the cancel flag while the queue is full
 _DONE = object()  # the end of the frames
 
 
+class Sound(Protocol):
+    """A sound track made as it is read (`audio.Mix`): its length, then its samples in order."""
+
+    def __len__(self) -> int: ...
+
+    def read(self, n: int) -> np.ndarray: ...
+
+
 class Encoder:
     """One MP4 being written: `write()` one I420 frame at a time, then `finish()`."""
 
     def __init__(self, path: Path, width: int, height: int, fps: int,
-                 sound: np.ndarray | Future[np.ndarray] | None,
+                 sound: np.ndarray | Sound | Future[Any] | None,
                  cancel: threading.Event | None, *, preset: str = PRESET, crf: int = CRF) -> None:
         import av
 
@@ -97,7 +105,8 @@ class Encoder:
             self.audio: Any = None
             # the sound may still be being mixed on another thread (see render_draft): the
             # encoder thread waits for it only when the first second of audio is due
-            self.sound: np.ndarray | None = sound if isinstance(sound, np.ndarray) else None
+            # an array, or a stream (`audio.Mix`) read a second at a time: see `_send_audio`
+            self.sound: np.ndarray | Sound | None = None if isinstance(sound, Future) else sound
             self._mixing = sound if isinstance(sound, Future) else None
             if sound is not None:
                 a = self.container.add_stream("aac", rate=AUDIO_RATE)
@@ -158,7 +167,8 @@ class Encoder:
         end = len(self.sound) if until is None else min(until, len(self.sound))
         if end <= self._sent:
             return
-        chunk = np.ascontiguousarray(self.sound[self._sent : end].T, dtype=np.float32)
+        part = self.sound[self._sent : end] if isinstance(self.sound, np.ndarray) else self.sound.read(end - self._sent)
+        chunk = np.ascontiguousarray(part.T, dtype=np.float32)
         frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="stereo")
         frame.sample_rate = AUDIO_RATE
         frame.pts = self._sent

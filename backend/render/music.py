@@ -3,13 +3,13 @@
 Deterministic for a given (style, bpm, seed) and made entirely with numpy, so an offline render
 has pleasant music without shipping any recordings. Styles: "calm" (pads and a slow bell
 arpeggio, no drums), "upbeat" (brighter, plucked arpeggio, kick and hats), "lofi" (warm low-passed
-chords, lazy kick/snare, a little vinyl noise). The bed is made at a fixed level (peaks near
--8 dBFS); the draft's `vol` scales it, nothing else does.
+chords, lazy kick/snare, a little vinyl noise). It is made a bar at a time (`bed_chunks`), so a
+10-minute bed never sits in memory whole; the renderer sets its level by loudness.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 
 import numpy as np
@@ -67,14 +67,6 @@ def _struck(freq: float, n: int, bright: float, decay: float, level: float) -> n
     return _tone(freq, n, bright) * _pluck(n, decay) * level
 
 
-def _lowpass(x: np.ndarray, cutoff: float) -> np.ndarray:
-    # one-pole low-pass, applied with a short FIR approximation to stay vectorised
-    k = np.exp(-2 * np.pi * cutoff / RATE)
-    taps = k ** np.arange(int(RATE / cutoff * 4) + 1)
-    taps /= taps.sum()
-    return np.convolve(x, taps, mode="same")
-
-
 def _add(buf: np.ndarray, at: int, sig: np.ndarray) -> None:
     if at >= len(buf):
         return
@@ -84,7 +76,21 @@ def _add(buf: np.ndarray, at: int, sig: np.ndarray) -> None:
 
 def music_bed(spec: MusicBed, seconds: float,
               cancelled: Callable[[], bool] | None = None) -> np.ndarray:
-    """(n, 2) float32 stereo at 48 kHz, `seconds` long (about 10-15 ms of work per second)."""
+    """(n, 2) float32 stereo at 48 kHz, `seconds` long, peaks at 0.4 (-8 dBFS). The renderer
+    streams `bed_chunks` instead and sets the level by loudness (see `loudness.py`)."""
+    n = max(0, round(seconds * RATE))
+    parts = list(bed_chunks(spec, seconds, cancelled))
+    out = np.concatenate(parts) if parts else np.zeros((0, 2), np.float32)
+    peak = float(np.max(np.abs(out))) if n else 0.0
+    if peak > 0:
+        out *= np.float32(0.4 / peak)
+    return out[:n].astype(np.float32, copy=False)
+
+
+def bed_chunks(spec: MusicBed, seconds: float,
+               cancelled: Callable[[], bool] | None = None) -> Iterator[np.ndarray]:
+    """The bed a bar at a time ((bar, 2) float32 pieces, `seconds` in all, about 10-15 ms of
+    work per second): memory holds three bars, however long the video."""
     n = max(0, round(seconds * RATE))
     rng = np.random.default_rng([spec.seed, spec.bpm, ("calm", "upbeat", "lofi").index(spec.style)])
     style = spec.style
@@ -93,9 +99,13 @@ def music_bed(spec: MusicBed, seconds: float,
     root = 48 + int(rng.integers(0, 12))  # C3..B3
     prog = _PROGRESSIONS[int(rng.integers(0, len(_PROGRESSIONS)))]
     bright = {"calm": 0.4, "upbeat": 1.0, "lofi": 0.25}[style]
-    left = np.zeros(n + bar)
-    right = np.zeros(n + bar)
+    # a window of three bars: the current one, and the tails of its notes ringing into the next
+    left = np.zeros(3 * bar)
+    right = np.zeros(3 * bar)
     bars = n // bar + 1
+    lowpass = _StreamLowpass(2500) if style == "lofi" else None
+    fade = min(n // 2, int(0.5 * RATE))
+    sent = 0
     # the progression repeats every 4 bars and the arpeggio draws from 3 notes a chord: each
     # sound is synthesised once and added wherever it recurs (a 30-s bed: 0.25-0.5 s of CPU
     # instead of 0.8; the samples are the same)
@@ -111,7 +121,7 @@ def music_bed(spec: MusicBed, seconds: float,
             raise RenderCancelled()
         degree = prog[b % len(prog)]
         notes = _chord(root, degree)
-        at = b * bar
+        at = 0  # this bar starts at the window's start
         length = int(bar * 1.15)  # chords overlap a little: no gaps
 
         def make_pad(notes: list[int] = notes, length: int = length) -> np.ndarray:
@@ -149,21 +159,43 @@ def music_bed(spec: MusicBed, seconds: float,
             _add(right, t0, bell * pan)
         if style in ("upbeat", "lofi"):
             _drums(left, right, at, beat, style, rng)
-    left, right = left[:n], right[:n]
-    if style == "lofi":
-        left, right = _lowpass(left, 2500), _lowpass(right, 2500)
-        crackle = (rng.random(n) < 0.0004) * rng.normal(0, 0.05, n)
-        left += crackle
-        right += crackle
-    out = np.stack([left, right], axis=1)
-    peak = float(np.max(np.abs(out))) if n else 0.0
-    if peak > 0:
-        out *= 0.4 / peak  # a fixed level for the bed itself (-8 dBFS peaks)
-    fade = min(n // 2, int(0.5 * RATE))
-    if fade:
-        out[:fade] *= np.linspace(0, 1, fade)[:, None]
-        out[n - fade :] *= np.linspace(1, 0, fade)[:, None]
-    return out.astype(np.float32)
+        take = min(bar, n - sent)
+        if take <= 0:
+            break
+        lo, ro = left[:take].copy(), right[:take].copy()
+        left[:-bar], right[:-bar] = left[bar:].copy(), right[bar:].copy()
+        left[-bar:], right[-bar:] = 0.0, 0.0
+        if lowpass is not None:
+            lo, ro = lowpass(lo, ro)
+            crackle = (rng.random(take) < 0.0004) * rng.normal(0, 0.05, take)
+            lo += crackle
+            ro += crackle
+        out = np.stack([lo, ro], axis=1)
+        if fade:  # the bed's own 0.5-s ends, so a bed cut anywhere never clicks
+            pos = np.arange(sent, sent + take)
+            env = np.minimum(1.0, np.minimum(pos / fade, (n - pos) / fade))
+            out *= env[:, None]
+        sent += take
+        yield out.astype(np.float32)
+
+
+class _StreamLowpass:
+    """A one-pole low-pass (as a short FIR, to stay vectorised) over consecutive pieces: the
+    filter carries its history from one piece to the next."""
+
+    def __init__(self, cutoff: float) -> None:
+        k = np.exp(-2 * np.pi * cutoff / RATE)
+        taps = k ** np.arange(int(RATE / cutoff * 4) + 1)
+        self.taps = taps / taps.sum()
+        self.hist = [np.zeros(len(taps) - 1), np.zeros(len(taps) - 1)]
+
+    def __call__(self, lo: np.ndarray, ro: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        out = []
+        for i, x in enumerate((lo, ro)):
+            data = np.concatenate([self.hist[i], x])
+            self.hist[i] = data[len(data) - (len(self.taps) - 1) :]
+            out.append(np.convolve(data, self.taps, mode="valid"))
+        return out[0], out[1]
 
 
 def _drums(left: np.ndarray, right: np.ndarray, at: int, beat: float, style: str,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,14 +22,24 @@ from backend.draft import Effect
 from backend.media import open_image
 
 from .errors import RenderError
-from .motion import View, max_zoom
+from .motion import FOCUS_BOXES, MARGIN, View, max_zoom, plan_path
+from .motion import Path as MotionPath
 from .resample import Warp, warp
+from .subject import Subject, find_subject
 
-# A JPEG may be decoded at 1/2^k scale a few % short of the pre-scaled size: a 4000x3000 photo
-# then decodes at 2000x1500 for a 2058-wide source (3 % upscale) instead of at full size: 0.25
-# against 0.43 CPU-s per photo to decode and pre-scale, ~100 MB less peak RSS in the 30-s bench
-# render, and the two prepared pictures differ by 50-52 dB PSNR (the bench photos, grain included).
+# A JPEG may be decoded at 1/2^k scale a few % short of the pre-scaled size (the two prepared
+# pictures then differ by 50-52 dB PSNR on the bench photos, grain included).
 DRAFT_SLACK = 0.96
+# How much larger than the frame a still is prepared, times its largest zoom: every frame is then
+# a bilinear *downscale* of 1.3-1.5:1 from a Lanczos-filtered picture. Bilinear sampling at about
+# 1:1 (the earlier sqrt(zoom) pre-scale) averages neighbours at every fractional phase, which took
+# two thirds of the finest detail away (luma Laplacian variance 45 against 100 for ffmpeg's
+# zoompan, 138 for the frame cut from the original). On the bench photo at zooms 1.0/1.07/1.15,
+# against that area-filtered reference: sqrt(zoom) 55/51/44 at 42.3/41.6/40.5 dB PSNR; 1.3x zoom
+# 116/118/109 at 45.5/44.5/43.8 dB. Costs 0.14 CPU-s more per photo (a full-size JPEG decode) and
+# ~0.2 ms per frame. NEMO_RENDER_LEGACY=1 prepares stills the old way (for side-by-side benches).
+SUPERSAMPLE = 1.3
+LEGACY = os.environ.get("NEMO_RENDER_LEGACY", "").strip() == "1"
 BLACK = (16, 128, 128)  # limited-range BT.601 black, what cv2's RGB->I420 produces for (0,0,0)
 # How far a photo's shape may be from the frame's and still fill it (cropped to cover). 1.5 lets
 # the camera shapes fill a 16:9 frame: 4:3 (phones: 1.33, a quarter of the height cropped), 3:2
@@ -96,12 +107,19 @@ def open_still(path: Path, label: str, need: tuple[int, int] = (2600, 2600)) -> 
             # other formats decode whole: shrink by a whole factor at once (either way up, so
             # an EXIF turn cannot make it too small), before any full-size copy is made
             k = int(min(im.width / need[0], im.height / need[1], im.width / need[1], im.height / need[0]))
-            img = ImageOps.exif_transpose(im.reduce(k) if k >= 2 else im)
+            # one full-size copy at most (the file's image dies with the `with`): exif_transpose
+            # and convert("RGB") each copy even when there is nothing to do, which with a
+            # full-size decode (see SUPERSAMPLE) put 3 x 36 MB of a 12-Mpx photo in memory at once
+            img = im.reduce(k) if k >= 2 else im
+            if img.getexif().get(0x0112, 1) != 1:
+                img = ImageOps.exif_transpose(img)
             if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
                 rgba = img.convert("RGBA")
                 base = Image.new("RGBA", rgba.size, (0, 0, 0, 255))
                 img = Image.alpha_composite(base, rgba)
-            return img.convert("RGB")
+            if img.mode != "RGB":
+                return img.convert("RGB")
+            return img.copy() if img is im else img
     except FileNotFoundError:
         raise RenderError(f"{label}: the photo file is missing") from None
     except Image.DecompressionBombError:
@@ -110,28 +128,78 @@ def open_still(path: Path, label: str, need: tuple[int, int] = (2600, 2600)) -> 
         raise RenderError(f"{label}: the photo is damaged or not an image ({exc})") from None
 
 
-def _cover_box(iw: int, ih: int, ow: float, oh: float) -> tuple[float, float, float, float]:
+def _cover_box(iw: int, ih: int, ow: float, oh: float,
+               keep: tuple[float, float, float, float] | None = None) -> tuple[float, float, float, float]:
+    """The part of the picture that covers the frame's shape: centred, or moved as little as it
+    takes to hold `keep` (a box in picture fractions) with a margin, when the centre would cut it."""
     scale = max(ow / iw, oh / ih)
     cw, ch = min(iw, ow / scale), min(ih, oh / scale)
-    return (iw - cw) / 2, (ih - ch) / 2, (iw + cw) / 2, (ih + ch) / 2
+    x0, y0 = (iw - cw) / 2, (ih - ch) / 2
+    if keep is not None:
+        mx, my = MARGIN * cw, MARGIN * ch
+        bx0, by0, bx1, by1 = keep[0] * iw, keep[1] * ih, keep[2] * iw, keep[3] * ih
+        x0 = min(max(x0, bx1 + mx - cw), bx0 - mx) if bx1 - bx0 + 2 * mx <= cw else (bx0 + bx1 - cw) / 2
+        y0 = min(max(y0, by1 + my - ch), by0 - my) if by1 - by0 + 2 * my <= ch else (by0 + by1 - ch) / 2
+        x0, y0 = min(max(x0, 0.0), iw - cw), min(max(y0, 0.0), ih - ch)
+    return x0, y0, x0 + cw, y0 + ch
 
 
-def prescaled_size(width: int, height: int, fx: Effect | None) -> tuple[int, int]:
-    s = math.sqrt(max_zoom(fx))  # zoom 1 samples at 1/s, full zoom at s: both near 1:1
+def density(fx: Effect | None, source: tuple[int, int] | None = None,
+            frame: tuple[int, int] = (1, 1)) -> float:
+    """Source pixels per output pixel at zoom 1 for the prepared picture (see SUPERSAMPLE)."""
+    top = max_zoom(fx)
+    if LEGACY:
+        return math.sqrt(top)
+    want = SUPERSAMPLE * top
+    if source is not None and source[0] > 0 and source[1] > 0:
+        rx, ry = source[0] / frame[0], source[1] / frame[1]
+        native = max(rx, ry) if shown_whole(source, frame) else min(rx, ry)
+        want = min(want, max(top, native))  # never upscale past what the largest zoom needs
+    return want
+
+
+def shown_whole(source: tuple[int, int], frame: tuple[int, int]) -> bool:
+    """A photo too far from the frame's shape is shown whole over a blurred copy of itself."""
+    mismatch = (source[0] / source[1]) / (frame[0] / frame[1])
+    return max(mismatch, 1 / mismatch) > FILL_LIMIT
+
+
+def prescaled_size(width: int, height: int, fx: Effect | None,
+                   source: tuple[int, int] | None = None) -> tuple[int, int]:
+    s = density(fx, source, (width, height))
     return max(2, round(width * s / 2) * 2), max(2, round(height * s / 2) * 2)
+
+
+def _subject(img: Any, fx: Effect | None, path: Path | None, size: tuple[int, int],
+             frame: tuple[int, int]) -> Subject | None:
+    """What the framing must keep: the named part of the picture (`fx.focus`), or what the
+    detector finds when the picture moves or is cropped (a still that does neither skips it)."""
+    focus = getattr(fx, "focus", "auto") if fx is not None else "auto"
+    if focus in FOCUS_BOXES:
+        return Subject(*FOCUS_BOXES[focus], kind="focus")
+    moves = fx is not None and fx.motion != "none" and fx.amount > 0
+    mismatch = (size[0] / size[1]) / (frame[0] / frame[1])
+    cropped = not shown_whole(size, frame) and abs(mismatch - 1.0) > 0.02
+    if not (moves or cropped):
+        return None
+    return find_subject(img, path)
 
 
 class StillShot:
     """A still prepared for motion: pre-scaled so that sampling stays near 1:1 at every zoom."""
 
-    def __init__(self, img: Any, width: int, height: int, fx: Effect | None, index: int) -> None:
+    def __init__(self, img: Any, width: int, height: int, fx: Effect | None, index: int,
+                 path: Path | None = None) -> None:
         from PIL import Image, ImageFilter
 
         self.width, self.height, self.fx, self.index = width, height, fx, index
-        pw, ph = prescaled_size(width, height, fx)
         iw, ih = img.size
-        mismatch = (iw / ih) / (width / height)
-        if max(mismatch, 1 / mismatch) > FILL_LIMIT:
+        pw, ph = prescaled_size(width, height, fx, (iw, ih))
+        self.subject = _subject(img, fx, path, (iw, ih), (width, height))
+        keep = None if self.subject is None else (self.subject.x0, self.subject.y0,
+                                                  self.subject.x1, self.subject.y1)
+        whole = shown_whole((iw, ih), (width, height))
+        if whole:
             # A portrait photo in a landscape frame (or the reverse): show all of it over a
             # blurred, dimmed copy of itself instead of cropping most of it away.
             small = img.resize((max(1, pw // 16), max(1, ph // 16)), Image.Resampling.BILINEAR,
@@ -141,15 +209,31 @@ class StillShot:
             fit = min(pw / iw, ph / ih)
             fw, fh = max(1, round(iw * fit)), max(1, round(ih * fit))
             fg = img.resize((fw, fh), Image.Resampling.LANCZOS, reducing_gap=3.0)
-            back.paste(fg, ((pw - fw) // 2, (ph - fh) // 2))
+            ox, oy = (pw - fw) // 2, (ph - fh) // 2
+            back.paste(fg, (ox, oy))
             prepared = back
+            if keep is not None:  # the subject's place on the canvas
+                keep = ((ox + keep[0] * fw) / pw, (oy + keep[1] * fh) / ph,
+                        (ox + keep[2] * fw) / pw, (oy + keep[3] * fh) / ph)
         else:
-            prepared = img.resize((pw, ph), Image.Resampling.LANCZOS, box=_cover_box(iw, ih, pw, ph),
-                                  reducing_gap=3.0)
+            # only a face or a named focus moves the crop; a salient guess only steers the motion
+            box = _cover_box(iw, ih, pw, ph, keep if self.subject is not None and self.subject.strict else None)
+            prepared = img.resize((pw, ph), Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
+            if keep is not None:  # the subject's place in the part kept
+                cw, ch = box[2] - box[0], box[3] - box[1]
+                keep = ((keep[0] * iw - box[0]) / cw, (keep[1] * ih - box[1]) / ch,
+                        (keep[2] * iw - box[0]) / cw, (keep[3] * ih - box[1]) / ch)
+        aim = self.subject is not None and self.subject.kind in ("face", "focus")
+        strict = self.subject is not None and self.subject.strict
+        self.motion: MotionPath = plan_path(fx, index, keep, strict=strict, aim=aim)
         self.src = rgb_to_planes(np.asarray(prepared))
         self.pw, self.ph = pw, ph
         self._prev: View | None = None
         self._cache: tuple[View, Planes] | None = None
+
+    def view(self, p: float) -> View:
+        """Where the window is at progress p of the shot (see `motion.plan_path`)."""
+        return self.motion.at(p)
 
     def draw(self, view: View, out: Planes) -> None:
         if self._cache is not None and self._cache[0] == view:  # at rest: reuse the frame

@@ -26,7 +26,7 @@ def kinds(text: str) -> list[str]:
         ("Use the Download button.", "Use the “export” command.", "export"),
         ("Open the timeline panel to check.", "Type “status” to check.", "state"),
         ("Open the timeline.", "Type “status”.", "state"),
-        ("You can preview it in the timeline.", "You can type “status”.", "timeline"),
+        ("You can preview it in the timeline.", "You can type “status” (or “preview” to see it).", "timeline"),
         ("Click Billing to top up.", "Type “credits” to top up.", "credits"),
         ("Drag the title to the 5 second mark.", "Tell me “move the title to the 5 second mark”.", "sse"),
         ("Click “Generate”.", "Say “Generate”.", "sse"),
@@ -179,7 +179,8 @@ def test_preview_windows_and_clip_edges_become_what_to_type(said: str, shown: st
 
 
 _GUI_WORDS = re.compile(
-    r"(?i)\b(?:click|tap|drag|panel|window|button|top right)\b|预览|預覽|面板|窗口|按钮|按鈕|点击|點擊|拖|右上角")
+    r"(?i)\b(?:click|tap|drag|panel|window|button|top right)\b|(?<!“)(?:预览|預覽)(?!”)|面板|窗口|按钮|按鈕|点击|點擊|拖|右上角")
+# (“预览” in quotes is what to type: the preview command)
 
 
 def test_every_reply_of_the_local_backend_reads_without_a_gui() -> None:

@@ -31,7 +31,7 @@ def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_slash_commands_complete_with_a_space_to_continue() -> None:
     assert complete("/ex") == [("/export ", -3)]
-    assert [text for text, _ in complete("/")][:3] == ["/upload ", "/export ", "/subtitles "]
+    assert [text for text, _ in complete("/")][:3] == ["/upload ", "/export ", "/preview "]
     assert complete("/nothing") == []
 
 

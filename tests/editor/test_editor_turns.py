@@ -245,3 +245,22 @@ def test_a_message_past_the_length_limit_is_not_read_and_changes_nothing() -> No
 
     plan, reply = turn("make it shorter, " * (MAX_CHARS // 10))
     assert not plan.changed and plan.cost == 0 and "changed nothing" in reply
+
+
+def test_quieter_steps_down_but_never_mutes() -> None:
+    # 35% → 15% → 5% → 5%: each "quieter" is a step the renderer turns into ~6 dB; silence is
+    # only ever asked for with "mute"
+    draft = fixture()
+    seen = []
+    for _ in range(3):
+        plan, _ = turn("make the music quieter", draft)
+        draft = plan.draft
+        seen.append(_music_volume(draft))
+    assert seen == [0.15, 0.05, 0.05]
+    plan, _ = turn("mute the music", draft)
+    assert _music_volume(plan.draft) == 0.0
+
+
+def _music_volume(draft: dict[str, Any]) -> float:
+    track = next(t for t in draft["t"] if t.get("tt") == 1)
+    return float(track["sg"][0]["vol"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+from intents import ROUTES
 from intents.evaluate import MIN_ACCURACY, evaluate, format_report, main, read_rows
 
 LABELED = Path(__file__).with_name("labeled.tsv")
@@ -17,7 +18,7 @@ def test_labeled_set_is_large_and_covers_every_language_and_route() -> None:
     assert {"en", "zh-hans", "zh-hant", "mixed"} <= set(langs)
     assert all(n >= 25 for n in langs.values()), langs
     routes = Counter(r.route for r in rows)
-    assert set(routes) == {"export", "credits", "state", "upload", "subtitles", "sse"}
+    assert set(routes) == set(ROUTES)
     cats = {r.category for r in rows}
     for needed in ("quoted", "topic", "edit-term", "negation", "negation-scope", "howto", "edit-then-export",
                    "substring", "fullwidth", "ime-slip", "code-switch", "typo", "real-word", "slang", "path",

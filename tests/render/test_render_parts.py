@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from backend.draft import Draft, Effect, MusicBed
+from backend.draft import Draft, Effect, MusicBed, Track
 from backend.render import render_draft
 from backend.render.audio import RATE, build_mix
 from backend.render.errors import RenderError
+from backend.render.loudness import loudness
 from backend.render.motion import view_at
 from backend.render.music import music_bed
 from backend.render.plan import make_plan, output_size
@@ -92,41 +93,44 @@ def test_music_bed_is_deterministic_pleasantly_levelled_and_varied() -> None:
 
 def _mix(draft: Draft, files: dict[str, Path]) -> np.ndarray:
     plan = make_plan(draft, fps=10)
-    return build_mix(plan, lambda seg: files[seg.src or ""], lambda: False)
+    mix = build_mix(plan, lambda seg: files[seg.src or ""], lambda: False)
+    return mix.read(len(mix))
 
 
-def test_track_is_looped_or_trimmed_at_its_volume_without_normalisation(
-    make_wav: Callable[..., Path],
-) -> None:
-    tone = make_wav("tone.wav", seconds=1.0)  # 440 Hz, amplitude 8000/32768
-    peak = 8000 / 32768
+def test_track_is_looped_or_trimmed_at_its_loudness(make_wav: Callable[..., Path]) -> None:
+    tone = make_wav("tone.wav", seconds=1.0)  # 440 Hz, amplitude 8000/32768 (-15.8 LUFS)
     d = Draft.model_validate({"t": [
         {"tt": 0, "sg": [{"src": "p", "d": 3000}]},
-        {"tt": 1, "sg": [{"src": "tone", "st": 0, "d": 3000, "vol": 0.5, "loop": True}]},
+        {"tt": 1, "sg": [{"src": "tone", "st": 0, "d": 3000, "vol": 0.15, "loop": True}]},
     ]})
     mix = _mix(d, {"tone": tone})
     assert mix.shape == (3 * RATE, 2)
-    for second in range(3):  # looped: sound all the way, at half the source level
+    level = np.abs(mix[RATE // 2 : RATE - 2000]).max()
+    for second in range(3):  # looped: sound all the way, at one level
         part = mix[second * RATE + 2000 : (second + 1) * RATE - 2000]
-        assert np.abs(part).max() == pytest.approx(0.5 * peak, rel=0.03)
+        assert np.abs(part).max() == pytest.approx(level, rel=0.03)
+    # at 15 %, two "quieter" steps under the default: -16 - 6 LUFS, whatever the file's level
+    assert loudness(mix[2000:-2000]) == pytest.approx(-22.0, abs=0.5)
     d.t[1].sg[0].loop = False
     d.t[1].sg[0].fi = 500
     mix = _mix(d, {"tone": tone})
     assert np.abs(mix[int(1.1 * RATE) :]).max() < 1e-4  # not looped: silence after its end
-    assert np.abs(mix[: RATE // 10]).max() < 0.25 * 0.5 * peak  # fading in
-    assert np.abs(mix[RATE // 2 + 1000 : RATE - 2000]).max() == pytest.approx(0.5 * peak, rel=0.03)
+    assert np.abs(mix[: RATE // 10]).max() < 0.1 * level  # fading in (loudness-shaped: slow start)
+    assert np.abs(mix[RATE // 2 + 1000 : RATE - 2000]).max() == pytest.approx(level, rel=0.03)
 
 
 def test_two_sources_add_up_instead_of_being_scaled_down(make_wav: Callable[..., Path]) -> None:
     tone = make_wav("tone.wav", seconds=2.0)
-    d = Draft.model_validate({"t": [
+    alone = Draft.model_validate({"t": [
         {"tt": 0, "sg": [{"src": "p", "d": 2000}]},
-        {"tt": 1, "sg": [{"src": "tone", "st": 0, "d": 2000, "vol": 0.4}]},
-        {"tt": 1, "sg": [{"gen": {"style": "calm"}, "st": 0, "d": 2000, "vol": 0.0}]},
+        {"tt": 1, "sg": [{"src": "tone", "st": 0, "d": 2000, "vol": 0.35}]},
     ]})
-    mix = _mix(d, {"tone": tone})
-    # amix would halve the tone because a second (silent) input exists; we keep 0.4 of it
-    assert np.abs(mix[RATE // 2 : RATE]).max() == pytest.approx(0.4 * 8000 / 32768, rel=0.03)
+    both = alone.model_copy(deep=True)
+    both.t.append(Track.model_validate({"tt": 1, "sg": [{"gen": {"style": "calm"}, "st": 0, "d": 2000, "vol": 0.0}]}))
+    # amix would halve the tone because a second (silent) input exists; we keep its level
+    a, b = _mix(alone, {"tone": tone}), _mix(both, {"tone": tone})
+    assert np.abs(b[RATE // 2 : RATE]).max() == pytest.approx(np.abs(a[RATE // 2 : RATE]).max(), rel=0.01)
+    assert np.abs(a[RATE // 2 : RATE]).max() > 0.1
 
 
 def _render_still(tmp_path: Path, rt: SimpleNamespace, path: Path, aspect: str) -> np.ndarray:
