@@ -96,10 +96,12 @@ class Table(_Event):
 
 
 class Timeline(_Event):
-    """The contract's one-line summary plus one row per track, for a table."""
+    """A heading (or, for an empty timeline, what to do first), then a table: `columns` is
+    its header row and `tracks` one row per segment."""
 
     kind: Literal["timeline"] = "timeline"
     summary: str
+    columns: list[str] = Field(default_factory=list)
     tracks: list[list[str]] = Field(default_factory=list)
     media: list[list[str]] = Field(default_factory=list)
     canvas: str = ""

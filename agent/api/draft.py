@@ -44,6 +44,7 @@ _SPELLINGS: dict[str, tuple[str, ...]] = {
     "motion": ("fx", "motion", "effect", "animation"),
     "transition": ("tr", "transition"),
     "position": ("pos", "position", "align"),
+    "media_kind": ("kind", "media_type", "mediaType", "file_type", "fileType"),
 }
 # spelling → (field, rank): one pass over a segment's own keys finds every field
 _FIELD_OF: dict[str, tuple[str, int]] = {
@@ -78,6 +79,8 @@ class DraftSegment(NamedTuple):
     transition: str | None  # the transition into this segment ("crossfade", …)
     position: str | None  # where a text sits ("top", "center", "bottom")
     fingerprint: str  # every field, for "something else changed" (effects, transitions…)
+    transition_ms: int | None = None  # how long that transition lasts, when the draft says
+    media_kind: str | None = None  # "image" | "video" | "audio" when the segment says
 
 
 class DraftTrack(NamedTuple):
@@ -235,6 +238,17 @@ def _detail(value: Any, key: str) -> str | None:
     return str(value) if isinstance(value, str | int | float) and value != "" else None
 
 
+def _transition_ms(value: Any) -> int | None:
+    """`{"type": "crossfade", "d": 500}` → 500 (ms); a bare name or no length → None."""
+    if not isinstance(value, dict):
+        return None
+    ms = number(first(value, ("d", "duration", "duration_ms", "ms")))
+    if ms is None:
+        seconds = number(first(value, ("duration_s", "seconds")))
+        ms = seconds * 1000 if seconds is not None else None
+    return round(ms) if ms is not None else None
+
+
 def _name_and_style(seg: Mapping[str, Any], fields: Mapping[str, Any]) -> tuple[str, str | None]:
     name = fields.get("name")
     if name is not None:
@@ -301,6 +315,8 @@ def _track(ti: int, raw_track: Any) -> DraftTrack | None:
                 transition=_detail(fields.get("transition"), "type"),
                 position=_detail(fields.get("position"), "position"),
                 fingerprint=json.dumps(own, sort_keys=True, default=str),
+                transition_ms=_transition_ms(fields.get("transition")),
+                media_kind=_detail(fields.get("media_kind"), "type"),
             )
         )
     if not segs:

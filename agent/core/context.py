@@ -42,6 +42,7 @@ class Context:
     stopped_turn: SessionState | None = None
     # the timeline event shown last, while nothing else was shown after it (see readouts)
     last_timeline: Timeline | None = None
+    credits: int | None = None  # the available balance last read (None: not read yet)
     # the files uploaded from this machine, by the name the service gave them: the workspace
     # page makes its thumbnails from these (and serves nothing else of the person's)
     local_media: dict[str, Path] = field(default_factory=dict)
@@ -57,6 +58,17 @@ class Context:
         self, key: str, /, level: Literal["info", "success", "warning"] = "info", **values: object
     ) -> None:
         self.emit(Notice(text=self.say(key, **values), level=level))
+
+    def notice_n(
+        self,
+        key: str,
+        count: int,
+        /,
+        level: Literal["info", "success", "warning"] = "info",
+        **values: object,
+    ) -> None:
+        """A notice about `count` things, in the plural form the language uses."""
+        self.emit(Notice(text=self.say_n(key, count, **values), level=level))
 
     def status(self, key: str, /, **values: object) -> None:
         self.emit(Status(text=self.say(key, **values)))

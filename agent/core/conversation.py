@@ -76,6 +76,7 @@ class Conversation:
         self._session_language: str | None = None
         self._may_switch_session = settings.lang is None  # until the first message is handled
         self._background: asyncio.Task[bool] | None = None
+        self._unremembered: tuple[str, str] | None = None  # a new session not yet used
         # one turn at a time: the terminal's and the workspace page's messages queue here
         self._turn = asyncio.Lock()
         # set by the composition root when the workspace page can be served (`--web`, `/web`)
@@ -107,12 +108,17 @@ class Conversation:
         ctx = self.ctx
         ctx.status("start.connecting")
         resumed = False
+        comeback = ""
         try:
             await self.client.connect()
             if self.settings.resume:
                 resumed = await self._resume_session()
+            else:
+                comeback = await self._last_project()
             if not resumed:
-                await self.new_session()
+                # with a last project still there, the new (empty) one is remembered only
+                # once it is used: `--resume` must still find the last project
+                await self.new_session(remember=not comeback)
         except asyncio.CancelledError:
             ctx.clear_status()
             raise
@@ -128,6 +134,8 @@ class Conversation:
             greeting += "\n" + ctx.say("ready.also_chinese" if ctx.lang == "en" else "ready.also_english")
         examples = [ctx.say(f"ready.example{i}") for i in (1, 2, 3)]
         self._emit(Ready(greeting=greeting, examples=examples))
+        if comeback:
+            self._emit(Notice(text=comeback))
         if self.settings.resume:
             from .export import pending_render_of_this_session
 
@@ -169,11 +177,30 @@ class Conversation:
         self.ctx.notice("resume.continued")
         return True
 
-    async def new_session(self) -> None:
+    async def _last_project(self) -> str:
+        """Starting without `--resume`: the line that says the last project is still there
+        ("" when there is none, it is empty, or it is gone). One state request."""
+        session_id, _ = self.memory.last_session()
+        if not session_id:
+            return ""
+        from .comeback import comeback_line
+
+        self.client.use_session(session_id)
+        try:
+            state = await self.client.state()
+        except NemoError:
+            return ""
+        return comeback_line(state, self.ctx.lang)
+
+    async def new_session(self, *, remember: bool = True) -> None:
         language = session_language(self.ctx.lang)
         info = await self.client.create_session(language)
         self._session_language = language
-        self.memory.remember_session(info.session_id, language)
+        self._unremembered = None
+        if remember:
+            self.memory.remember_session(info.session_id, language)
+        else:
+            self._unremembered = (info.session_id, language)
 
     # -- one message ----------------------------------------------------------------------------
     async def handle(self, text: str, *, source: str = "terminal") -> bool:
@@ -192,6 +219,9 @@ class Conversation:
         self.language.hear(stripped)
         ctx.lang = self.language.current
         self._emit(UserMessage(text=text))
+        if self._unremembered is not None:  # the new project is used: it is the last one now
+            self.memory.remember_session(*self._unremembered)
+            self._unremembered = None
         if source == "web":
             self._emit(Notice(text=ctx.say("web.from_page", text=stripped)))
         ok = False
@@ -280,6 +310,11 @@ class Conversation:
             return await show_state(self.ctx)
         if decision.route == "upload":
             return await self._upload_then_relay(list(decision.paths), decision.remainder)
+        from .upload import bare_upload_path
+
+        here = bare_upload_path(text)  # "upload trip", trip being a folder in this one
+        if here is not None:
+            return await self._upload_then_relay([here], "")
         if decision.route in ("preview", "open"):  # /preview and /open, from words
             from .commands import COMMANDS
 

@@ -7,13 +7,15 @@ from agent.events import Table, Timeline
 from agent.messages import t
 
 from .context import Context
-from .timeline import canvas_text, media_rows, summarize, track_rows
+from .status_table import heading, segment_columns, segment_rows
+from .timeline import canvas_text, media_rows, summarize
 
 __all__ = ["show_credits", "show_state", "timeline_event"]
 
 
 async def show_credits(ctx: Context) -> bool:
     credits = await ctx.client.credits()
+    ctx.credits = credits.available  # the next turn's balance is compared with this one
     ctx.emit(
         Table(
             title=ctx.say("credits.title"),
@@ -29,14 +31,20 @@ async def show_credits(ctx: Context) -> bool:
 
 
 def timeline_event(state: SessionState, lang: str, *, full: bool = True) -> Timeline:
-    tracks = state.draft.tracks if state.draft is not None else ()
+    """The timeline once: a heading, then the table (a header row, one row per segment)."""
+    draft = state.draft
+    tracks = draft.tracks if draft is not None else ()
     media = media_rows(state.uploaded, state.generated, lang)
-    summary = summarize(state.draft, lang)
-    if not tracks and media:  # photos are here already: the next step is asking for the video
-        summary = t("timeline.empty_with_media", lang)
+    if draft is None or not tracks:
+        summary = summarize(draft, lang)
+        if media:  # photos are here already: the next step is asking for the video
+            summary = t("timeline.empty_with_media", lang)
+        return Timeline(summary=summary, media=media if full else [],
+                        canvas=canvas_text(state.canvas) if full else "")
     return Timeline(
-        summary=summary,
-        tracks=track_rows(tracks, lang),
+        summary=heading(draft, lang),
+        columns=segment_columns(lang),
+        tracks=segment_rows(tracks, lang),
         media=media if full else [],
         canvas=canvas_text(state.canvas) if full else "",
     )

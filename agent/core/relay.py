@@ -163,8 +163,43 @@ class _Turn:
             self.ctx.emit(TextDone())
 
 
+async def _read_balance(ctx: Context) -> int | None:
+    try:
+        return (await ctx.client.credits()).available
+    except SessionNotFound:
+        raise
+    except NemoError:
+        return None
+
+
+async def _before_turn(ctx: Context) -> tuple[SessionState | None, int | None]:
+    """The state before the turn and the balance: the one last read, else read now, beside
+    the state (no extra wait)."""
+    if ctx.credits is not None:
+        return await _read_state(ctx), ctx.credits
+    before, balance = await asyncio.gather(_read_state(ctx), _read_balance(ctx))
+    return before, balance
+
+
+async def _say_balance(ctx: Context, before: int | None) -> None:
+    """Credits are never a surprise: after every turn (a silent one too), the balance when it
+    changed. One request a turn; the state reply does not carry the balance."""
+    after = await _read_balance(ctx)
+    if after is None:
+        return
+    ctx.credits = after
+    if before is not None and after != before:
+        ctx.notice("status.credits_changed", after=after, before=before)
+
+
 async def relay(ctx: Context, text: str) -> RelayOutcome:
-    before = await _read_state(ctx)
+    before, balance = await _before_turn(ctx)
+    outcome = await _turn(ctx, text, before)
+    await _say_balance(ctx, balance)
+    return outcome
+
+
+async def _turn(ctx: Context, text: str, before: SessionState | None) -> RelayOutcome:
     ctx.status("relay.thinking")
     turn = _Turn(ctx)
     try:

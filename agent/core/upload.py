@@ -4,11 +4,17 @@ Files go up one request each, so one refused file (missing, HEIC that will not c
 large) is reported on its own and the others still arrive. An instruction that came with the
 files ("use ~/bgm.mp3 as background music") is relayed once the uploads are done, and only if
 at least one of them succeeded (it almost always refers to them).
+
+A folder stands for the photos in it (not its subfolders, not hidden files), in name order
+with numbers counted as numbers (IMG_2 before IMG_10); at most `FOLDER_LIMIT` of them, checked
+before anything is sent.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
+import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -19,7 +25,11 @@ from .context import Context
 from .failures import report
 from .progress import ProgressReporter
 
-__all__ = ["is_url", "local_path", "upload"]
+__all__ = ["FOLDER_LIMIT", "bare_upload_path", "folder_photos", "is_url", "local_path", "upload"]
+
+FOLDER_LIMIT = 100  # photos one folder upload takes
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic", ".heif")
+_DIGITS = re.compile(r"(\d+)")
 
 
 def is_url(text: str) -> bool:
@@ -94,14 +104,74 @@ async def _upload_urls(ctx: Context, urls: list[str]) -> bool:
     return True
 
 
+def _name_order(path: Path) -> list[tuple[int, str]]:
+    """IMG_2 before IMG_10, case ignored."""
+    parts = _DIGITS.split(path.name.casefold())
+    return [(int(p), "") if p.isdigit() else (0, p) for p in parts]
+
+
+def bare_upload_path(text: str) -> str | None:
+    """`upload trip` where `trip` is a folder (or file) here: the router, which never looks
+    at the disk, cannot tell it from `upload music`; the disk can. The path, or None."""
+    from intents.lexicon import lexicon
+
+    words = text.split()
+    if len(words) != 2 or words[0].lower() not in lexicon().path_rules.upload_verbs:
+        return None
+    return words[1] if local_path(words[1]).exists() else None
+
+
+def folder_photos(folder: Path) -> list[Path]:
+    """The photos directly in `folder`, in name order (OSError when it cannot be listed)."""
+    found = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name.startswith(".") or not entry.name.lower().endswith(PHOTO_SUFFIXES):
+                continue
+            if entry.is_file():  # follows links, as opening the photo will
+                found.append(Path(entry.path))
+    return sorted(found, key=_name_order)
+
+
+async def _upload_folder(ctx: Context, folder: Path, shown: str) -> tuple[int, int]:
+    try:
+        photos = await asyncio.to_thread(folder_photos, folder)
+    except OSError:
+        ctx.error("folder_unreadable", "upload.folder_unreadable", "upload.folder_unreadable.hint",
+                  folder=shown)
+        return 0, 1
+    if not photos:
+        formats = ", ".join(s.lstrip(".") for s in PHOTO_SUFFIXES)
+        ctx.error("folder_empty", "upload.folder_empty", "upload.folder_empty.hint",
+                  folder=shown, formats=formats)
+        return 0, 1
+    if len(photos) > FOLDER_LIMIT:
+        ctx.error("folder_too_many", "upload.folder_too_many", "upload.folder_too_many.hint",
+                  folder=shown, count=len(photos), limit=FOLDER_LIMIT)
+        return 0, 1
+    ctx.notice_n("upload.folder", len(photos), folder=shown)
+    done = 0
+    for photo in photos:
+        done += await _upload_file(ctx, photo)
+    if done == len(photos):
+        ctx.notice_n("upload.folder_done", len(photos), "success", done=done, folder=shown)
+    else:
+        ctx.notice_n("upload.folder_done", len(photos), "warning", done=done, folder=shown)
+    return done, len(photos) - done
+
+
 async def upload(ctx: Context, paths: list[str]) -> tuple[int, int]:
-    """Upload every path/URL; (how many succeeded, how many failed)."""
+    """Upload every path/URL (a folder: its photos); (how many succeeded, how many failed)."""
     ok = failed = 0
     urls = [p for p in paths if is_url(p)]
     for raw in paths:
         if is_url(raw):
             continue
-        if await _upload_file(ctx, local_path(raw)):
+        path = local_path(raw)
+        if path.is_dir():
+            done, missed = await _upload_folder(ctx, path, raw.strip())
+            ok, failed = ok + done, failed + missed
+        elif await _upload_file(ctx, path):
             ok += 1
         else:
             failed += 1

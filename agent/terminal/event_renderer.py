@@ -99,7 +99,7 @@ class EventRenderer:
         """The line above the track table: "Timeline (2 tracks):". The event's one-line
         summary repeats the table, so it is shown only when there is no table (an empty
         timeline); scripts and transcripts still have it in the event."""
-        if not event.tracks:
+        if not event.tracks or event.columns:  # with columns the summary is the heading
             return event.summary
         n = len(event.tracks)
         return t("timeline.header_one" if n == 1 else "timeline.header", self.lang, count=n)

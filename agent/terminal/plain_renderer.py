@@ -157,7 +157,7 @@ class PlainRenderer(EventRenderer):
 
     def timeline(self, event: ev.Timeline) -> None:
         self._line(self.timeline_heading(event))
-        self._rows(event.tracks)
+        self._rows([event.columns, *event.tracks] if event.tracks and event.columns else event.tracks)
         if event.media:
             self._line(t("ui.media", self.lang))
             self._rows(event.media)

@@ -186,7 +186,7 @@ class RichRenderer(EventRenderer):
     def timeline(self, event: ev.Timeline) -> None:
         self._print(Text(self.timeline_heading(event), style="bold"))
         if event.tracks:
-            self._print(_table("", [], event.tracks))
+            self._print(_timeline_table(event.columns, event.tracks))
         if event.media:
             self._print(_table(t("ui.media", self.lang), [], event.media))
         if event.canvas:
@@ -237,6 +237,25 @@ def _table(title: str, columns: list[str], rows: list[list[str]]) -> RichTable:
         table.add_column(Text(columns[i] if i < len(columns) else ""), overflow="fold")
     for row in rows:
         table.add_row(*(Text(cell) for cell in row))
+    return table
+
+
+def _timeline_table(columns: list[str], rows: list[list[str]]) -> RichTable:
+    """The status table: a header row; on a narrow terminal the words and details wrap inside
+    their columns while the role, time and length stay on one line each."""
+    table = RichTable(
+        show_header=bool(columns), header_style="bold", box=None, pad_edge=False,
+        padding=(0, 2, 0, 0),
+    )
+    width = max([len(columns), *(len(r) for r in rows)])
+    for i in range(width):
+        wraps = i in (1, width - 1)  # what it is, and its details
+        table.add_column(
+            Text(columns[i] if i < len(columns) else "", no_wrap=True),
+            overflow="fold", no_wrap=not wraps,
+        )
+    for row in rows:
+        table.add_row(*(Text(cell) for cell in row))  # Text: "[…]" in a name is not markup
     return table
 
 

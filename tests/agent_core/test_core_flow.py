@@ -63,7 +63,9 @@ async def test_english_session_upload_generate_look_and_export(make_chat: Any, p
 
     assert await chat.say("status")
     timeline = chat.of(Timeline)[-1]
-    assert timeline.summary == "Timeline (1 track): 1. Video: beach.png (0-3s)"
+    assert timeline.summary == "Timeline, 3 s in all:"
+    assert timeline.columns == ["Track", "What", "Time", "Length", "Details"]
+    assert timeline.tracks[0][:4] == ["Photo", "beach.png", "0–3 s", "3 s"]
     assert timeline.media == [["beach.png", "image", "320×180"]]
     assert timeline.canvas == "1920×1080 (16:9)"
 
@@ -106,7 +108,8 @@ async def test_chinese_conversation_is_answered_in_chinese(make_chat: Any, photo
     assert await chat.say("把我的照片做成流畅的动画视频")
     assert any("\u4e00" <= ch <= "\u9fff" for ch in chat.text())
     assert await chat.say("状态")
-    assert chat.of(Timeline)[0].summary.startswith("时间线（1 条轨道）：1. 视频：beach.png")
+    assert chat.of(Timeline)[0].summary == "时间线，共 3 秒："
+    assert chat.of(Timeline)[0].tracks[0][:2] == ["照片", "beach.png"]
     assert await chat.say("导出")
     assert_valid_mp4(Path(chat.of(FileSaved)[0].path))
     labels = [e.label for e in chat.events if e.kind == "progress" and e.task == "render"]
@@ -298,7 +301,7 @@ async def test_two_stage_generation_without_text_is_reported_as_two_steps(make_c
     assert statuses.index("Step 1 of 2: generating the clip…") < statuses.index("Step 2 of 2: adding music, titles and effects…")
     notices = chat.notices()
     assert notices[:2] == ["✅ Step 1 of 2: the clip is generated.", "✅ Step 2 of 2: music, titles and effects are added."]
-    assert "Added clip “beach.png” (0–3 s)" in notices
+    assert "Added photo “beach.png” (0–3 s)" in notices
     assert any(n.startswith("Added music “") for n in notices)
 
 

@@ -11,6 +11,7 @@ import pytest
 from agent.api import (
     ApiConfig,
     AuthExpired,
+    Credits,
     LocalFileError,
     NoCredits,
     SessionInfo,
@@ -73,6 +74,9 @@ class ScriptedClient:
 
     def use_session(self, session_id: str) -> None:
         self.session_id = session_id
+
+    async def credits(self) -> Credits:
+        return Credits(available=100, frozen=0, total=100)
 
     async def state(self) -> SessionState:
         return SessionState(draft={"t": [{"tt": 0, "sg": [{"id": "a", "n": "a.png", "st": 0, "d": 1000}]}]})
