@@ -30,6 +30,8 @@ from agent.terminal.sink import Renderer, Sink
 
 if TYPE_CHECKING:
     from agent.api import ApiConfig
+    from agent.batch.app import Connected
+    from agent.batch.args import BatchOptions
     from agent.core import ChatSettings
     from agent.events import Event
     from agent.transcripts.recorder import Recorder
@@ -92,15 +94,7 @@ async def connect_chat(
         if base_url is None:
             return None
 
-    overrides: dict[str, Any] = {}
-    if base_url is not None and not os.environ.get("NEMO_CLIENT_ID", "").strip():
-        # the local backend, like the service, gives one anonymous token per client id, and
-        # the wire keeps tokens per address: a backend on another port (a second chat
-        # running) would refuse a new token. One client id per local address avoids that.
-        import uuid
-
-        overrides["client_id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, base_url))
-    config = ApiConfig.from_env(base_url=base_url, **overrides)
+    config = ApiConfig.from_env(base_url=base_url, **_client_overrides(base_url))
 
     observer = None
     if opts.record is not None:
@@ -126,6 +120,18 @@ async def connect_chat(
         return None
     renderer.settle()
     return conv if started else None
+
+
+def _client_overrides(base_url: str | None) -> dict[str, Any]:
+    overrides: dict[str, Any] = {}
+    if base_url is not None and not os.environ.get("NEMO_CLIENT_ID", "").strip():
+        # the local backend, like the service, gives one anonymous token per client id, and
+        # the wire keeps tokens per address: a backend on another port (a second chat
+        # running) would refuse a new token. One client id per local address avoids that.
+        import uuid
+
+        overrides["client_id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, base_url))
+    return overrides
 
 
 def _local_overrides() -> dict[str, Any]:
@@ -191,6 +197,62 @@ def _open_recorder(
         )
         renderer.note(t("ui.record_failed_hint", renderer.lang))
         return None
+
+
+# -- the batch -------------------------------------------------------------------------------
+
+
+def run_batch(opts: BatchOptions) -> int:
+    """`nemo-chat batch`: the batch consumer over one client (and the local backend)."""
+    from agent.batch.app import run
+    from agent.core.language import starting_language
+
+    lang = starting_language(opts.lang, opts.instruction)
+    return run(opts, connect=_batch_connection, lang=lang)
+
+
+@contextlib.asynccontextmanager
+async def _batch_connection(
+    opts: BatchOptions, out_dir: Path, lang: str
+) -> AsyncIterator[Connected]:
+    """The local backend (with --local), one client and its token, the items' settings."""
+    from agent.api import ApiConfig, NemoClient
+    from agent.batch.app import BatchStartFailed, Connected
+    from agent.core import ChatSettings
+
+    async with contextlib.AsyncExitStack() as stack:
+        base_url: str | None = None
+        if opts.local:
+            from agent.terminal.paths import local_backend_dir
+            from backend.local import start_in_folder
+
+            try:
+                server = await asyncio.to_thread(
+                    start_in_folder, local_backend_dir(), _local_overrides()
+                )
+            except Exception as exc:
+                raise BatchStartFailed(
+                    t("ui.local_failed", lang, error=redact(str(exc)) or type(exc).__name__),
+                    t("ui.local_failed_hint", lang),
+                ) from None
+            quiet_background_noise()
+            stack.callback(server.stop)
+            base_url = server.url
+        config = ApiConfig.from_env(base_url=base_url, **_client_overrides(base_url))
+        client = NemoClient(config)
+        stack.push_async_callback(client.aclose)
+        try:
+            await client.connect()
+        except Exception:
+            raise BatchStartFailed(
+                t("ui.connect_failed", lang, url=config.base_url), t("ui.connect_failed_hint", lang)
+            ) from None
+        polls: dict[str, Any] = {}
+        if opts.local and not os.environ.get("NEMO_POLL_INTERVAL", "").strip():
+            polls = {"poll_interval": 1.0, "first_poll": 0.5}  # as the chat does with --local
+        settings = ChatSettings.from_env(lang=opts.lang, out_dir=out_dir, locale_lang=lang,
+                                         **polls)
+        yield Connected(client=client, settings=settings)
 
 
 # -- the replay ------------------------------------------------------------------------------

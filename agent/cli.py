@@ -131,6 +131,21 @@ def replay(argv: list[str]) -> int:
                       lang=lang)
 
 
+def batch(argv: list[str]) -> int:
+    """`nemo-chat batch`: one video per photo (exit codes in `agent/batch/args.py`)."""
+    from agent.batch.args import EXIT_USAGE, parse_batch
+    from agent.messages import locale_lang
+
+    lang = _help_lang(argv) if _help_lang(argv) != "en" else locale_lang()
+    try:
+        opts = parse_batch(argv, lang)
+    except SystemExit as exc:  # argparse printed the usage or the help
+        return exc.code if isinstance(exc.code, int) and exc.code == 0 else EXIT_USAGE
+    from agent.assemble import run_batch
+
+    return run_batch(opts)
+
+
 def _fast_version(argv: Sequence[str]) -> bool:
     """`nemo-chat --version` without building the parser (the 0.15 s budget)."""
     if list(argv) == ["--version"]:
@@ -149,6 +164,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args[:1] == ["replay"]:
             return replay(args[1:])
+        if args[:1] == ["batch"]:
+            return batch(args[1:])
         from agent.terminal import gc_pause
 
         gc_pause.pause()  # until connected (see there): start-up is ~15% faster

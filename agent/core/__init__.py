@@ -10,12 +10,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .batch_item import IMAGE_EXTENSIONS, ItemResult, run_batch_item
     from .commands import COMMANDS
     from .conversation import Conversation, load_handlers
     from .language import starting_language
     from .settings import ChatSettings
 
-__all__ = ["COMMANDS", "ChatSettings", "Conversation", "load_handlers", "starting_language"]
+__all__ = [
+    "COMMANDS", "IMAGE_EXTENSIONS", "ChatSettings", "Conversation", "ItemResult", "load_handlers",
+    "run_batch_item", "starting_language",
+]
 
 _HOMES = {
     "COMMANDS": "commands",
@@ -23,6 +27,9 @@ _HOMES = {
     "Conversation": "conversation",
     "load_handlers": "conversation",
     "starting_language": "language",
+    "IMAGE_EXTENSIONS": "batch_item",
+    "ItemResult": "batch_item",
+    "run_batch_item": "batch_item",
 }
 
 
