@@ -109,6 +109,11 @@ async def connect_chat(
     stack.push_async_callback(client.aclose)
     conv = Conversation(client, chat_settings, sink)
     stack.push_async_callback(conv.aclose)
+    from agent.batch.chat import make_batch_command
+
+    conv.batch_command = make_batch_command(
+        client, chat_settings, sink, lambda: conv.lang, jobs=2 if opts.local else 4
+    )
     try:
         started = await conv.start()
     except Exception as exc:

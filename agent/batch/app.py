@@ -36,7 +36,16 @@ from .plan import Item, assign_names, make_items
 from .runner import BatchRunner
 from .spec import SpecError, SpecItem, read_spec
 
-__all__ = ["BatchStartFailed", "Connect", "Connected", "prepare", "run", "run_items"]
+__all__ = [
+    "BatchStartFailed",
+    "Connect",
+    "Connected",
+    "item_runner",
+    "prepare",
+    "record_item",
+    "run",
+    "run_items",
+]
 
 
 class BatchStartFailed(Exception):
@@ -178,19 +187,14 @@ async def run_items(
         manifest = Manifest(folder)
         try:
             def record(item: Item) -> None:
-                manifest.append(
-                    key=item.key, item=item.label, photos=[str(p) for p in item.photos],
-                    instruction=item.instruction, title=item.title, name=item.name,
-                    state=item.state, path=item.path, duration=item.duration,
-                    reason=item.reason or None,
-                )
+                record_item(manifest, item)
 
             def changed(item: Item) -> None:
                 display.changed(item)
                 if item.state == "not started":
                     record(item)
 
-            runner = BatchRunner(items, opts.default_jobs(), _run_one_factory(
+            runner = BatchRunner(items, opts.default_jobs(), item_runner(
                 conn, display, record, lang, outcome, run_batch_item, lambda: runner),
                 changed)
             with _interrupts(runner, display, lang, outcome):
@@ -202,7 +206,16 @@ async def run_items(
     return outcome
 
 
-def _run_one_factory(conn: Connected, display: Display, record: Callable[[Item], None],
+def record_item(manifest: Manifest, item: Item) -> None:
+    """One line in the manifest: the item as it is now."""
+    manifest.append(
+        key=item.key, item=item.label, photos=[str(p) for p in item.photos],
+        instruction=item.instruction, title=item.title, name=item.name, state=item.state,
+        path=item.path, duration=item.duration, reason=item.reason or None,
+    )
+
+
+def item_runner(conn: Any, display: Display, record: Callable[[Item], None],
                      lang: str, outcome: Outcome, run_batch_item: Any,
                      get_runner: Callable[[], BatchRunner]) -> Callable[[Item], Any]:
     async def run_one(item: Item) -> None:

@@ -17,7 +17,10 @@ from agent.messages import t
 
 from .plan import Item
 
-__all__ = ["Display", "PlainDisplay", "RichDisplay", "clean", "make_display", "result_rows"]
+__all__ = [
+    "Display", "PlainDisplay", "RichDisplay", "clean", "clock", "columns", "make_display",
+    "result_rows", "state_text", "summary",
+]
 
 RECENT = 4  # finished items kept on screen under the running ones
 
@@ -67,11 +70,11 @@ def result_rows(items: list[Item], lang: str) -> list[list[str]]:
     return rows
 
 
-def _columns(lang: str) -> list[str]:
+def columns(lang: str) -> list[str]:
     return [t(f"batch.table.{c}", lang) for c in ("item", "result", "path", "duration", "time")]
 
 
-def _summary(items: list[Item], elapsed: float, lang: str) -> str:
+def summary(items: list[Item], elapsed: float, lang: str) -> str:
     done = sum(1 for i in items if i.done)
     failed = sum(1 for i in items if i.state in ("failed", "cancelled"))
     waiting = sum(1 for i in items if i.state == "not started")
@@ -107,10 +110,10 @@ class PlainDisplay:
         pass
 
     def table(self, items: list[Item], elapsed: float) -> None:
-        print("\t".join(_columns(self.lang)), file=self.out)
+        print("\t".join(columns(self.lang)), file=self.out)
         for row in result_rows(items, self.lang):
             print("\t".join(row), file=self.out)
-        print(_summary(items, elapsed, self.lang), file=self.err, flush=True)
+        print(summary(items, elapsed, self.lang), file=self.err, flush=True)
 
 
 class RichDisplay:
@@ -189,13 +192,13 @@ class RichDisplay:
         from rich.text import Text
 
         table = Table(title=t("batch.table.title", self.lang))
-        for column in _columns(self.lang):
+        for column in columns(self.lang):
             table.add_column(column)
         for item, row in zip(items, result_rows(items, self.lang), strict=True):
             style = ("green" if item.done else "red")
             table.add_row(Text(row[0]), Text(row[1], style=style), *(Text(c) for c in row[2:]))
         self.out.print(table)
-        self.console.print(Text(_summary(items, elapsed, self.lang)))
+        self.console.print(Text(summary(items, elapsed, self.lang)))
 
 
 def make_display(items: list[Item], lang: str) -> Display:

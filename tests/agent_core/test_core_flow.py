@@ -204,7 +204,7 @@ async def test_slash_commands(make_chat: Any, photo: Path) -> None:
 
     assert await chat.say("/help")
     rows = chat.of(Table)[0].rows
-    assert [r[0].split()[0] for r in rows] == ["/upload", "/export", "/subtitles", "/credits", "/status", "/send", "/why", "/new", "/help", "/quit"]
+    assert [r[0].split()[0] for r in rows] == ["/upload", "/export", "/subtitles", "/credits", "/status", "/send", "/batch", "/why", "/new", "/help", "/quit"]
 
     assert await chat.say("/credits")
     assert chat.of(Table) and not chat.of(Routed)
