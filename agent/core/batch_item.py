@@ -139,6 +139,8 @@ async def run_batch_item(
         log.debug("batch item failed", exc_info=True)
         report(ctx, exc)
         return events.failed(type(exc).__name__)
+    finally:
+        ctx.drain_notices()  # the shared client's notices: read, so they never pile up
     saved = events.saved
     return ItemResult(ok=True, path=saved.path, duration=saved.duration)
 
