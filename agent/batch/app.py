@@ -109,9 +109,10 @@ def _specs(opts: BatchOptions, lang: str) -> list[SpecItem]:
     return [SpecItem(0, [p], opts.instruction or "") for p in photos]
 
 
-def prepare(opts: BatchOptions, folder: Path, lang: str) -> list[Item]:
+def prepare(opts: BatchOptions, folder: Path, lang: str,
+            specs: list[SpecItem] | None = None) -> list[Item]:
     """The items with names and what a rerun skips; SpecError when the input is wrong."""
-    items = make_items(_specs(opts, lang))
+    items = make_items(specs if specs is not None else _specs(opts, lang))
     kept: dict[str, str] = {}
     if not opts.force:
         records = read_manifest(folder)
@@ -132,18 +133,19 @@ def prepare(opts: BatchOptions, folder: Path, lang: str) -> list[Item]:
 
 def run(opts: BatchOptions, *, connect: Connect, lang: str) -> int:
     """`nemo-chat batch`: the exit code (see `args.py`)."""
+    try:
+        specs = _specs(opts, lang)  # the photos or the spec first: a mistake makes nothing
+    except SpecError as exc:
+        _say_problems(exc.problems)
+        print(t("batch.nothing_started", lang), file=sys.stderr)
+        return EXIT_USAGE
     folder = out_folder(opts)
     problem = check_writable(folder)
     if problem is not None:
         print(t("batch.out_not_writable", lang, path=folder, error=problem), file=sys.stderr)
         print(t("batch.out_not_writable.hint", lang), file=sys.stderr)
         return EXIT_NOT_STARTED
-    try:
-        items = prepare(opts, folder, lang)
-    except SpecError as exc:
-        _say_problems(exc.problems)
-        print(t("batch.nothing_started", lang), file=sys.stderr)
-        return EXIT_USAGE
+    items = prepare(opts, folder, lang, specs)
     started = time.monotonic()
     display = make_display(items, lang)
     try:

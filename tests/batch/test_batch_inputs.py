@@ -116,7 +116,7 @@ def test_an_invalid_spec_starts_nothing(
     assert run.code == EXIT_USAGE
     assert "items.csv line 2: photo not found: missing.png" in run.err
     assert "Nothing was started" in run.err
-    assert not (tmp_path / "vids" / MANIFEST_NAME).exists()
+    assert not (tmp_path / "vids").exists()  # not even the folder was made
 
 
 def test_an_output_folder_that_cannot_be_written_is_said_before_starting(
