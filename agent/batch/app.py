@@ -186,6 +186,8 @@ async def run_items(
 
     outcome = Outcome()
     async with connect(opts, folder, lang) as conn:
+        if await _no_credits(conn, items, display, lang, outcome):
+            return outcome
         manifest = Manifest(folder)
         try:
             def record(item: Item) -> None:
@@ -206,6 +208,23 @@ async def run_items(
     if outcome.interrupted:
         display.note(t("batch.interrupted", lang))
     return outcome
+
+
+async def _no_credits(conn: Connected, items: list[Item], display: Display, lang: str,
+                      outcome: Outcome) -> bool:
+    """No credits at all: start nothing, say how to get more (True), else False."""
+    from agent.core import check_batch_credits
+
+    refused = await check_batch_credits(conn.client, conn.settings, lang=lang)
+    if refused is None:
+        return False
+    outcome.credits_note = [refused.reason, refused.hint, *refused.links,
+                            t("batch.credits_resume", lang)]
+    for item in items:
+        if item.state == "queued":
+            item.state, item.reason = "not started", t("batch.reason.no_credits", lang)
+            display.changed(item)
+    return True
 
 
 def record_item(manifest: Manifest, item: Item) -> None:

@@ -10,15 +10,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .batch_item import IMAGE_EXTENSIONS, ItemResult, run_batch_item
+    from .batch_item import IMAGE_EXTENSIONS, ItemResult, check_batch_credits, run_batch_item
     from .commands import COMMANDS
     from .conversation import Conversation, load_handlers
     from .language import starting_language
     from .settings import ChatSettings
 
 __all__ = [
-    "COMMANDS", "IMAGE_EXTENSIONS", "ChatSettings", "Conversation", "ItemResult", "load_handlers",
-    "run_batch_item", "starting_language",
+    "COMMANDS", "IMAGE_EXTENSIONS", "ChatSettings", "Conversation", "ItemResult",
+    "check_batch_credits", "load_handlers", "run_batch_item", "starting_language",
 ]
 
 _HOMES = {
@@ -30,6 +30,7 @@ _HOMES = {
     "IMAGE_EXTENSIONS": "batch_item",
     "ItemResult": "batch_item",
     "run_batch_item": "batch_item",
+    "check_batch_credits": "batch_item",
 }
 
 

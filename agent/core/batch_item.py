@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from agent.api.errors import SUPPORTED_FORMATS
+from agent.api.errors import SUPPORTED_FORMATS, NoCredits
 from agent.api.uploads import HEIC_EXTS
 from agent.events import Error, Event, FileSaved, Link, Progress
 
@@ -30,7 +30,7 @@ from .settings import ChatSettings
 if TYPE_CHECKING:
     from agent.api import NemoClient
 
-__all__ = ["IMAGE_EXTENSIONS", "ItemResult", "OnStage", "run_batch_item"]
+__all__ = ["IMAGE_EXTENSIONS", "ItemResult", "OnStage", "check_batch_credits", "run_batch_item"]
 
 log = logging.getLogger("agent.core")
 
@@ -143,6 +143,29 @@ async def run_batch_item(
         ctx.drain_notices()  # the shared client's notices: read, so they never pile up
     saved = events.saved
     return ItemResult(ok=True, path=saved.path, duration=saved.duration)
+
+
+async def check_batch_credits(
+    client: NemoClient, settings: ChatSettings, *, lang: str = "en"
+) -> ItemResult | None:
+    """Before a batch starts: None when it may (credits left, or the balance unknown), else
+    the out-of-credits failure with the way forward (the chat's 2001 message and link).
+
+    The service does not say ahead what an edit costs, so "enough" can only mean "some": a
+    batch that runs out part-way stops starting items on the first 2001, and resumes later."""
+    events = _ItemEvents(lambda stage, percent: None)
+    ctx = Context(client=client, settings=settings, emit=events, memory=RunMemory(), lang=lang)
+    try:
+        credits = await client.credits()
+    except Exception:
+        log.debug("credits check failed", exc_info=True)
+        return None  # the first item will say what is wrong
+    if credits.available > 0:
+        return None
+    bind = client.user_id
+    registered = bind is not None and not bind.startswith("anon_")
+    report(ctx, NoCredits(bind_id=bind, registered=registered))
+    return events.failed("")
 
 
 async def _cancel_render(ctx: Context) -> None:

@@ -138,3 +138,16 @@ def test_out_of_credits_mid_batch_stops_new_items_and_a_rerun_resumes(
     second = run_batch("--out", vids, "--jobs", "1", "-m", ANIMATE, *photos)
     assert second.code == EXIT_OK, second.err
     assert sorted(p.name for p in vids.glob("*.mp4")) == [f"p{i}.mp4" for i in range(4)]
+
+
+def test_no_credits_at_all_starts_nothing_and_says_how_to_get_more(
+    tmp_path: Path, make_photo: Callable[..., Path], run_batch: Callable[..., BatchRun],
+    batch_env: Callable[..., None],
+) -> None:
+    batch_env(initial_credits=0)
+    photos = [make_photo(f"p{i}.png", size=(320, 180), seed=i) for i in range(2)]
+    run = run_batch("--out", tmp_path / "vids", "-m", ANIMATE, *photos)
+    assert run.code == EXIT_FAILED_ITEMS
+    assert [r[1] for r in _rows(run).values()] == ["not started: out of credits"] * 2
+    assert "You're out of credits." in run.err and "/register?bind=anon_" in run.err
+    assert "uploading" not in run.err  # no item started
