@@ -9,7 +9,6 @@ more; `cancel_running()` (second Ctrl-C) cancels them too.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Awaitable, Callable, Iterator
 
@@ -45,14 +44,16 @@ class BatchRunner:
         todo = iter([item for item in self.items if item.state == "queued"])
         count = min(self.jobs, sum(1 for item in self.items if item.state == "queued"))
         self._workers = [asyncio.create_task(self._worker(todo)) for _ in range(count)]
-        for task in self._workers:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        for item in self.items:  # what never started
-            if item.state == "queued":
-                item.state = "not started"
-                item.reason = self.stop_reason or ""
-                self._on_change(item)
+        try:
+            # a worker cancelled by cancel_running() is a result here; this task cancelled
+            # (the chat's Ctrl-C) cancels every worker and goes on being cancelled
+            await asyncio.gather(*self._workers, return_exceptions=True)
+        finally:
+            for item in self.items:  # what never started
+                if item.state == "queued":
+                    item.state = "not started"
+                    item.reason = self.stop_reason or ""
+                    self._on_change(item)
 
     async def _worker(self, todo: Iterator[Item]) -> None:
         for item in todo:
