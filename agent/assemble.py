@@ -30,6 +30,8 @@ from agent.terminal.sink import Renderer, Sink
 
 if TYPE_CHECKING:
     from agent.api import ApiConfig
+    from agent.batch.app import Connected
+    from agent.batch.args import BatchOptions
     from agent.core import ChatSettings
     from agent.events import Event
     from agent.transcripts.recorder import Recorder
@@ -110,6 +112,11 @@ async def connect_chat(
     stack.push_async_callback(client.aclose)
     conv = Conversation(client, chat_settings, sink)
     stack.push_async_callback(conv.aclose)
+    from agent.batch.chat import make_batch_command
+
+    conv.batch_command = make_batch_command(
+        client, chat_settings, sink, lambda: conv.lang, jobs=2 if opts.local else 4
+    )
     try:
         started = await conv.start()
     except Exception as exc:
@@ -209,6 +216,7 @@ def _api_config(base_url: str | None) -> ApiConfig:
     return config
 
 
+
 def _local_overrides() -> dict[str, Any]:
     """NEMO_LOCAL_SETTINGS: backend settings as JSON (tests make renders tiny)."""
     raw = os.environ.get("NEMO_LOCAL_SETTINGS", "").strip()
@@ -272,6 +280,64 @@ def _open_recorder(
         _fail(sink, "record", t("ui.record_failed", lang, path=path, error=redact(str(exc))),
               t("ui.record_failed_hint", lang))
         return None
+
+
+# -- the batch -------------------------------------------------------------------------------
+
+
+def run_batch(opts: BatchOptions) -> int:
+    """`nemo-chat batch`: the batch consumer over one client (and the local backend)."""
+    from agent.batch.app import run
+    from agent.core.language import starting_language
+
+    lang = starting_language(opts.lang, opts.instruction)
+    return run(opts, connect=_batch_connection, lang=lang)
+
+
+@contextlib.asynccontextmanager
+async def _batch_connection(
+    opts: BatchOptions, out_dir: Path, lang: str
+) -> AsyncIterator[Connected]:
+    """The local backend (with --local), one client and its token, the items' settings."""
+    from agent.api import NemoClient
+    from agent.batch.app import BatchStartFailed, Connected
+    from agent.core import ChatSettings
+
+    async with contextlib.AsyncExitStack() as stack:
+        base_url: str | None = None
+        if opts.local:
+            from agent.terminal.paths import local_backend_dir
+            from backend.local import start_in_folder
+
+            try:
+                server = await asyncio.to_thread(
+                    start_in_folder, local_backend_dir(), _local_overrides()
+                )
+            except Exception as exc:
+                raise BatchStartFailed(
+                    t("ui.local_failed", lang, error=redact(str(exc)) or type(exc).__name__),
+                    t("ui.local_failed_hint", lang),
+                ) from None
+            quiet_background_noise()
+            stack.callback(server.stop)
+            base_url = server.url
+        config = _api_config(base_url)
+        client = NemoClient(config)
+        stack.push_async_callback(client.aclose)
+        try:
+            await client.connect()
+        except Exception:
+            raise BatchStartFailed(
+                t("ui.connect_failed", lang, url=config.base_url), t("ui.connect_failed_hint", lang)
+            ) from None
+        polls: dict[str, Any] = {}
+        if opts.local and not os.environ.get("NEMO_POLL_INTERVAL", "").strip():
+            # our own backend on this machine: a finished render is seen within half a second
+            # (the chat's 1 s is for a person watching; a batch waits on every item)
+            polls = {"poll_interval": 0.5, "first_poll": 0.25}
+        settings = ChatSettings.from_env(lang=opts.lang, out_dir=out_dir, locale_lang=lang,
+                                         **polls)
+        yield Connected(client=client, settings=settings)
 
 
 # -- the replay ------------------------------------------------------------------------------

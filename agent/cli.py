@@ -237,10 +237,33 @@ def completion_script(shell: str, lang: str = "en") -> str:
     return shtab.complete(parser, shell=shell)
 
 
+def _batch_parser(lang: str) -> argparse.ArgumentParser:
+    from agent.batch.args import build_batch_parser
+
+    return build_batch_parser(lang)
+
+
 # each subcommand's parser builder, for completion (a new subcommand adds itself here)
 SUBCOMMAND_PARSERS: dict[str, Callable[[str], argparse.ArgumentParser]] = {
     "replay": build_replay_parser,
+    "batch": _batch_parser,
 }
+
+
+def batch(argv: list[str]) -> int:
+    """`nemo-chat batch`: one video per photo (exit codes in `agent/batch/args.py`)."""
+    from agent.batch.args import EXIT_USAGE, parse_batch
+    from agent.messages import locale_lang
+
+    lang = _help_lang(argv) if _help_lang(argv) != "en" else locale_lang()
+    try:
+        opts = parse_batch(argv, lang)
+    except SystemExit as exc:  # argparse printed the usage or the help
+        return exc.code if isinstance(exc.code, int) and exc.code == 0 else EXIT_USAGE
+    from agent.assemble import run_batch
+
+    return run_batch(opts)
+
 
 
 def _fast_version(argv: Sequence[str]) -> bool:
@@ -261,6 +284,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args[:1] == ["replay"]:
             return replay(args[1:])
+        if args[:1] == ["batch"]:
+            return batch(args[1:])
         from agent.terminal import gc_pause
 
         gc_pause.pause()  # until connected (see there): start-up is ~15% faster

@@ -153,6 +153,17 @@ class NemoClient:
     def use_session(self, session_id: str) -> None:
         self.session_id = str(session_id)
 
+    def for_another_session(self) -> NemoClient:
+        """A client for a second session over this one's send path: the same HTTP connection
+        pool, token and client id (batch items, each in its own session, share one). Close
+        only the original: the send path is shared."""
+        other = NemoClient.__new__(NemoClient)
+        other.config = self.config
+        other.sender = self.sender
+        other.session_id = None
+        other.task_id = None
+        return other
+
     async def credits(self) -> Credits:
         return Credits.from_data(
             data_of(await self._call("GET", "/api/credits/balance/simple", idempotent=True))

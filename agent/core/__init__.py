@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .batch_item import IMAGE_EXTENSIONS, ItemResult, check_batch_credits, run_batch_item
     from .commands import COMMANDS
     from .conversation import Conversation, load_handlers
     from .language import starting_language
@@ -18,11 +19,15 @@ if TYPE_CHECKING:
 
 __all__ = [
     "COMMANDS",
+    "IMAGE_EXTENSIONS",
     "ChatSettings",
     "Conversation",
+    "ItemResult",
     "WorkspaceSnapshot",
     "WorkspaceView",
+    "check_batch_credits",
     "load_handlers",
+    "run_batch_item",
     "starting_language",
 ]
 
@@ -34,6 +39,10 @@ _HOMES = {
     "starting_language": "language",
     "WorkspaceSnapshot": "workspace",
     "WorkspaceView": "workspace",
+    "IMAGE_EXTENSIONS": "batch_item",
+    "ItemResult": "batch_item",
+    "run_batch_item": "batch_item",
+    "check_batch_credits": "batch_item",
 }
 
 

@@ -1,6 +1,7 @@
 """Slash commands: a table from name to handler, bypassing the router.
 
-`/upload PATH…`, `/export`, `/subtitles [srt|vtt]`, `/credits`, `/status`, `/send TEXT`, `/web`, `/why`, `/new`, `/help`,
+`/upload PATH…`, `/export`, `/preview`, `/open`, `/subtitles [srt|vtt]`, `/credits`, `/status`,
+`/send TEXT`, `/web`, `/batch PHOTO… -- INSTRUCTION`, `/why`, `/new`, `/help`,
 `/quit`. A message that starts with "/" but reads as a path (`/Users/amy/beach.png`) is not a
 command: it goes to the router like any other message.
 """
@@ -84,6 +85,10 @@ async def _web(conv: Conversation, args: str) -> bool:
     return await conv.open_workspace()
 
 
+async def _batch(conv: Conversation, args: str) -> bool:
+    return await conv.run_batch(args)
+
+
 async def _why(conv: Conversation, args: str) -> bool:
     decision = conv.last_decision
     if decision is None:
@@ -135,6 +140,7 @@ COMMANDS: dict[str, Command] = {
         Command("status", _status),
         Command("send", _send, "TEXT"),
         Command("web", _web),
+        Command("batch", _batch, "PHOTO… -- INSTRUCTION"),
         Command("why", _why),
         Command("new", _new),
         Command("help", _help),

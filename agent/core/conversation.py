@@ -81,6 +81,9 @@ class Conversation:
         self._turn = asyncio.Lock()
         # set by the composition root when the workspace page can be served (`--web`, `/web`)
         self.workspace_opener: Callable[[], Awaitable[bool]] | None = None
+        # `/batch`: made by the composition root from the batch consumer (the core cannot
+        # import its consumers); None where no batch is wired (a replay)
+        self.batch_command: Callable[[str], Awaitable[bool]] | None = None
 
     # -- the sink -------------------------------------------------------------------------------
     def _emit(self, event: Event) -> None:
@@ -373,6 +376,12 @@ class Conversation:
         from .subtitles import write_subtitles
 
         return await write_subtitles(self.ctx, words, strict=strict)
+
+    async def run_batch(self, args: str) -> bool:
+        if self.batch_command is None:
+            self.ctx.notice("batch.chat.unavailable")
+            return False
+        return await self.batch_command(args)
 
     async def run_relay(self, text: str, *, allow_action: bool = True) -> bool:
         from .relay import relay

@@ -85,7 +85,9 @@ def pending_render_of_this_session(ctx: Context) -> PendingRender | None:
     return pending if pending.session_id == ctx.client.session_id else None
 
 
-async def export(ctx: Context, words: str = "") -> bool:
+async def export(ctx: Context, words: str = "", *, file_name: str | None = None) -> bool:
+    """Render the session's draft and save it (as `file_name` in the output folder when given,
+    else a name from the title and the time; an existing file is never replaced)."""
     resolution, other = parse_export_words(words)
     if other:
         ctx.notice("export.mp4_only", fmt=other)
@@ -108,6 +110,7 @@ async def export(ctx: Context, words: str = "") -> bool:
         resolution=resolution,
         title=draft.title,
         duration=end / 1000.0 if end is not None else None,
+        file_name=file_name,
     )
     from .preview import announce_estimate, reuse_preview  # (the preview's cache and speeds)
 
@@ -182,7 +185,7 @@ async def follow_render(ctx: Context, render: PendingRender) -> bool | None:
 async def _download(ctx: Context, render: PendingRender, job: RenderJob) -> bool:
     out_dir: Path = ctx.settings.out_dir
     await asyncio.to_thread(ctx.settings.make_out_dir)
-    name = _file_name(render.title)
+    name = render.file_name or _file_name(render.title)
     bar = ProgressReporter(
         ctx.emit, "download", ctx.say("export.downloading", name=name)
     )

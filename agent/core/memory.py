@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, ValidationError
 
-__all__ = ["ChatMemory", "PendingRender", "service_key"]
+__all__ = ["ChatMemory", "PendingRender", "RunMemory", "service_key"]
 
 FILE_NAME = "nemo-chat-state.json"
 
@@ -38,6 +38,7 @@ class PendingRender(BaseModel):
     resolution: str | None = None
     title: str | None = None
     duration: float | None = None  # from the draft, in case the job does not say
+    file_name: str | None = None  # the name asked for (a batch item's), else from the title
 
 
 class _Service(BaseModel):
@@ -110,3 +111,22 @@ class ChatMemory:
         current = self._service().render
         if current is not None and (render_id is None or current.id == render_id):
             self._update(render=None)
+
+
+class RunMemory(ChatMemory):
+    """Memory that lives as long as this object: a batch item's own session and render.
+
+    Batch items run side by side in sessions of their own; they must neither replace the
+    chat's remembered session nor clobber each other's pending render in the shared file.
+    (The batch keeps its own record, the manifest in the output folder.)"""
+
+    def __init__(self) -> None:
+        self.path = Path(os.devnull)
+        self.key = "run"
+        self._data = _File()
+
+    def _load(self) -> _File:
+        return self._data
+
+    def _save(self, data: _File) -> None:
+        self._data = data

@@ -211,7 +211,7 @@ async def test_slash_commands(make_chat: Any, photo: Path) -> None:
 
     assert await chat.say("/help")
     rows = chat.of(Table)[0].rows
-    assert [r[0].split()[0] for r in rows] == ["/upload", "/export", "/preview", "/open", "/subtitles", "/credits", "/status", "/send", "/web", "/why", "/new", "/help", "/quit"]
+    assert [r[0].split()[0] for r in rows] == ["/upload", "/export", "/preview", "/open", "/subtitles", "/credits", "/status", "/send", "/web", "/batch", "/why", "/new", "/help", "/quit"]
 
     assert await chat.say("/credits")
     assert chat.of(Table) and not chat.of(Routed)
