@@ -127,7 +127,7 @@ async def test_a_traditional_chinese_conversation_is_answered_in_traditional(
     chat = await make_chat()
     assert await chat.say("積分")
     table = chat.of(Table)[0]
-    assert table.title == "積分" and table.columns[1].startswith("凍結")
+    assert table.title == "點數" and table.columns[1].startswith("凍結")
     assert chat.conv.lang == "zh-Hant"
     # the service session is still asked for Chinese
     assert chat.wire.sent("POST", "/api/tasks/me/with-session")[-1].request_json["language"] == "zh-CN"

@@ -47,7 +47,7 @@ def kinds(text: str) -> list[str]:
         ("点击右上角的积分查看余额。", "输入“积分”。", "credits"),
         ("点击右上角的积分按钮查看余额。", "输入“积分”。", "credits"),
         ("在右上角查看积分余额。", "输入“积分”。", "credits"),
-        ("請點擊右上角的積分查看餘額。", "請輸入“積分”。", "credits"),
+        ("請點擊右上角的積分查看餘額。", "請輸入“點數”。", "credits"),
     ],
 )
 def test_phrases_are_rewritten_and_name_their_action(said: str, shown: str, action: str) -> None:

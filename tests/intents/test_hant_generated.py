@@ -36,7 +36,7 @@ def test_regenerating_changes_nothing(gen: ModuleType) -> None:
 
 def test_taiwan_wording_and_overrides(gen: ModuleType) -> None:
     assert gen.to_hant("导出视频到服务器的文件夹") == "匯出影片到伺服器的資料夾"
-    assert gen.to_hant("按回复的提示查看积分") == "按回覆的提示檢視積分"  # an override
+    assert gen.to_hant("按回复的提示查看积分") == "按回覆的提示檢視點數"  # overrides (回覆, Taiwan's 點數)
     assert gen.to_hant("{name} 已保存") == "{name} 已儲存"  # placeholders untouched
 
 
