@@ -5,6 +5,11 @@ recorder). What the conversation says becomes a short activity log; the end of e
 (silent edits included), an upload or a saved file asks the conversation for a fresh
 `WorkspaceSnapshot`, read between turns from the same typed state the chat shows, and every
 open page gets it at once. No page polls: each holds one SSE stream, fed from a queue here.
+
+The player plays whichever is newer, the latest preview or the latest export, with its contact
+sheet. Those files live in the preview cache folder, shared with other chats: only the files a
+`PreviewReady` of this very session named (and that really are inside that folder) are served,
+each under a random id the page gets in its state, never a path a request names.
 """
 
 from __future__ import annotations
@@ -13,16 +18,18 @@ import asyncio
 import contextlib
 import json
 import logging
+import secrets
 import time
 from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from agent.messages import t
+from agent.preview.cache import ENTRY
 
 if TYPE_CHECKING:
     from agent.core import WorkspaceSnapshot
-    from agent.events import Event
+    from agent.events import Event, PreviewReady
 
 __all__ = ["Hub", "WorkspaceConversation"]
 
@@ -31,6 +38,7 @@ log = logging.getLogger("agent.web")
 _LOG_LINES = 40
 _QUEUE = 64  # a page that falls this far behind gets the latest state on reconnect instead
 VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".webm")
+CACHE_TYPES = {".png": "image/png", ".mp4": "video/mp4"}  # a preview's sheet and its video
 
 
 class WorkspaceConversation(Protocol):
@@ -45,13 +53,20 @@ class WorkspaceConversation(Protocol):
 
 
 class Hub:
-    def __init__(self, conv: WorkspaceConversation, out_dir: Path) -> None:
+    def __init__(self, conv: WorkspaceConversation, out_dir: Path,
+                 preview_dir: Path | None = None) -> None:
         self.conv = conv
         self.out_dir = out_dir.resolve()
+        self.preview_dir = preview_dir.resolve() if preview_dir is not None else None
         self.version = 0
         self.view: dict[str, Any] | None = None
         self.photos: dict[str, Path] = {}
         self.export: Path | None = None
+        self.export_at = 0  # which came last, the export or the preview: `_seq` when it came
+        self.export_sheet: Path | None = None
+        self.preview: dict[str, Any] | None = None  # {"video", "sheet", "duration", "draft", "at"}
+        self.files: dict[str, Path] = {}  # random id -> a cache file this session's events named
+        self._seq = 0
         self.busy = False
         self.status = ""
         self.log: deque[dict[str, str]] = deque(maxlen=_LOG_LINES)
@@ -107,6 +122,13 @@ class Hub:
             self._say("success", t("web.saved", self.conv.lang, name=path.name))
             if path.suffix.lower() in VIDEO_SUFFIXES and self.allowed(path):
                 self.export = path
+                self.export_sheet = None  # its own sheet follows (a PreviewReady without video)
+                self._seq += 1
+                self.export_at = self._seq
+                self._keep_files()
+            self.refresh()
+        elif isinstance(event, ev.PreviewReady):
+            self._on_preview(event)
             self.refresh()
         elif isinstance(event, ev.MediaUploaded | ev.Timeline):
             self.refresh()
@@ -117,6 +139,57 @@ class Hub:
             self.turn_ended_at = time.monotonic()
             self._activity()
             self.refresh()
+
+    def _on_preview(self, event: PreviewReady) -> None:
+        sheet = self._cache_path(event.sheet)
+        if event.video is None:  # the export's own sheet, made after it was saved
+            if self.export is not None and sheet is not None:
+                self.export_sheet = sheet
+        else:
+            video = self._cache_path(event.video)
+            if video is None:
+                return
+            self._seq += 1
+            self.preview = {"video": video, "sheet": sheet, "duration": event.duration,
+                            "draft": _quality(video) != "high", "at": self._seq}
+            self._say("success", t("web.preview_ready", self.conv.lang))
+        self._keep_files()
+
+    def _cache_path(self, name: str) -> Path | None:
+        """A file the core named, if it really is a sheet or video inside the preview cache."""
+        if self.preview_dir is None:
+            return None
+        try:
+            path = Path(name).resolve()
+            inside = path.is_relative_to(self.preview_dir) and path.is_file()
+        except (OSError, ValueError):
+            return None
+        return path if inside and path.suffix.lower() in CACHE_TYPES else None
+
+    def _keep_files(self) -> None:
+        """Ids for the files the state shows now; older ones stop being served."""
+        wanted = [self.export_sheet]
+        if self.preview is not None:
+            wanted += [self.preview["video"], self.preview["sheet"]]
+        known = {path: key for key, path in self.files.items()}
+        self.files = {known.get(path) or secrets.token_urlsafe(16): path
+                      for path in wanted if path is not None}
+
+    def cache_file(self, key: str) -> Path | None:
+        """The file behind an id the page was given, or None (never served: a 403)."""
+        path = self.files.get(key)
+        if path is None or self.preview_dir is None:
+            return None
+        try:  # still where it was, and still inside the cache (not swapped for a link)
+            return path if path.resolve().is_relative_to(self.preview_dir) else None
+        except OSError:
+            return None
+
+    def _file_url(self, path: Path | None) -> str | None:
+        if path is None:
+            return None
+        key = next((k for k, p in self.files.items() if p == path), None)
+        return f"/files/cache/{key}" if key is not None else None
 
     def _flush_reply(self) -> None:
         if self._reply.strip():
@@ -136,22 +209,35 @@ class Hub:
             return False
 
     def state_message(self) -> dict[str, Any]:
-        export = None
+        export: dict[str, Any] | None = None
         if self.export is not None and self.export.is_file():
             export = {
                 "name": self.export.name,
                 "size": self.export.stat().st_size,
-                "url": f"/files/export?v={self.version}",
+                "url": f"/files/export?v={self.export_at}",
+                "sheet": self._file_url(self.export_sheet),
+                "at": self.export_at,
             }
+        preview: dict[str, Any] | None = None
+        if self.preview is not None and self.preview["video"].is_file():
+            preview = {
+                "url": self._file_url(self.preview["video"]),
+                "sheet": self._file_url(self.preview["sheet"]),
+                "duration": self.preview["duration"],
+                "draft": self.preview["draft"],
+                "at": self.preview["at"],
+            }
+        # the player plays whichever came last
+        player = None
+        if export is not None or preview is not None:
+            player = "preview" if export is None or (
+                preview is not None and preview["at"] > export["at"]) else "export"
         return {
             "version": self.version,
             "view": self.view,
             "export": export,
-            # The hook for the preview (agent/core/preview.py, not merged yet): when the core
-            # reports a preview MP4 and its contact sheet, serve them like the export (a route
-            # per file, checked against the preview cache) and put their URLs here as
-            # {"video": ..., "sheet": ...}; the page shows the sheet beside the player.
-            "preview": None,
+            "preview": preview,
+            "player": player,
         }
 
     def activity_message(self) -> dict[str, Any]:
@@ -256,3 +342,13 @@ class Hub:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+
+
+def _quality(video: Path) -> str | None:
+    """The render quality the preview cache noted beside the video ("draft" or "high")."""
+    try:
+        meta = json.loads((video.parent / ENTRY).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    quality = meta.get("quality") if isinstance(meta, dict) else None
+    return quality if isinstance(quality, str) else None

@@ -1,8 +1,9 @@
 """The workspace's routes: the page, its static files, its SSE stream, its three actions.
 
 Nothing here names a file from the request: the export is the latest video the chat saved in
-its output folder, a thumbnail is looked up by the media key of the current snapshot, and
-the static files are a fixed list inside this package.
+its output folder, a preview's video and contact sheets are looked up by the random id the hub
+gave them (an id it never gave is a 403), a thumbnail is looked up by the media key of the
+current snapshot, and the static files are a fixed list inside this package.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from agent.messages import table
+from agent.messages import t, table
+
+from .hub import CACHE_TYPES
 
 if TYPE_CHECKING:
     from .hub import Hub
@@ -77,6 +80,16 @@ def make_app(hub: Hub, thumbs: ThumbCache, *, commands: frozenset[str] = frozens
             return Response(status_code=404)
         return FileResponse(path, media_type="video/mp4", headers=_NO_STORE)
 
+    async def cache_file(request: Request) -> Response:
+        path = hub.cache_file(request.path_params["key"])
+        if path is None:  # not a file this session's previews or exports made
+            return Response(t("web.forbidden_file", lang()) + "\n", status_code=403,
+                            media_type="text/plain; charset=utf-8", headers=_NO_STORE)
+        if not path.is_file():  # made by this session, since dropped from the cache
+            return Response(status_code=404, headers=_NO_STORE)
+        return FileResponse(path, media_type=CACHE_TYPES[path.suffix.lower()],
+                            headers=_NO_STORE)
+
     async def thumb(request: Request) -> Response:
         import asyncio
 
@@ -121,6 +134,7 @@ def make_app(hub: Hub, thumbs: ThumbCache, *, commands: frozenset[str] = frozens
         Route("/api/words", words),
         Route("/events", events),
         Route("/files/export", export_file),
+        Route("/files/cache/{key:path}", cache_file),
         Route("/thumb", thumb),
         Route("/api/message", message, methods=["POST"]),
         Route("/api/{name}", action, methods=["POST"]),

@@ -69,10 +69,17 @@ async def start_workspace(
     *,
     out_dir: Path,
     cache_dir: Path | None = None,
+    preview_dir: Path | None = None,
     commands: frozenset[str] = frozenset(),
 ) -> Workspace:
-    """Serve the workspace for `conv`; raises OSError when no port can be had."""
+    """Serve the workspace for `conv`; raises OSError when no port can be had.
+
+    `preview_dir` is the preview cache the core writes to (its default folder unless given):
+    the only place a preview's sheet or video is served from.
+    """
     import uvicorn
+
+    from agent.preview.cache import default_root
 
     from .routes import make_app
 
@@ -84,7 +91,7 @@ async def start_workspace(
     sock = _free_socket()
     port = sock.getsockname()[1]
     token = new_token()
-    hub = Hub(conv, out_dir)
+    hub = Hub(conv, out_dir, preview_dir or default_root())
     thumbs = ThumbCache(cache_dir or default_cache_dir())
     app = Guard(make_app(hub, thumbs, commands=commands), token=token, port=port,
                 forbidden=lambda: t("web.forbidden", conv.lang))

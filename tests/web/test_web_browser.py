@@ -2,13 +2,12 @@
 
 The lanes are drawn to scale from the typed draft; the page follows the chat live over SSE
 (no reload); its buttons and message box go through the same conversation; the player plays
-the exported MP4; the Chinese page is Chinese. Timings are printed (`-s`), not asserted:
+the exported MP4, then the preview (newer) with its contact sheet; the Chinese page is Chinese. Timings are printed (`-s`), not asserted:
 bench/web_update.py reports them.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 import time
 from collections.abc import Awaitable, Callable
@@ -17,9 +16,13 @@ from typing import Any
 
 import pytest
 
-from agent.events import FileSaved, Notice, UserMessage
+from agent.events import FileSaved, Notice, PreviewReady, UserMessage
 
 pytestmark = pytest.mark.slow  # a browser: CI runs these
+
+
+SHEET_LOADED = ("() => { const s = document.getElementById('sheet'), i = document.getElementById('sheet-img');"
+                " return !s.hidden && i.complete && i.naturalWidth > 0; }")
 
 
 async def open_page(browser: Any, url: str, *, width: int = 1280, height: int = 900) -> Any:
@@ -111,6 +114,23 @@ async def test_the_chinese_page(
     assert "视频" in await page.inner_text("[data-track=video] .lane-label")
     assert await page.inner_text("[data-track=text] [data-segment]") == "城市之梦"
     assert await page.title() == "nemo-chat 工作区"
+    # a preview arrives: the player says so in Chinese, its sheet below it
+    from PIL import Image
+
+    from agent.events import PreviewReady
+    from agent.preview.cache import default_root
+
+    folder = default_root() / "zh-entry"
+    folder.mkdir(parents=True)
+    Image.new("RGB", (960, 360), (200, 80, 40)).save(folder / "sheet.png")
+    (folder / "preview.mp4").write_bytes(b"\0" * 64)
+    version = await page.evaluate("Number(document.body.dataset.version)")
+    workspace.on_event(PreviewReady(sheet=str(folder / "sheet.png"),
+                                    video=str(folder / "preview.mp4"), duration=4.0))
+    await page.wait_for_function("v => Number(document.body.dataset.version) > v", arg=version)
+    await page.wait_for_function(SHEET_LOADED, timeout=10_000)
+    assert await page.inner_text("#player-kind") == "预览（草稿画质）"
+    assert await page.inner_text("#sheet figcaption") == "缩略图：从整段视频中取出的画面。"
     # a phone-sized window: nothing wider than the screen but the timeline's own scroller
     width = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390
@@ -145,7 +165,7 @@ async def test_a_chat_session_live_in_the_page(
 ) -> None:
     """The done-when flow: upload, animate, title, export; the page follows every turn
     without a reload, its buttons and message box go through the conversation, and the
-    player plays the export."""
+    player plays the export, then the preview the Preview button makes, each with its sheet."""
     chat = await web_chat()
     photo = make_photo("a.jpg", size=(1280, 720), seed=3)
     page = await open_page(browser, chat.workspace.url)
@@ -188,20 +208,33 @@ async def test_a_chat_session_live_in_the_page(
     await page.wait_for_function("() => document.getElementById('player').currentTime > 0",
                                 timeout=10_000)
     assert await page.locator("[data-track=video] [data-segment] img").count() >= 1
+    assert await page.inner_text("#player-kind") == "Export"
+    # the export's own contact sheet, below the player
+    await page.wait_for_function(SHEET_LOADED, timeout=15_000)
+    export_sheet = await page.get_attribute("#sheet-img", "src")
+
+    # the Preview button: the conversation's /preview, then the page plays the draft-quality
+    # preview (newer than the export) with its contact sheet, live
+    await page.click("#preview-btn")
+    await page.wait_for_function(
+        "() => document.getElementById('player-kind').textContent === 'Preview (draft quality)'",
+        timeout=30_000)
+    assert any(isinstance(e, UserMessage) and e.text in ("preview", "/preview") for e in chat.events)
+    ready = [e for e in chat.events if isinstance(e, PreviewReady) and e.video]
+    assert ready and Path(ready[-1].video or "").parent != chat.out_dir  # the cache, not out/
+    await page.wait_for_function(SHEET_LOADED, timeout=15_000)
+    assert await page.get_attribute("#sheet-img", "src") != export_sheet
+    await page.wait_for_function("() => document.getElementById('player').duration > 0",
+                                timeout=15_000)
+    assert (await page.get_attribute("#player", "src") or "").startswith("/files/cache/")
+    await page.evaluate("document.getElementById('player').play()")
+    await page.wait_for_function("() => document.getElementById('player').currentTime > 0",
+                                timeout=10_000)
     await page.evaluate("(v => { v.pause(); v.currentTime = 1.5; })(document.getElementById('player'))")
     await page.mouse.move(0, 0)
     shot = os.environ.get("NEMO_WORKSPACE_SHOT") or str(tmp_path / "workspace.png")
     await page.screenshot(path=shot, full_page=True)
-
-    # the Preview button goes through the conversation too (the router, or /preview once
-    # the core has it)
-    await page.click("#preview-btn")
-    for _ in range(200):
-        if any(isinstance(e, UserMessage) and e.text in ("preview", "/preview") for e in chat.events):
-            break
-        await asyncio.sleep(0.05)
-    else:
-        pytest.fail("the Preview button sent nothing to the conversation")
+    assert await page.evaluate("window.__sameDocument") is True  # never reloaded
 
     print(f"\nupdate delays after a chat turn: {', '.join(f'{d * 1000:.0f} ms' for d in delays)}")
     assert max(delays) < 5  # a sanity bound only: the figure is bench/web_update.py's

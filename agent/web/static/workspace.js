@@ -6,7 +6,7 @@ const $ = (id) => document.getElementById(id);
 let words = {};
 let wordsLang = null;
 let lastState = null;
-let playing = null; // the export the player holds (name + size)
+let playing = null; // what the player holds: "preview:N" or "export:N" (N: when it came)
 
 function w(key, values = {}) {
   let text = words[key] ?? key;
@@ -30,6 +30,7 @@ async function loadWords(lang) {
   document.documentElement.lang = { zh: "zh-CN", "zh-Hant": "zh-TW" }[wordsLang] || "en";
   for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = w(node.dataset.i18n);
   for (const node of document.querySelectorAll("[data-i18n-placeholder]")) node.placeholder = w(node.dataset.i18nPlaceholder);
+  for (const node of document.querySelectorAll("[data-i18n-alt]")) node.alt = w(node.dataset.i18nAlt);
   document.title = w("web.title");
 }
 
@@ -198,25 +199,37 @@ function renderFacts(view) {
   $("summary").textContent = view ? view.summary : "";
 }
 
+// The player plays whichever came last, the preview or the export; its contact sheet below.
 function renderPlayer(state) {
   const video = $("player");
-  const exp = state.export;
-  $("no-export").hidden = Boolean(exp);
-  video.hidden = !exp;
-  if (!exp) {
+  const kind = state.player;
+  const item = kind ? state[kind] : null;
+  const shown = Boolean(item && item.url);
+  $("no-export").hidden = shown;
+  video.hidden = !shown;
+  $("player-kind").hidden = !shown;
+  $("sheet").hidden = !(shown && item.sheet);
+  if (!shown) {
     $("export-name").textContent = "";
     return;
   }
-  const id = `${exp.name}|${exp.size}`;
+  const id = `${kind}:${item.at}`;
   if (id !== playing) {
     playing = id;
-    video.src = exp.url;
+    video.src = item.url;
     video.load();
   }
-  $("export-name").textContent = w("web.latest_export", { name: `${exp.name} (${bytes(exp.size)})` });
-  const preview = state.preview; // hook: {sheet: url} once the core makes a contact sheet
-  $("sheet").hidden = !(preview && preview.sheet);
-  if (preview && preview.sheet) $("sheet-img").src = preview.sheet;
+  const badge = $("player-kind");
+  badge.dataset.kind = kind;
+  if (kind === "preview") {
+    badge.textContent = w(item.draft ? "web.player_preview" : "web.player_preview_full");
+    $("export-name").textContent = item.duration ? w("web.preview_info", { s: seconds(item.duration * 1000) }) : "";
+  } else {
+    badge.textContent = w("web.player_export");
+    $("export-name").textContent = w("web.latest_export", { name: `${item.name} (${bytes(item.size)})` });
+  }
+  const img = $("sheet-img");
+  if (item.sheet && img.getAttribute("src") !== item.sheet) img.src = item.sheet;
 }
 
 async function onState(state) {
