@@ -106,6 +106,7 @@ def render_draft(
     """Render `draft` to `out_path` (MP4). Raises RenderError (RenderCancelled on cancel).
 
     `encoder_options` go to `Encoder` (`preset`, `crf`): a draft-quality preview is faster."""
+    from .ahead import ReadAhead
     from .audio import build_mix
     from .compose import draw_frames
     from .encoder import Encoder, temp_name
@@ -132,11 +133,13 @@ def render_draft(
     warnings: list[str] = []
     encoder: Encoder | None = None
     # the music's loudness is measured on its own thread while the first frames are drawn (numpy
-    # releases the GIL); the encoder thread then streams the mix a second ahead of the picture
+    # releases the GIL); then the mix is made a few seconds ahead on a thread of its own
+    # (ahead.py), beside the encoder thread that takes it a second ahead of the picture
     mixer = ThreadPoolExecutor(1, thread_name_prefix="render-mix")
+    mix = None
     try:
         report(0.0)
-        mix = mixer.submit(build_mix, plan, resolve_path, cancelled)
+        mix = mixer.submit(lambda: ReadAhead(build_mix(plan, resolve_path, cancelled), cancelled))
         c = plan.canvas
         encoder = Encoder(part, c.width, c.height, c.fps, mix, cancel, **(encoder_options or {}))
         draw_frames(plan, resolve_path, encoder, warnings, report, cancel, span=(0.0, 99.0))
@@ -153,6 +156,8 @@ def render_draft(
         if encoder is not None:
             encoder.close()
         mixer.shutdown(wait=True)  # the mix heeds `cancelled` and ends with the render
+        if mix is not None and mix.done() and mix.exception() is None:
+            mix.result().close()
         with contextlib.suppress(OSError):
             part.unlink()
     for w in warnings:
