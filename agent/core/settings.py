@@ -38,7 +38,7 @@ class ChatSettings(BaseModel):
 
     @classmethod
     def from_env(cls, **overrides: Any) -> ChatSettings:
-        """NEMO_POLL_INTERVAL and NEMO_OUTPUT_DIR (read here only), then explicit overrides
+        """NEMO_POLL_INTERVAL, NEMO_RECONNECT_WINDOW and NEMO_OUTPUT_DIR (read here only), then explicit overrides
         (CLI flags win)."""
         values: dict[str, Any] = {}
         poll = os.environ.get("NEMO_POLL_INTERVAL", "").strip()
@@ -46,6 +46,13 @@ class ChatSettings(BaseModel):
             try:
                 if float(poll) > 0:
                     values["poll_interval"] = float(poll)
+            except ValueError:
+                pass
+        window = os.environ.get("NEMO_RECONNECT_WINDOW", "").strip()
+        if window:
+            try:
+                if float(window) >= 0:
+                    values["reconnect_window"] = float(window)
             except ValueError:
                 pass
         out = os.environ.get("NEMO_OUTPUT_DIR", "").strip()

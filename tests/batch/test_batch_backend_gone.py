@@ -50,7 +50,9 @@ def _backend(port: int, data: Path, generation: float) -> subprocess.Popen[bytes
 def _batch(tmp_path: Path, port: int, vids: Path, photos: list[Path]) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEMO_")}
     env.update(NEMO_CONFIG_DIR=str(tmp_path / "config"), NEMO_API_URL=f"http://127.0.0.1:{port}",
-               NEMO_POLL_INTERVAL="0.2")
+               NEMO_POLL_INTERVAL="0.2",
+               # an export waits this long for a backend that went away (270 s by default)
+               NEMO_RECONNECT_WINDOW="2")
     return subprocess.Popen(
         [sys.executable, "-m", "agent", "batch", "--jobs", "1", "--out", str(vids), "-m",
          ANIMATE, *map(str, photos)],
