@@ -15,6 +15,9 @@ from backend.editor.vocab import replies
 from intents.script import script_of
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# English counts: "1 photo(s)" / "1 photos" read "1 photo", "3 photo(s)" reads "3 photos"
+_ONE = re.compile(r"\b1 (photo|clip|credit|segment|track)(?:\(s\)|s)(?!\w)")
+_MANY = re.compile(r"\b(\w+)\(s\)")
 
 
 def detect_language(text: str, session_language: str = "en") -> str:
@@ -62,7 +65,10 @@ class Speaker:
     def say(self, key: str, **fields: Any) -> str:
         template = self.rng.choice(self.table[key])
         shown = {k: (f"{v:g}" if isinstance(v, float) else self.name(v)) for k, v in fields.items()}
-        return self.to_script(template).format_map(_Blank(shown))
+        text = self.to_script(template).format_map(_Blank(shown))
+        if self.language == "en":
+            text = _MANY.sub(r"\1s", _ONE.sub(r"1 \1", text))
+        return text
 
     def raw(self, key: str, **fields: Any) -> str:
         """A template whose fields are kept as given: a person's words are never converted."""

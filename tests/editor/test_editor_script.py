@@ -26,3 +26,13 @@ def test_characters_common_to_both_scripts_keep_the_session_script() -> None:
     # "加入" is written the same in both scripts: the conversation's script decides
     assert detect_language("加入", "zh-Hant") == "zh-Hant"
     assert detect_language("加入", "zh-CN") == "zh-Hans"
+
+
+@pytest.mark.parametrize(("count", "said"), [(1, "I animated 1 photo with"), (3, "I animated 3 photos with")])
+def test_english_replies_count_photos_in_the_singular_and_plural(count: int, said: str) -> None:
+    import random
+
+    from backend.editor.speak import Speaker
+
+    reply = Speaker("en", random.Random(1)).say("animate", count=count, motion="zoom in")
+    assert said in reply and "(s)" not in reply
