@@ -27,7 +27,13 @@ DRAFT_MIN_FPS = 8  # below this a preview stutters: take the cap instead of an e
 # of it; the music mix, AAC and photo decoding add ~0.5 CPU-s whatever the size); at 360p15
 # 0.12-0.14. CRF 26 instead of the export's 20 takes another ~20 % off x264 (fewer bits to
 # code); ultrafast (no CABAC) was no faster on these frames and wrote files 3x larger.
-DRAFT_ENCODER: dict[str, Any] = {"preset": "veryfast", "crf": 26}
+# The sound: AAC at 24 kHz, 48 kb/s. FFmpeg's AAC encoder took 0.77 CPU-s per 30 s of the bench's
+# music at the export's 48 kHz / 160 kb/s, more than x264 spends on the 360p frames, and the
+# sound became the draft's critical path; at 24 kHz: 0.49 s at 96 kb/s, 0.42 at 64, 0.14 at 48
+# (its quantiser search ends sooner at a lower target; white noise: 0.22 / 0.16 / 0.14 / 0.12).
+# A 24-kHz track keeps everything below ~11 kHz: enough to judge the music and its level.
+DRAFT_ENCODER: dict[str, Any] = {"preset": "veryfast", "crf": 26, "audio_rate": 24000,
+                                 "audio_bitrate": 48_000}
 
 
 def advertised(enabled: bool) -> dict[str, Any] | None:

@@ -3,7 +3,7 @@
 `render_draft()` plans the timeline to the frame (`plan.py`), mixes the sound in numpy a second at
 a time, music set by loudness (`audio.py`, `loudness.py`, `music.py`), draws every frame as I420 planes with float-precision motion
 (`pictures.py`, `motion.py`, `text.py`, `compose.py`) and hands them to PyAV's x264 encoder,
-in process (`encoder.py`, which says why not the imageio-ffmpeg binary). The MP4 is written to a
+in process, the sound compressed beside them (`encoder.py`, `sound_encoder.py`, which says why not the imageio-ffmpeg binary). The MP4 is written to a
 hidden `.part` file in the output folder and renamed into place, so a reader never sees half a
 file; on failure or cancel the temporary file is removed.
 """
@@ -106,7 +106,6 @@ def render_draft(
     """Render `draft` to `out_path` (MP4). Raises RenderError (RenderCancelled on cancel).
 
     `encoder_options` go to `Encoder` (`preset`, `crf`): a draft-quality preview is faster."""
-    from .ahead import ReadAhead
     from .audio import build_mix
     from .compose import draw_frames
     from .encoder import Encoder, temp_name
@@ -133,13 +132,12 @@ def render_draft(
     warnings: list[str] = []
     encoder: Encoder | None = None
     # the music's loudness is measured on its own thread while the first frames are drawn (numpy
-    # releases the GIL); then the mix is made a few seconds ahead on a thread of its own
-    # (ahead.py), beside the encoder thread that takes it a second ahead of the picture
+    # releases the GIL); then the encoder mixes and compresses the sound on a thread of its own
+    # (sound_encoder.py), beside the picture
     mixer = ThreadPoolExecutor(1, thread_name_prefix="render-mix")
-    mix = None
     try:
         report(0.0)
-        mix = mixer.submit(lambda: ReadAhead(build_mix(plan, resolve_path, cancelled), cancelled))
+        mix = mixer.submit(build_mix, plan, resolve_path, cancelled)
         c = plan.canvas
         encoder = Encoder(part, c.width, c.height, c.fps, mix, cancel, **(encoder_options or {}))
         draw_frames(plan, resolve_path, encoder, warnings, report, cancel, span=(0.0, 99.0))
@@ -156,8 +154,6 @@ def render_draft(
         if encoder is not None:
             encoder.close()
         mixer.shutdown(wait=True)  # the mix heeds `cancelled` and ends with the render
-        if mix is not None and mix.done() and mix.exception() is None:
-            mix.result().close()
         with contextlib.suppress(OSError):
             part.unlink()
     for w in warnings:

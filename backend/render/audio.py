@@ -3,7 +3,8 @@
 Streaming: the mix is never held whole. `Mix.read(n)` makes the next n samples from sources
 that each decode (PyAV) or synthesise (`music.bed_chunks`) only what the next chunk needs, so
 memory is bounded by a chunk and a few decoder frames, not by the video's length (a 10-hour
-draft once built an array of 12 GB). The encoder thread pulls a second ahead of the picture.
+draft once built an array of 12 GB). The sound encoder's thread reads it a few seconds ahead of
+the picture (`sound_encoder.py`).
 
 Levels: music (the audio track, uploaded or generated) is set by its loudness: measured first
 (a streaming pass over what will play, at most MEASURE_S of it), then played at

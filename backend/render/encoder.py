@@ -11,11 +11,11 @@ Using both cores. PyAV opens libx264 with *slice* threads by default (`thread_ty
 `encode()` returned only once frame n was fully compressed: drawing and encoding took turns, and
 a 30-s 1080p render kept 1.05 cores busy (31.9 s wall for 34.3 s CPU). Two changes overlap them:
 x264 runs *frame* threads (3 on 2 cores, plus its lookahead thread), so a frame is handed over
-and compressed while later ones arrive; and the hand-over itself (x264's frame set-up, the AAC
-encoder, the muxer) runs on an encoder thread fed through a small bounded queue, so the drawing
-thread only copies the frame and goes on. PyAV releases the GIL inside `avcodec_send_frame`,
-and OpenCV/numpy release it while drawing, so the two threads really run side by side (the
-sound is mixed on a third meanwhile, see `render_draft`).
+and compressed while later ones arrive; and the hand-over itself (x264's frame set-up, the
+muxer) runs on an encoder thread fed through a small bounded queue, so the drawing thread only
+copies the frame and goes on. PyAV releases the GIL inside `avcodec_send_frame`, and
+OpenCV/numpy release it while drawing, so the two threads really run side by side. The sound is
+mixed and AAC-encoded on a third (`sound_encoder.py`); the encoder thread muxes its packets.
 
 The copy goes into a pool of reused PyAV frames: `VideoFrame.from_ndarray` allocates fresh
 memory each time and took 2.8 ms per 1080p frame (page faults mostly) against 0.12 ms for a copy
@@ -40,14 +40,14 @@ import queue
 import threading
 import time
 from concurrent.futures import Future
-from concurrent.futures import TimeoutError as FutureTimeout
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
 from .errors import RenderCancelled, RenderError
+from .sound_encoder import Sound, SoundEncoder
 
 PRESET = "veryfast"
 CRF = 20
@@ -68,20 +68,13 @@ _WAIT = 0.1  # seconds between looks at the cancel flag while the queue is full
 _DONE = object()  # the end of the frames
 
 
-class Sound(Protocol):
-    """A sound track made as it is read (`audio.Mix`): its length, then its samples in order."""
-
-    def __len__(self) -> int: ...
-
-    def read(self, n: int) -> np.ndarray: ...
-
-
 class Encoder:
     """One MP4 being written: `write()` one I420 frame at a time, then `finish()`."""
 
     def __init__(self, path: Path, width: int, height: int, fps: int,
                  sound: np.ndarray | Sound | Future[Any] | None,
-                 cancel: threading.Event | None, *, preset: str = PRESET, crf: int = CRF) -> None:
+                 cancel: threading.Event | None, *, preset: str = PRESET, crf: int = CRF,
+                 audio_rate: int = AUDIO_RATE, audio_bitrate: int = AUDIO_BITRATE) -> None:
         import av
 
         self._cancel = cancel
@@ -103,31 +96,32 @@ class Encoder:
             cc.colorspace, cc.color_range, cc.color_primaries, cc.color_trc = 6, 1, 1, 1
             self.video = v
             self.audio: Any = None
-            # the sound may still be being mixed on another thread (see render_draft): the
-            # encoder thread waits for it only when the first second of audio is due
-            # an array, or a stream (`audio.Mix`) read a second at a time: see `_send_audio`
-            self.sound: np.ndarray | Sound | None = None if isinstance(sound, Future) else sound
-            self._mixing = sound if isinstance(sound, Future) else None
             if sound is not None:
-                a = self.container.add_stream("aac", rate=AUDIO_RATE)
+                a = self.container.add_stream("aac", rate=audio_rate)
                 a.layout = "stereo"
-                a.bit_rate = AUDIO_BITRATE
-                # FFmpeg's "fast" AAC coder: 0.3 s instead of 0.7 s of CPU per 30 s of sound
-                # here, transparent enough at 160 kb/s for a music bed and voices
+                a.bit_rate = audio_bitrate
+                # FFmpeg's "fast" AAC coder: transparent enough at 160 kb/s for a music bed and
+                # voices, and about half the CPU of its default (twoloop) on our sound
                 a.options = {"aac_coder": "fast"}
                 self.audio = a
+            # open both codecs and write the header now, on this thread: the sound is encoded on
+            # a thread of its own, and PyAV opens a codec on first use, so two threads must not
+            # get there at once (the muxer's first packet opens every stream's codec)
+            self.container.start_encoding()
         except (av.FFmpegError, ValueError) as exc:
             self.container.close()
             raise RenderError(f"the video encoder could not start ({exc})") from None
         self._queued = 0  # frames handed to write() so far (the next frame's pts)
         self._frames = 0  # frames the encoder thread has compressed
-        self._sent = 0  # audio samples sent so far
         self._free: queue.Queue[Any] = queue.Queue()  # pool frames ready to be filled
         for _ in range(POOL):
             self._free.put(self._blank())
         self._queue: queue.Queue[Any] = queue.Queue()  # filled frames in order (bounded by the pool)
         self._failed: BaseException | None = None
         self._stop = threading.Event()  # abandon: the encoder thread drops what is queued
+        # the sound is mixed and compressed on a thread of its own (sound_encoder.py); `sound`
+        # may be a Future: the mix is still being prepared on another thread (see render_draft)
+        self._sound = None if sound is None else SoundEncoder(self.audio, sound, self._cancelled)
         self._thread = threading.Thread(target=self._run, name="render-encoder", daemon=True)
         self._thread.start()
 
@@ -150,31 +144,8 @@ class Encoder:
         for packet in packets:
             self.container.mux(packet)
 
-    def _send_audio(self, until: int | None) -> None:
-        import av
-
-        if self._mixing is not None:
-            while True:
-                try:
-                    self.sound = self._mixing.result(timeout=_WAIT)  # raises what the mix raised
-                    break
-                except FutureTimeout:
-                    if self._stop.is_set():
-                        return
-            self._mixing = None
-        if self.audio is None or self.sound is None:
-            return
-        end = len(self.sound) if until is None else min(until, len(self.sound))
-        if end <= self._sent:
-            return
-        part = self.sound[self._sent : end] if isinstance(self.sound, np.ndarray) else self.sound.read(end - self._sent)
-        chunk = np.ascontiguousarray(part.T, dtype=np.float32)
-        frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="stereo")
-        frame.sample_rate = AUDIO_RATE
-        frame.pts = self._sent
-        frame.time_base = Fraction(1, AUDIO_RATE)
-        self._mux(self.audio.encode(frame))
-        self._sent = end
+    def _cancelled(self) -> bool:
+        return self._stop.is_set() or (self._cancel is not None and self._cancel.is_set())
 
     def _run(self) -> None:
         """The encoder thread: compress and mux queued frames in order until told to stop."""
@@ -188,8 +159,10 @@ class Encoder:
                 self._mux(self.video.encode(item[0]))
                 self._free.put(item)  # x264 has copied the picture: the frame can be refilled
                 self._frames += 1
-                # keep the sound interleaved with the picture, a second ahead at most
-                self._send_audio((self._frames // self.fps + 1) * AUDIO_RATE)
+                if self._sound is not None:  # whatever sound is ready; the muxer interleaves it
+                    self._mux(self._sound.ready())
+            except RenderError as exc:  # the mix's own failure (a damaged song, say)
+                self._failed = exc
             except (av.FFmpegError, ValueError, OSError) as exc:
                 self._failed = RenderError(f"the video encoder failed ({exc})")
             except Exception as exc:  # a bug: report it to the drawing thread, never hang it
@@ -235,10 +208,9 @@ class Encoder:
             self._thread.join(_WAIT)
         self._check()
         try:
-            self._send_audio(None)
             self._mux(self.video.encode(None))
-            if self.audio is not None:
-                self._mux(self.audio.encode(None))
+            if self._sound is not None:
+                self._mux(self._sound.rest(self._check))
             self.container.close()
         except (av.FFmpegError, ValueError, OSError) as exc:
             raise RenderError(f"the video could not be finished ({exc})") from None
@@ -249,6 +221,8 @@ class Encoder:
         self._stop.set()
         self._queue.put(_DONE)  # wake the thread if it waits on an empty queue
         self._thread.join()
+        if self._sound is not None:
+            self._sound.close()
         with contextlib.suppress(Exception):
             self.container.close()
 
