@@ -174,7 +174,9 @@ class JobRunner:
         quality = render_kwargs(job["resolution"], draft.m.fps,
                                 self.settings.render_max_height, self.settings.render_fps)
         spec = {"draft": draft.to_wire(), "out": str(out), "media": self._media(draft, job),
-                **quality}
+                # subject boxes found in one render's process serve the next (a preview, then
+                # its export): render/subject.py
+                "analysis_dir": str(self.settings.data_dir / "analysis"), **quality}
         outcome = self._run_child(render_id, spec, cancel)
         if "done" in outcome:
             done = outcome["done"]

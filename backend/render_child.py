@@ -31,6 +31,7 @@ class ChildJob(BaseModel):
     max_height: int | None = None
     fps: int | None = None
     encoder_options: dict[str, Any] | None = None  # a draft-quality job's cheaper x264 settings
+    analysis_dir: Path | None = None  # where photo analyses (subject boxes) outlive the process
 
 
 def _emit(**item: Any) -> None:
@@ -47,11 +48,13 @@ def run(job: ChildJob, cancel: threading.Event) -> None:
     try:
         from backend.draft import Draft
         from backend.render import RenderCancelled, RenderError, render_draft
+        from backend.render.subject import use_disk_cache
     except Exception as exc:
         from backend.envelope import message
 
         _emit(failed=message("render_unavailable", reason=str(exc)[:200]))
         return
+    use_disk_cache(job.analysis_dir)
     last = [0.0]
 
     def progress(pct: float) -> None:

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_render import _photo
 
-from backend.render.encoder import POOL, RING
+from backend.render.encoder import POOL
 
 
 def main() -> None:
@@ -34,8 +34,8 @@ def main() -> None:
     ap.add_argument("--lengths", type=int, nargs="+", default=[10, 60, 600])
     args = ap.parse_args()
     frame_mb = 1920 * 1080 * 1.5 / 1e6
-    buffers = (RING + 2 + POOL) * frame_mb  # drawing ring, scratch, black, encoder pool
-    print(f"frame buffers (drawing ring, scratch, black, encoder pool): {buffers:.0f} MB at 1080p")
+    buffers = (2 + POOL) * frame_mb  # scratch, black, the encoder's pool (frames are drawn into it)
+    print(f"frame buffers (scratch, black, encoder pool): {buffers:.0f} MB at 1080p")
     base = None
     with tempfile.TemporaryDirectory(prefix="bench-render-mem-") as tmp:
         folder = Path(tmp)

@@ -18,7 +18,7 @@ from pathlib import Path
 from backend.draft import Segment
 
 from . import text as textmod
-from .encoder import RING, Encoder
+from .encoder import Encoder
 from .errors import RenderCancelled
 from .pictures import ClipShot, Planes, StillShot, open_still, prescaled_size
 from .plan import Plan, Shot, ramp
@@ -112,7 +112,6 @@ def draw_frames(plan: Plan, resolve: Resolve, encoder: Encoder, warnings: list[s
     shots = _Shots(plan, resolve)
     shots.prefetch(-1.0)  # the first photo decodes while the buffers, fonts and titles are made
     try:
-        ring = [Planes.alloc(c.width, c.height) for _ in range(RING)]
         scratch = Planes.alloc(c.width, c.height)
         black = Planes.alloc(c.width, c.height)
         black.fill_black()
@@ -126,27 +125,26 @@ def draw_frames(plan: Plan, resolve: Resolve, encoder: Encoder, warnings: list[s
             if cancel is not None and cancel.is_set():
                 raise RenderCancelled()
             t = c.time_ms(i)
-            out = ring[i % RING]
+            out = encoder.frame()  # drawn straight into the encoder's own frame: no copy
             live = [s for s in plan.shots if s.start <= t < s.end]
             if not live:
-                out.buf[:] = black.buf
+                out.copy_from(black)
             else:
                 top = live[-1]
                 _draw_shot(shots, top, t, out)
                 if top.xfade_in > 0 and len(live) > 1 and t < top.start + top.xfade_in:
                     under = live[-2]
                     _draw_shot(shots, under, t, scratch)
-                    w = (t - top.start) / top.xfade_in
-                    cv2.addWeighted(out.buf, w, scratch.buf, 1.0 - w, 0.0, dst=out.buf)
+                    out.mix((t - top.start) / top.xfade_in, scratch)
                 level = ramp(t, top.start, top.end, top.fade_in, top.fade_out)
                 if level < 1.0:
-                    cv2.addWeighted(out.buf, level, black.buf, 1.0 - level, 0.0, dst=out.buf)
+                    out.mix(level, black)
             for seg in plan.texts:
                 if seg.st <= t < seg.end:
                     alpha = ramp(t, seg.st, seg.end, seg.fi, seg.fo)
                     if alpha > 0:
                         textmod.blend(layers[id(seg)], alpha, out.y, out.u, out.v)
-            encoder.write(out.buf)
+            encoder.submit()
             shots.release_before(t)
             shots.prefetch(t)
             if progress is not None:

@@ -49,9 +49,11 @@ FILL_LIMIT = 1.5
 
 @dataclass
 class Planes:
-    """Views into one contiguous I420 buffer (the layout the encoder takes)."""
+    """The three planes of one I420 picture. `buf` is the one contiguous buffer holding them
+    (the layout `Encoder.write` takes) for pictures made here; None for an encoder's own frame,
+    whose planes are separate and may have padded rows (`Encoder.frame`)."""
 
-    buf: np.ndarray
+    buf: np.ndarray | None
     y: np.ndarray
     u: np.ndarray
     v: np.ndarray
@@ -71,10 +73,24 @@ class Planes:
             v=buf[n + q : n + 2 * q].reshape(height // 2, width // 2),
         )
 
+    def planes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self.y, self.u, self.v
+
     def fill_black(self) -> None:
         self.y.fill(BLACK[0])
         self.u.fill(BLACK[1])
         self.v.fill(BLACK[2])
+
+    def copy_from(self, other: Planes) -> None:
+        for dst, src in zip(self.planes(), other.planes(), strict=True):
+            np.copyto(dst, src)
+
+    def mix(self, weight: float, other: Planes) -> None:
+        """self = weight * self + (1 - weight) * other (a crossfade or a fade to black)."""
+        import cv2
+
+        for dst, src in zip(self.planes(), other.planes(), strict=True):
+            cv2.addWeighted(dst, weight, src, 1.0 - weight, 0.0, dst=dst)
 
 
 def rgb_to_planes(rgb: np.ndarray) -> Planes:
@@ -237,11 +253,13 @@ class StillShot:
 
     def draw(self, view: View, out: Planes) -> None:
         if self._cache is not None and self._cache[0] == view:  # at rest: reuse the frame
-            np.copyto(out.buf, self._cache[1].buf)
+            out.copy_from(self._cache[1])
             return
         self._warp(view, out)
         if view == self._prev:  # the same view twice running (no motion, or eased to rest)
-            self._cache = (view, Planes.wrap(out.buf.copy(), self.width, self.height))
+            kept = Planes.alloc(self.width, self.height)
+            kept.copy_from(out)
+            self._cache = (view, kept)
         self._prev = view
 
     def _warp(self, view: View, out: Planes, draw: Warp = warp) -> None:

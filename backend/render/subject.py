@@ -15,13 +15,18 @@ No face: the spectral-residual saliency map (Hou & Zhang, CVPR 2007) of a 64-px 
 strongest blob's bounding box. Cheap (a few ms) and content-agnostic; it marks the object that
 stands out from the photo's background, which is what a person keeps in view.
 
-Results are cached per file (path, size, modification time), so a preview and its export, or a
-photo used twice, are examined once.
+Results are cached per file (path, size, modification time) in memory, so a photo used twice in
+a render is examined once; and, where the caller names a folder (`use_disk_cache`: the local
+backend's data folder), on disk by a hash of the file's bytes, because every render runs in a
+process of its own: a preview and its export, or the next edit's render, then skip the detector
+and scikit-image's import (~0.2 s, then 0.06-0.15 s per photo on this machine).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -37,6 +42,21 @@ SALIENCY_SIDE = 64
 _CACHE: OrderedDict[tuple[str, int, int], Subject | None] = OrderedDict()
 _CACHE_SIZE = 256
 _LOCK = threading.Lock()
+# On disk: one small JSON file per photo, named by a hash of its bytes; the version is part of
+# the name, so a change to the detector (WORK_SIDE, the head box) is never answered from an old
+# result. At most DISK_FILES files (~120 bytes each): the oldest quarter goes when it is full.
+DISK_VERSION = 1
+DISK_FILES = 4096
+_DISK: Path | None = None
+
+
+def use_disk_cache(folder: Path | None) -> None:
+    """Keep results in `folder` across processes (None: memory only)."""
+    global _DISK
+    _DISK = folder
+
+
+KINDS = ("face", "focus", "salient")
 
 
 @dataclass(frozen=True)
@@ -68,18 +88,83 @@ def find_subject(img: Any, path: Path | None = None) -> Subject | None:
             if key in _CACHE:
                 _CACHE.move_to_end(key)
                 return _CACHE[key]
-    try:
-        rgb = _small(img)
-        found = _faces(rgb) or _salient(rgb)
-    except Exception:  # framing is a nicety: a detector failure must never fail the render
-        log.exception("subject detection failed; the photo is framed without it")
-        found = None
+    disk = _disk_name(path)
+    hit, found = _disk_read(disk)
+    if not hit:
+        try:
+            rgb = _small(img)
+            found = _faces(rgb) or _salient(rgb)
+        except Exception:  # framing is a nicety: a detector failure must never fail the render
+            log.exception("subject detection failed; the photo is framed without it")
+            found = None
+        else:
+            _disk_write(disk, found)
     if key is not None:
         with _LOCK:
             _CACHE[key] = found
             while len(_CACHE) > _CACHE_SIZE:
                 _CACHE.popitem(last=False)
     return found
+
+
+def _disk_name(path: Path | None) -> Path | None:
+    folder = _DISK
+    if folder is None or path is None:
+        return None
+    import hashlib
+
+    try:
+        with path.open("rb") as fh:
+            digest = hashlib.file_digest(fh, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
+    except OSError:
+        return None
+    return folder / f"{digest}.v{DISK_VERSION}.json"
+
+
+def _disk_read(name: Path | None) -> tuple[bool, Subject | None]:
+    """(True, the stored result: a Subject, or None when nothing stands out), or (False, None)
+    when nothing usable is stored."""
+    if name is None:
+        return False, None
+    import json
+
+    try:
+        data = json.loads(name.read_bytes()[:4096])
+        if data is None:
+            return True, None
+        box = [float(v) for v in data["box"]]
+        if len(box) != 4 or not all(0.0 <= v <= 1.0 for v in box) or data["kind"] not in KINDS:
+            return False, None
+        return True, Subject(box[0], box[1], box[2], box[3], kind=str(data["kind"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return False, None  # missing or damaged: detect again (and write it afresh)
+
+
+def _disk_write(name: Path | None, found: Subject | None) -> None:
+    if name is None:
+        return
+    import json
+
+    data = None if found is None else {"box": [found.x0, found.y0, found.x1, found.y1],
+                                       "kind": found.kind}
+    try:
+        name.parent.mkdir(parents=True, exist_ok=True)
+        part = name.with_name(f".{name.name}.{os.getpid()}.{threading.get_ident()}.part")
+        part.write_text(json.dumps(data), encoding="utf-8")
+        os.replace(part, name)
+        _disk_trim(name.parent)
+    except OSError as exc:  # a full or read-only disk costs a detection next time, nothing more
+        log.info("subject cache not written (%s)", exc)
+
+
+def _disk_trim(folder: Path) -> None:
+    entries = [e for e in os.scandir(folder) if e.name.endswith(".json")]
+    if len(entries) <= DISK_FILES:
+        return
+    entries.sort(key=lambda e: e.stat().st_mtime_ns)
+    for e in entries[: len(entries) - DISK_FILES * 3 // 4]:
+        with contextlib.suppress(OSError):
+            os.unlink(e.path)
 
 
 def _small(img: Any) -> np.ndarray:

@@ -131,3 +131,29 @@ def test_a_sound_mixed_meanwhile_is_waited_for_and_its_failure_is_reported(tmp_p
             enc.finish()
     finally:
         enc.close()
+
+
+@pytest.mark.parametrize("size", [(W, H), (90, 160)])  # 90: rows padded in PyAV's frames
+def test_pictures_drawn_straight_into_the_encoders_frames_arrive_as_drawn(
+        tmp_path: Path, size: tuple[int, int]) -> None:
+    """The frame loop draws into `Encoder.frame()` (no copy): a crossfade mixed in place there,
+    padded rows and all, reaches the file with the right levels, and each frame in order."""
+    import av
+
+    w, h = size
+    dark, light = Planes.wrap(_grey(40, w, h), w, h), Planes.wrap(_grey(200, w, h), w, h)
+    weights = [i / 9 for i in range(10)]
+    out = tmp_path / "o.mp4"
+    enc = Encoder(out, w, h, FPS, None, None)
+    try:
+        for wt in weights:
+            frame = enc.frame()
+            frame.copy_from(light)
+            frame.mix(wt, dark)  # wt of light, the rest dark
+            enc.submit()
+        enc.finish()
+    finally:
+        enc.close()
+    with av.open(str(out)) as c:
+        seen = [float(f.to_ndarray()[:h, :w].mean()) for f in c.decode(video=0)]
+    assert np.allclose(seen, [40 + 160 * wt for wt in weights], atol=3)

@@ -11,17 +11,25 @@ from PIL import Image
 
 from backend.draft import Draft
 from backend.render import _resolver, compose
+from backend.render.pictures import Planes
 from backend.render.plan import make_plan
 
 _PREPARE = compose._Shots._still  # the real one, before any spy
 
 
 class _Keep:
-    def __init__(self) -> None:
-        self.frames: list[np.ndarray] = []
+    """Stands in for the encoder: hands out a frame to draw into, keeps a copy of each."""
 
-    def write(self, buf: np.ndarray) -> None:
-        self.frames.append(buf.copy())
+    def __init__(self, width: int, height: int) -> None:
+        self.frames: list[np.ndarray] = []
+        self.out = Planes.alloc(width, height)
+
+    def frame(self) -> Planes:
+        return self.out
+
+    def submit(self) -> None:
+        assert self.out.buf is not None
+        self.frames.append(self.out.buf.copy())
 
 
 def _photo(path: Path, seed: int) -> Path:
@@ -45,7 +53,7 @@ def _frames(folder: Path, lead_ms: float, monkeypatch: pytest.MonkeyPatch,
         {"id": "c", "src": "p2", "st": 2500, "d": 1000, "fx": {"motion": "ken_burns"}},
     ]}]})
     plan = make_plan(d, max_height=180, fps=10)
-    keep = _Keep()
+    keep = _Keep(plan.canvas.width, plan.canvas.height)
     compose.draw_frames(plan, _resolver(lambda src: folder / f"{src}.jpg"), keep, [], None, None)  # type: ignore[arg-type]
     return keep.frames
 

@@ -161,3 +161,51 @@ def test_a_detector_failure_frames_the_photo_plainly(monkeypatch: pytest.MonkeyP
 
     monkeypatch.setattr(subject, "_faces", broken)
     assert find_subject(Image.new("RGB", (640, 480), (200, 10, 10))) is None
+
+
+def test_a_detection_is_kept_on_disk_for_the_next_render_process(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each render runs in a process of its own: the box found by one (a preview) serves the next
+    (its export) without running the detector again, by the photo's bytes, not its name."""
+    from backend.render import subject as subject_mod
+
+    cache = tmp_path / "analysis"
+    subject_mod.use_disk_cache(cache)
+    try:
+        clear_cache()
+        photo = _portrait(tmp_path / "portrait.jpg")
+        first = find_subject(Image.open(photo), photo)
+        assert first is not None and first.kind == "face"
+        assert len(list(cache.glob("*.json"))) == 1
+
+        calls: list[int] = []
+        real = subject_mod._faces
+        monkeypatch.setattr(subject_mod, "_faces", lambda rgb: calls.append(1) or real(rgb))
+        clear_cache()  # a new process: nothing in memory
+        copy = tmp_path / "same-photo-another-name.jpg"
+        copy.write_bytes(photo.read_bytes())
+        assert find_subject(Image.open(copy), copy) == first
+        assert calls == []
+
+        # a damaged entry is not trusted: the detector runs again and the entry is rewritten
+        entry = next(cache.glob("*.json"))
+        entry.write_text('{"box": [0, 0, 9, 9], "kind": "face"}')
+        clear_cache()
+        assert find_subject(Image.open(photo), photo) == first
+        assert calls == [1]
+        import json
+
+        rewritten = json.loads(entry.read_text())
+        assert rewritten["kind"] == "face" and max(rewritten["box"]) <= 1.0
+
+        # another photo is another entry; the folder stays bounded
+        monkeypatch.setattr(subject_mod, "DISK_FILES", 4)
+        for i in range(7):
+            other = tmp_path / f"o{i}.png"
+            Image.new("RGB", (64, 48), (10 * i, 40, 90)).save(other)
+            find_subject(Image.open(other), other)
+        assert 1 < len(list(cache.glob("*.json"))) <= 4
+        assert not list(cache.glob(".*.part"))
+    finally:
+        subject_mod.use_disk_cache(None)
+        clear_cache()
