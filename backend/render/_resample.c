@@ -25,9 +25,14 @@
  * The loops over groups whose loads lie inside the row (all of them when a frame's view is
  * inside the picture) run without per-group checks, and the filtered rows sit on 64-byte
  * boundaries. CPU per 1080p frame (Y + U + V, one thread) on the bench's prepared photo at
- * zoom 1.0-1.3 (`bench/bench_resample.py`, AMD EPYC Zen 4): avx512 0.33 ms, avx2 0.44, ssse3
- * 0.73, scalar 6.4; OpenCV warpAffine 1.25. The SSSE3 code this replaced (2 pshufb + 2 pmullw
- * per 8 outputs) took 1.03 ms.
+ * zoom 1.0-1.3 (`bench/bench_resample.py`, AMD EPYC Zen 4): avx512 0.32 ms, avx2 0.45, ssse3
+ * 0.73, scalar 7.0; OpenCV warpAffine 1.29. The SSSE3 code this replaced (2 pshufb + 2 pmullw
+ * per 8 outputs, no AVX levels) took 1.03 ms.
+ * Vertical-first (blend the two source rows over the column span, then one horizontal pass
+ * per output row) was measured and not kept: at 1.5:1 its vertical pass alone took 97 us per
+ * 1080-row luma plane with AVX-512, against 212 us for this whole path, and its horizontal pass
+ * gathers 16-bit taps (two vpermt2w per 32 outputs) at more steps than this path's blend (80
+ * us); without a cross-lane word shuffle (AVX2, SSSE3) it is further behind.
  *
  * dst(x, y) = src(x0 + (x + 0.5) * sx - 0.5, y0 + (y + 0.5) * sy - 0.5), bilinear, with the
  * source's edge pixels repeated outside it (OpenCV's BORDER_REPLICATE).
@@ -195,8 +200,9 @@ NEMO_AVX2 static void hrow_avx2(const uint8_t *s, uint16_t *h, int dw, const Col
     const int32_t *restrict base = c->base;
     const uint8_t *restrict idx = c->idx, *restrict wts = c->wts;
     for (; g + 2 <= hi; g += 2) { /* two groups of 8, one per 128-bit lane */
-        __m256i x = _mm256_loadu2_m128i((const __m128i *)(s + base[g + 1]),
-                                        (const __m128i *)(s + base[g]));
+        __m256i x = _mm256_inserti128_si256(
+            _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(s + base[g]))),
+            _mm_loadu_si128((const __m128i *)(s + base[g + 1])), 1);
         x = _mm256_shuffle_epi8(_mm256_xor_si256(x, flip),
                                 _mm256_loadu_si256((const __m256i *)(idx + 16 * g)));
         x = _mm256_maddubs_epi16(_mm256_loadu_si256((const __m256i *)(wts + 16 * g)), x);

@@ -4,7 +4,7 @@ Two engines, one result (within one level of 255, positions within 1/32 px):
 - `_resample` (C, built at install from `_resample.c`): separable passes, at the best level the
   CPU runs (`_resample.LEVELS`: ssse3, avx2, avx512; every level gives the same bytes). Per
   1080p frame of a prepared still (Y, U and V, zoom 1.0-1.3, one thread; `bench/bench_resample.py`
-  on an AMD EPYC Zen 4): avx512 0.33 ms, avx2 0.44, ssse3 0.73, against 1.25 ms for warpAffine.
+  on an AMD EPYC Zen 4): avx512 0.32 ms, avx2 0.45, ssse3 0.73, against 1.29 ms for warpAffine.
   A render draws 900+ such frames, so this is CPU next to the encoder's (issue #20).
 - OpenCV's `warpAffine`: the fallback where the C part could not be built (no compiler at
   install time) or the CPU has no SSSE3 (any non-x86 machine): correct, only slower.
