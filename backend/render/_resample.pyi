@@ -1,6 +1,7 @@
 import numpy as np
 
 SIMD: bool
+LEVELS: tuple[str, ...]
 
 def resample(src: np.ndarray, dst: np.ndarray, x0: float, y0: float, sx: float, sy: float,
-             simd: bool = ...) -> None: ...
+             simd: bool | str = ...) -> None: ...

@@ -1,9 +1,11 @@
 """Drawing a window of a picture plane into a frame plane: scale + sub-pixel offset, bilinear.
 
 Two engines, one result (within one level of 255, positions within 1/32 px):
-- `_resample` (C, built at install from `_resample.c`): separable passes, SSSE3 on x86. 6-9x
-  cheaper than warpAffine per 1080p frame here (1.0-1.7 against 7.7-10.3 ms of CPU for Y, U and
-  V, `bench/bench_render.py`), which was most of what drawing a frame cost.
+- `_resample` (C, built at install from `_resample.c`): separable passes, at the best level the
+  CPU runs (`_resample.LEVELS`: ssse3, avx2, avx512; every level gives the same bytes). Per
+  1080p frame of a prepared still (Y, U and V, zoom 1.0-1.3, one thread; `bench/bench_resample.py`
+  on an AMD EPYC Zen 4): avx512 0.32 ms, avx2 0.45, ssse3 0.73, against 1.29 ms for warpAffine.
+  A render draws 900+ such frames, so this is CPU next to the encoder's (issue #20).
 - OpenCV's `warpAffine`: the fallback where the C part could not be built (no compiler at
   install time) or the CPU has no SSSE3 (any non-x86 machine): correct, only slower.
 
@@ -26,7 +28,8 @@ Warp = Callable[[np.ndarray, np.ndarray, float, float, float, float], None]
 
 FAST = (_resample is not None and _resample.SIMD
         and os.environ.get("NEMO_RESAMPLER", "").strip().lower() != "opencv")
-ENGINE = "separable SSSE3 (backend/render/_resample.c)" if FAST else "OpenCV warpAffine"
+ENGINE = (f"separable {_resample.LEVELS[-1]} (backend/render/_resample.c)" if FAST
+          else "OpenCV warpAffine")
 
 
 def warp_opencv(src: np.ndarray, dst: np.ndarray, x0: float, y0: float, sx: float, sy: float) -> None:

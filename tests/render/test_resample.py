@@ -57,7 +57,7 @@ def smooth(h: int, w: int, seed: int = 0) -> np.ndarray:
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
-def run(src: np.ndarray, dw: int, dh: int, *args: float, simd: bool = True) -> np.ndarray:
+def run(src: np.ndarray, dw: int, dh: int, *args: float, simd: bool | str = True) -> np.ndarray:
     dst = np.empty((dh, dw), np.uint8)
     ext.resample(src, dst, *args, simd=simd)
     return dst
@@ -104,15 +104,97 @@ def test_any_size_and_view_stays_within_a_level_or_two_of_exact(
     assert np.abs(got - want).max() <= 2.0
 
 
+SIMD_LEVELS = [lvl for lvl in (ext.LEVELS if ext is not None else ()) if lvl != "scalar"]
+ALL_LEVELS = ["scalar", "ssse3", "avx2", "avx512"]
+
+
+def _level_here(level: str) -> str:
+    if ext is None or level not in ext.LEVELS:
+        pytest.skip(f"this CPU does not run the {level} level")
+    return level
+
+
 @pytestmark_ext
-@pytest.mark.skipif(ext is None or not ext.SIMD, reason="no SSSE3 on this CPU")
-@pytest.mark.parametrize("seed", range(4))
-def test_simd_and_scalar_code_agree_bit_for_bit(seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    src = rng.integers(0, 256, (300, 500), dtype=np.uint8)
-    view = (rng.uniform(-5, 60), rng.uniform(-5, 40), rng.uniform(0.6, 1.6), rng.uniform(0.6, 1.6))
-    dw, dh = 403, 227  # not multiples of the 8- and 16-lane blocks: the tails are scalar
-    np.testing.assert_array_equal(run(src, dw, dh, *view, simd=True), run(src, dw, dh, *view, simd=False))
+@pytest.mark.parametrize("level", ALL_LEVELS[1:])
+@pytest.mark.parametrize(("seed", "view"), [
+    # the render's own geometry: a still prepared 1.3x larger, zoom 1.0 -> 1.3 (1.7:1 to 1.3:1)
+    (0, (37.2, 21.9, 1.69, 1.69)),
+    (1, (12.8, 40.1, 1.3, 1.3)),
+    (2, (3.3, 1.1, 0.93, 0.93)),  # zooming in
+    (3, (5.5, 2.5, 2.6, 2.1)),  # a strong downscale: 8 outputs no longer fit one 16-byte load
+    (4, (-20.0, -9.5, 1.2, 1.2)),  # off the top-left: the edge repeats
+    (5, (180.0, 120.0, 1.5, 1.5)),  # off the bottom-right: the last loads are near the row's end
+    (6, (200.0, 5.0, 0.5, 0.5)),
+    (7, (0.0, 0.0, 1.0, 1.0)),  # whole pixels: every tap on a pixel
+])
+def test_every_simd_level_gives_the_scalar_codes_bytes(
+        level: str, seed: int, view: tuple[float, float, float, float]) -> None:
+    _level_here(level)
+    src = np.random.default_rng(seed).integers(0, 256, (300, 500), dtype=np.uint8)
+    dw, dh = 403, 227  # not multiples of the 8-, 16-, 32- and 64-lane blocks: the tails too
+    np.testing.assert_array_equal(run(src, dw, dh, *view, simd=level), run(src, dw, dh, *view, simd=False))
+
+
+@pytestmark_ext
+@settings(max_examples=60, deadline=None)
+@given(
+    sw=st.integers(2, 200), sh=st.integers(2, 30), dw=st.integers(1, 150), dh=st.integers(1, 12),
+    x0=st.floats(-30, 220), y0=st.floats(-30, 40), sx=st.floats(0.2, 3.5), sy=st.floats(0.2, 3.0),
+    seed=st.integers(0, 2**16),
+)
+def test_every_simd_level_agrees_on_any_size_and_view(
+        sw: int, sh: int, dw: int, dh: int, x0: float, y0: float, sx: float, sy: float, seed: int) -> None:
+    # narrow rows (shorter than one 16- or 64-byte load), views past every edge, any scale
+    src = np.random.default_rng(seed).integers(0, 256, (sh, sw), dtype=np.uint8)
+    want = run(src, dw, dh, x0, y0, sx, sy, simd=False)
+    for level in SIMD_LEVELS:
+        np.testing.assert_array_equal(run(src, dw, dh, x0, y0, sx, sy, simd=level), want, err_msg=level)
+
+
+@pytestmark_ext
+def test_simd_true_is_the_best_level_and_false_the_scalar_code() -> None:
+    src = np.random.default_rng(9).integers(0, 256, (120, 200), dtype=np.uint8)
+    view = (3.3, 2.2, 1.4, 1.4)
+    np.testing.assert_array_equal(run(src, 90, 60, *view, simd=True), run(src, 90, 60, *view, simd=ext.LEVELS[-1]))
+    np.testing.assert_array_equal(run(src, 90, 60, *view, simd=False), run(src, 90, 60, *view, simd="scalar"))
+
+
+@pytestmark_ext
+@pytest.mark.skipif(not Path("/proc/cpuinfo").exists(), reason="no /proc/cpuinfo to read the CPU's features")
+def test_the_widest_vectors_the_cpu_has_are_used() -> None:
+    flags = set()
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("flags"):
+            flags = set(line.split(":", 1)[1].split())
+            break
+    want = ["scalar"]
+    if "ssse3" in flags:
+        want.append("ssse3")
+        if "avx2" in flags:
+            want.append("avx2")
+            if {"avx512f", "avx512bw", "avx512vl", "avx512vbmi"} <= flags:
+                want.append("avx512")
+    assert list(ext.LEVELS) == want
+
+
+@pytestmark_ext
+@pytest.mark.parametrize(("simd", "error", "message"), [
+    ("avx9", ValueError, "unknown level"),
+    (3, TypeError, "bool or a level"),
+])
+def test_refuses_a_level_it_does_not_know(simd: object, error: type[Exception], message: str) -> None:
+    with pytest.raises(error, match=message):
+        ext.resample(np.zeros((10, 10), np.uint8), np.zeros((5, 5), np.uint8), 0.0, 0.0, 1.0, 1.0, simd=simd)
+
+
+@pytestmark_ext
+def test_refuses_a_level_this_cpu_cannot_run() -> None:
+    missing = [lvl for lvl in ALL_LEVELS if lvl not in ext.LEVELS]
+    if not missing:
+        pytest.skip("this CPU runs every level")
+    with pytest.raises(ValueError, match="cannot run"):
+        ext.resample(np.zeros((10, 10), np.uint8), np.zeros((5, 5), np.uint8), 0.0, 0.0, 1.0, 1.0,
+                     simd=missing[0])
 
 
 @pytestmark_ext
@@ -125,25 +207,29 @@ def test_agrees_with_the_opencv_fallback() -> None:
 
 
 @pytestmark_ext
-def test_writes_only_inside_the_destination_rows() -> None:
+@pytest.mark.parametrize("level", ALL_LEVELS)
+def test_writes_only_inside_the_destination_rows(level: str) -> None:
     # the encoder's planes are views with padded rows (line_size > width): the padding is not ours
-    src = smooth(100, 180)
-    frame = np.full((60, 128), 7, np.uint8)
-    view = frame[5:55, 3:103]  # 100 wide, row stride 128
-    ext.resample(src, view, 2.5, 1.5, 1.2, 1.2)
-    want = np.rint(reference(src, 100, 50, 2.5, 1.5, 1.2, 1.2))
+    _level_here(level)
+    src = smooth(100, 400)
+    frame = np.full((60, 400), 7, np.uint8)
+    view = frame[5:55, 3:303]  # 300 wide, row stride 400, rows starting off any vector boundary
+    ext.resample(src, view, 2.5, 1.5, 1.2, 1.2, simd=level)
+    want = np.rint(reference(src, 300, 50, 2.5, 1.5, 1.2, 1.2))
     assert np.abs(view.astype(int) - want).max() <= 1
     outside = frame.copy()
-    outside[5:55, 3:103] = 7
+    outside[5:55, 3:303] = 7
     assert np.all(outside == 7)
 
 
 @pytestmark_ext
-def test_reads_a_source_given_as_a_view_with_padded_rows() -> None:
+@pytest.mark.parametrize("level", ALL_LEVELS)
+def test_reads_a_source_given_as_a_view_with_padded_rows(level: str) -> None:
+    _level_here(level)
     big = smooth(120, 300)
     src = big[10:110, 20:220]
-    got = run(src, 150, 80, 4.2, 3.3, 1.1, 1.1)
-    want = run(np.ascontiguousarray(src), 150, 80, 4.2, 3.3, 1.1, 1.1)
+    got = run(src, 150, 80, 4.2, 3.3, 1.1, 1.1, simd=level)
+    want = run(np.ascontiguousarray(src), 150, 80, 4.2, 3.3, 1.1, 1.1, simd=level)
     np.testing.assert_array_equal(got, want)
 
 
