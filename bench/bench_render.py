@@ -97,6 +97,72 @@ def _speed_draft(seconds: int) -> Draft:
     })
 
 
+def _peak_rss_mb() -> float:
+    """This process's peak RSS since it started its program (VmHWM: unlike ru_maxrss, it does not
+    carry over the parent's pages a fork shared before exec, 2.8 GB when the bench holds frames)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# The renderer as it was when issue #20 was filed (the commit before its work began): unpacked
+# from git into the bench's folder with its own C resampler built, it renders the same job in
+# the same rounds. "No slower than before" is measured against it; the old-path flag
+# (NEMO_RENDER_LEGACY=1) instead keeps every later change and undoes only the still preparation.
+BASELINE = "2ed2599^"
+BASELINE_CHILD = """
+import json, resource, sys, time
+from pathlib import Path
+tree, folder, draft_file = sys.argv[1:4]
+sys.path.insert(0, tree)
+from backend.draft import Draft
+from backend.render import render_draft
+assert Path(sys.modules["backend"].__file__).is_relative_to(tree)
+folder = Path(folder)
+draft = Draft.model_validate(json.loads(Path(draft_file).read_text()))
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+c0, t0 = cpu(), time.perf_counter()
+result = render_draft(draft, lambda src: folder / f"{src}.jpg", folder / "render.mp4")
+wall, c1 = time.perf_counter() - t0, cpu()
+hwm = [l for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("VmHWM:")]
+print(json.dumps({"wall": wall, "cpu_self": c1 - c0, "size_mb": result.size_bytes / 1e6,
+                  "rss_self": int(hwm[0].split()[1]) / 1024 if hwm else 0.0}))
+"""
+
+
+def _baseline_tree(folder: Path, rev: str) -> Path | None:
+    """`backend/` at `rev` in folder/baseline, its C resampler compiled as setup.py would."""
+    import io
+    import sysconfig
+    import tarfile
+
+    root = Path(__file__).resolve().parents[1]
+    tree = folder / "baseline"
+    try:
+        archive = subprocess.run(["git", "-C", str(root), "archive", rev, "backend"],
+                                 capture_output=True, check=True, timeout=120).stdout
+        tree.mkdir()
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(tree, filter="data")
+        src = tree / "backend" / "render" / "_resample.c"
+        if src.exists():
+            cc = (sysconfig.get_config_var("CC") or "cc").split()
+            flags = (sysconfig.get_config_var("CFLAGS") or "-O3").split()
+            out = src.with_name("_resample" + (sysconfig.get_config_var("EXT_SUFFIX") or ".so"))
+            subprocess.run([*cc, *flags, "-fPIC", "-shared", f"-I{sysconfig.get_paths()['include']}",
+                            str(src), "-o", str(out), "-lm"], check=True, capture_output=True, timeout=300)
+    except (OSError, subprocess.SubprocessError) as exc:
+        print(f"   (no baseline renderer from {rev}: {exc})")
+        return None
+    return tree
+
+
 def render_child(folder: Path, seconds: int) -> None:
     """Run in a fresh process, so its peak RSS is the render's own, not the bench's; photo
     analyses kept on disk between rounds as the backend keeps them (each path its own folder, so
@@ -112,7 +178,7 @@ def render_child(folder: Path, seconds: int) -> None:
     c1 = _cpu()
     print(json.dumps({
         "wall": wall, "cpu_self": c1[0] - c0[0], "cpu_encoder": c1[1] - c0[1],
-        "rss_self": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "rss_self": _peak_rss_mb(),
         "rss_encoder": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
         "size_mb": result.size_bytes / 1e6,
     }))
@@ -164,14 +230,21 @@ class _Load:
                 f"stolen by the host {self.steal:.1f} s")
 
 
-def _child(folder: Path, seconds: int, legacy: bool) -> tuple[dict[str, Any], float]:
-    """One render in a fresh process (ours, or with the stills prepared the old way): its own
-    figures, and the whole process's CPU, start-up included."""
+def _child(folder: Path, seconds: int, kind: str, tree: Path | None = None) -> tuple[dict[str, Any], float]:
+    """One render in a fresh process: ours, "legacy" (the stills prepared the old way) or
+    "baseline" (the renderer from BASELINE, in `tree`): its own figures, and the whole process's
+    CPU, start-up included."""
     kids0 = _cpu()[1]
-    env = {**os.environ, "NEMO_RENDER_LEGACY": "1" if legacy else "0"}
-    child = subprocess.run([sys.executable, __file__, "--render-child", str(folder), str(seconds)],
-                           check=True, capture_output=True, text=True, timeout=900, env=env)
-    os.replace(folder / "render.mp4", folder / ("legacy.mp4" if legacy else "ours.mp4"))
+    env = {**os.environ, "NEMO_RENDER_LEGACY": "1" if kind == "legacy" else "0"}
+    if kind == "baseline":
+        assert tree is not None
+        draft_file = folder / "draft.json"
+        draft_file.write_text(json.dumps(_speed_draft(seconds).to_wire()))
+        cmd = [sys.executable, "-c", BASELINE_CHILD, str(tree), str(folder), str(draft_file)]
+    else:
+        cmd = [sys.executable, __file__, "--render-child", str(folder), str(seconds)]
+    child = subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=900, env=env)
+    os.replace(folder / "render.mp4", folder / f"{kind}.mp4")
     return json.loads(child.stdout.strip().splitlines()[-1]), _cpu()[1] - kids0
 
 
@@ -181,21 +254,22 @@ def bench_speed(folder: Path, seconds: int, rounds: int) -> dict[str, Any]:
     stills = [_photo(folder / f"photo{i}.jpg", i) for i in range(3)]
     draft = _speed_draft(seconds)
     frames = round(seconds * 30)
+    tree = _baseline_tree(folder, BASELINE)
     keep = _draw_keep(folder, draft, frames)  # our frames, drawn once into memory
-    ours: list[dict[str, Any]] = []
-    legacy: list[dict[str, Any]] = []
+    figs: dict[str, list[dict[str, Any]]] = {"ours": [], "legacy": [], "baseline": []}
+    kinds = [k for k in figs if k != "baseline" or tree is not None]
     own: list[tuple[float, float]] = []
     with _Load() as load_render:
         child_cpu = 0.0
         for r in range(rounds):
-            for is_legacy in ((False, True) if r % 2 == 0 else (True, False)):
-                fig, cpu = _child(folder, seconds, is_legacy)
-                (legacy if is_legacy else ours).append(fig)
+            for kind in kinds[r % len(kinds):] + kinds[: r % len(kinds)]:  # each goes first once
+                fig, cpu = _child(folder, seconds, kind, tree)
+                figs[kind].append(fig)
                 child_cpu += cpu
             own.append(_encode_kept(folder, draft, keep))
         own_cpu_total = sum(c for _, c in own)
     del keep
-    out: dict[str, Any] = {"ours": ours, "legacy": legacy, "own": own, "frames": frames,
+    out: dict[str, Any] = {**figs, "own": own, "frames": frames,
                            "load_render": load_render.describe(child_cpu + own_cpu_total)}
     out["peer"] = _ffmpeg_job(folder, seconds)
     out["detail"] = _detail(folder, seconds, 5.0 if seconds >= 30 else seconds / 6)
@@ -309,7 +383,8 @@ def _detail(folder: Path, seconds: int, t: float = 5.0) -> dict[str, tuple[float
         mse = float(np.mean((y.astype(np.float64) - ref) ** 2))
         return lap, 10 * np.log10(255**2 / max(mse, 1e-9))
 
-    out = {name: measure(_luma_at(folder / f"{name}.mp4", t)) for name in ("ours", "legacy", "peer")}
+    out = {name: measure(_luma_at(folder / f"{name}.mp4", t))
+           for name in ("ours", "legacy", "baseline", "peer") if (folder / f"{name}.mp4").exists()}
     out["reference"] = (float(cv2.Laplacian(ref, cv2.CV_64F).var()), float("inf"))
     return out
 
@@ -533,7 +608,15 @@ def main() -> None:
         print(f"   old path (NEMO_RENDER_LEGACY=1: stills at sqrt(zoom), same rounds)   wall {lg_wall:6.2f} s   "
               f"cpu {lg_cpu:6.2f} s   {legacy[0]['size_mb']:.1f} MB   peak RSS {best(legacy, 'rss_self'):.0f} MB")
         print(f"                   rounds: wall {rounds(legacy, 'wall')}   cpu {rounds(legacy, 'cpu_self')}")
-        print(f"     ours / old path: wall {wall / lg_wall:.2f}   cpu {cpu / lg_cpu:.2f}   goal <= 1.0")
+        print(f"     ours / old path: wall {wall / lg_wall:.2f}   cpu {cpu / lg_cpu:.2f}")
+        base = s["baseline"]
+        if base:
+            b_wall, b_cpu = best(base, "wall"), best(base, "cpu_self")
+            print(f"   before: the renderer at {BASELINE} (when issue #20 was filed), same rounds   "
+                  f"wall {b_wall:6.2f} s   cpu {b_cpu:6.2f} s   {base[0]['size_mb']:.1f} MB   "
+                  f"peak RSS {best(base, 'rss_self'):.0f} MB")
+            print(f"                   rounds: wall {rounds(base, 'wall')}   cpu {rounds(base, 'cpu_self')}")
+            print(f"     ours / before: wall {wall / b_wall:.2f}   cpu {cpu / b_cpu:.2f}   goal <= 1.0")
         print(f"   peer: floor     wall {s['floor']:6.2f} s   cpu {s['floor_cpu']:6.2f} s   "
               f"cores busy {s['floor_cpu'] / s['floor']:.2f}  (static image, same encoder and settings)")
         print(f"                   {s['load_floor']}")

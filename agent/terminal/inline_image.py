@@ -238,7 +238,8 @@ def show_image(console: Console, path: Path, *, env: Mapping[str, str] | None = 
     except (OSError, UnidentifiedImageError, ValueError):
         return False
     columns = max(8, min(MAX_COLUMNS, console.width - 2))
-    max_rows = max(6, min(30, console.height - 4))
+    # at most half the window: the conversation above and the prompt below stay in view
+    max_rows = max(6, min(30, console.height // 2))
     if protocol == "halfblock":
         wide = min(columns, image.width, int(max_rows * 2 * image.width / max(1, image.height)))
         for row in halfblock_rows(image, max(8, wide)):

@@ -208,3 +208,17 @@ def test_a_saved_export_path_is_a_hyperlink(tmp_path: Path):
     RichRenderer(console, "en").handle(FileSaved(path=str(saved), size=2048, duration=3.0))
     out = buf.getvalue()
     assert "\x1b]8;id=" in out and saved.resolve().as_uri() in out
+
+
+@pytest.mark.parametrize("protocol", ["halfblock", "kitty"])
+def test_the_sheet_takes_at_most_half_the_window(sheet: Path, protocol: str):
+    """A wide terminal of 24 lines: the picture may not push the conversation off the screen."""
+    console, buf = _console(width=160, height=24)
+    env = TERMINAL if protocol == "halfblock" else {"TERM": "xterm-kitty"}
+    assert show_image(console, sheet, env=env, cell=(10, 20))
+    out = buf.getvalue()
+    if protocol == "halfblock":
+        assert 6 <= len([line for line in out.splitlines() if "▀" in line]) <= 12
+    else:
+        params, _ = _kitty_payload(out)
+        assert int(params["r"]) <= 12
