@@ -21,6 +21,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend import files, hooks, renders, routes_api, sse, uploads
+from backend.analysis import Analyst
 from backend.context import Backend
 from backend.envelope import JSON, ApiFailure, ok
 from backend.jobs import JobRunner
@@ -115,10 +116,11 @@ def create_app(settings: BackendSettings | None = None) -> Starlette:
     _remove_orphan_render_parts(be)
     store.release_frozen()  # no turn survives a restart: what they reserved goes back
     be.jobs = JobRunner(settings, store, be.faults, be.renders_dir, be.uploads_dir)
+    be.analyst = Analyst(be.analysis_dir, enabled=settings.analyse_uploads)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        assert be.jobs is not None
+        assert be.jobs is not None and be.analyst is not None
         be.jobs.start()
         _warm_up()
         try:
@@ -131,6 +133,7 @@ def create_app(settings: BackendSettings | None = None) -> Starlette:
             if turns:  # let their `finally` settle the credits they froze
                 await asyncio.wait(turns, timeout=2)
             be.jobs.stop()
+            be.analyst.stop()
             store.close()
 
     routes = [

@@ -21,6 +21,7 @@ from backend.settings import BackendSettings
 from backend.store import Store
 
 if TYPE_CHECKING:
+    from backend.analysis import Analyst
     from backend.jobs import JobRunner
 
 ATTRIBUTION_HEADERS = ("x-skill-source", "x-skill-version", "x-skill-platform")
@@ -34,6 +35,7 @@ class Backend:
     faults: FaultBoard = field(default_factory=FaultBoard)
     shutting_down: threading.Event = field(default_factory=threading.Event)
     jobs: JobRunner | None = None
+    analyst: Analyst | None = None  # examines uploaded photos as they arrive (analysis.py)
     session_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
     turn_tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
@@ -44,6 +46,10 @@ class Backend:
     @property
     def renders_dir(self) -> Path:
         return self.settings.data_dir / "renders"
+
+    @property
+    def analysis_dir(self) -> Path:
+        return self.settings.data_dir / "analysis"
 
     @property
     def tmp_dir(self) -> Path:

@@ -176,7 +176,7 @@ class JobRunner:
         spec = {"draft": draft.to_wire(), "out": str(out), "media": self._media(draft, job),
                 # subject boxes found in one render's process serve the next (a preview, then
                 # its export): render/subject.py
-                "analysis_dir": str(self.settings.data_dir / "analysis"), **quality}
+                "analysis_dir": str(self.settings.data_dir / "analysis"), **quality}  # Backend.analysis_dir
         outcome = self._run_child(render_id, spec, cancel)
         if "done" in outcome:
             done = outcome["done"]

@@ -63,6 +63,7 @@ class BackendSettings(BaseModel):
     render_fps: int | None = None
     require_attribution_for_export: bool = True
     draft_quality: bool = True  # renders (and advertises) `output.quality: draft` previews
+    analyse_uploads: bool = True  # find each uploaded photo's subject at once (backend/analysis.py)
     resume_jobs: bool = True  # after a restart: resume interrupted jobs (else mark them failed)
     render_workers: int = Field(default_factory=default_render_workers, ge=1, le=16)
     # what one export may ask for, checked when it is submitted and again before it starts

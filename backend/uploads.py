@@ -249,6 +249,8 @@ def _finish(be: Backend, session_id: str, part: _Part, request: Request) -> dict
         "created": time.time(),
     }
     be.store.add_media(row)
+    if info.kind == "image" and be.analyst is not None:  # its subject, found before a render asks
+        be.analyst.submit(be.uploads_dir / name)
     return media_entry(row, str(request.base_url))
 
 

@@ -74,8 +74,9 @@ class Subject:
         return self.kind in ("face", "focus")
 
 
-def find_subject(img: Any, path: Path | None = None) -> Subject | None:
-    """The subject of an upright RGB Pillow image, or None when nothing stands out."""
+def find_subject(img: Any, path: Path | None = None, *, folder: Path | None = None) -> Subject | None:
+    """The subject of an upright RGB Pillow image, or None when nothing stands out. `folder`
+    (else the one `use_disk_cache` named) keeps the result on disk by `path`'s bytes."""
     key = None
     if path is not None:
         try:
@@ -88,7 +89,7 @@ def find_subject(img: Any, path: Path | None = None) -> Subject | None:
             if key in _CACHE:
                 _CACHE.move_to_end(key)
                 return _CACHE[key]
-    disk = _disk_name(path)
+    disk = _disk_name(path, folder or _DISK)
     hit, found = _disk_read(disk)
     if not hit:
         try:
@@ -107,8 +108,7 @@ def find_subject(img: Any, path: Path | None = None) -> Subject | None:
     return found
 
 
-def _disk_name(path: Path | None) -> Path | None:
-    folder = _DISK
+def _disk_name(path: Path | None, folder: Path | None) -> Path | None:
     if folder is None or path is None:
         return None
     import hashlib

@@ -101,3 +101,33 @@ def test_chinese_file_names_are_kept_for_display(api, make_photo):
     entry = api.upload(make_photo("p.png"), names=["海边 照片.png"]).json()["data"]["files"][0]
     assert entry["filename"] == "海边 照片.png"
     assert httpx.get(entry["cdn_url"]).status_code == 200
+
+
+def test_an_uploaded_photo_is_examined_before_any_render_asks(api, local_backend, tmp_path):
+    """The subject of a new photo is found as it arrives (backend/analysis.py) and kept in the
+    data folder, where the render process looks first: the first preview skips the detector."""
+    import json
+    import time
+
+    import pytest
+    from PIL import Image
+
+    skimage_data = pytest.importorskip("skimage.data")
+    portrait = tmp_path / "me.jpg"
+    Image.fromarray(skimage_data.astronaut()).crop((96, 0, 480, 512)).resize((900, 1200)).save(
+        portrait, quality=90)
+    assert api.upload(portrait).json()["code"] == 0
+    folder = local_backend.settings.data_dir / "analysis"
+    deadline = time.monotonic() + 20
+    while not list(folder.glob("*.json")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    found = [json.loads(p.read_text()) for p in folder.glob("*.json")]
+    assert len(found) == 1 and found[0]["kind"] == "face"
+    x0, y0, x1, _y1 = found[0]["box"]
+    assert y0 < 0.2 and 0.2 < (x0 + x1) / 2 < 0.8  # the astronaut's head, near the top
+    # what the render child finds for the same bytes is that stored result
+    from backend.render.subject import clear_cache, find_subject
+
+    clear_cache()
+    stored = find_subject(Image.new("RGB", (64, 64)), portrait, folder=folder)  # no face in it
+    assert stored is not None and stored.kind == "face"
