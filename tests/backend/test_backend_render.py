@@ -112,7 +112,12 @@ def test_cancel_a_job(api, local_backend, make_photo):
     local_backend.faults.add({"route": "render_submit", "kind": "stuck", "progress": 30})
     _, render_id = _submit(api, draft)
     job, _ = _wait(api, render_id, until=("processing",))
-    assert job["progress"] == 30
+    # a job starts at 0 % and the stuck fault then sets 30 %: a poll may fall between the two
+    deadline = time.monotonic() + 10
+    while job["progress"] != 30 and time.monotonic() < deadline:
+        time.sleep(0.05)
+        job = api.get(f"/api/render/proxy/lambda/{render_id}").json()
+    assert job["status"] == "processing" and job["progress"] == 30
     r = api.post(f"/api/render/proxy/lambda/{render_id}/cancel")
     assert r.status_code == 200
     job, _ = _wait(api, render_id)
