@@ -13,13 +13,14 @@ a 30-s 1080p render kept 1.05 cores busy (31.9 s wall for 34.3 s CPU). Two chang
 x264 runs *frame* threads (3 on 2 cores, plus its lookahead thread), so a frame is handed over
 and compressed while later ones arrive; and the hand-over itself (x264's frame set-up, the
 muxer) runs on an encoder thread fed through a small bounded queue, so the drawing thread only
-copies the frame and goes on. PyAV releases the GIL inside `avcodec_send_frame`, and
+queues the frame and goes on. PyAV releases the GIL inside `avcodec_send_frame`, and
 OpenCV/numpy release it while drawing, so the two threads really run side by side. The sound is
 mixed and AAC-encoded on a third (`sound_encoder.py`); the encoder thread muxes its packets.
 
-The copy goes into a pool of reused PyAV frames: `VideoFrame.from_ndarray` allocates fresh
-memory each time and took 2.8 ms per 1080p frame (page faults mostly) against 0.12 ms for a copy
-into a frame already touched. libavcodec hands the frame to x264, which copies it into its own
+Frames come from a pool of reused PyAV frames, and the frame loop draws straight into them
+(`frame()` then `submit()`; `write()` copies a caller's own buffer in): `VideoFrame.from_ndarray`
+allocates fresh memory each time and took 2.8 ms per 1080p frame (page faults mostly) against
+0.12 ms for a copy into a frame already touched, and drawing in place spares even that copy. libavcodec hands the frame to x264, which copies it into its own
 picture before `encode()` returns, so the frame is free again as soon as `encode()` is. The pool
 holds POOL frames (3 MB each at 1080p) and x264 keeps a few more in flight (its frame threads
 and lookahead), so memory stays bounded: peak RSS of the 30-s bench render went from 440 to
