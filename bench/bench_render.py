@@ -76,6 +76,11 @@ def _photo(path: Path, seed: int, size: tuple[int, int] = (4000, 3000)) -> Path:
     return path
 
 
+def _title_ms(seconds: int) -> int:
+    """The title shows from 0.5 s for 4 s (1 s in a --quick clip: gone before the detail frame)."""
+    return 4000 if seconds >= 30 else 1000
+
+
 def _speed_draft(seconds: int) -> Draft:
     third = seconds * 1000 // 3
     xf = 1000
@@ -92,7 +97,7 @@ def _speed_draft(seconds: int) -> Draft:
             {"tt": 1, "sg": [{"id": "m", "gen": {"style": "calm", "bpm": 84, "seed": 7}, "st": 0,
                               "d": seconds * 1000, "fo": 1500, "vol": DEFAULT_VOLUME}]},
             {"tt": 7, "sg": [{"id": "t", "text": "A Day by the Sea · 海边的一天", "role": "title",
-                              "st": 500, "d": 4000, "fi": 500, "fo": 500}]},
+                              "st": 500, "d": _title_ms(seconds), "fi": 500, "fo": 500}]},
         ],
     })
 
@@ -315,6 +320,7 @@ def _ffmpeg_job(folder: Path, seconds: int) -> dict[str, float]:
         w.writeframes((np.clip(bed, -1, 1) * 32767).astype("<i2").tobytes())
     (folder / "title.txt").write_text("A Day by the Sea · 海边的一天", encoding="utf-8")
     third = seconds // 3
+    end = 0.5 + _title_ms(seconds) / 1000  # when the title is gone
     d0, d1, d2 = (third + 0.5) * 30, (third + 1) * 30, (seconds - 2 * third + 0.5) * 30
     font = "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"
     graph = (
@@ -328,8 +334,8 @@ def _ffmpeg_job(folder: Path, seconds: int) -> dict[str, float]:
         f"[v0][v1]xfade=transition=fade:duration=1.0:offset={third - 0.5}[x1];"
         f"[x1][v2]xfade=transition=fade:duration=1.0:offset={2 * third - 0.5}[x2];"
         f"[x2]drawtext=fontfile={font}:textfile={folder / 'title.txt'}:fontsize=92:fontcolor=white"
-        ":shadowcolor=black@0.8:shadowx=4:shadowy=4:x=(w-text_w)/2:y=(h-text_h)/2:enable='between(t,0.5,4.5)'"
-        ":alpha='if(lt(t,1.0),(t-0.5)/0.5,if(gt(t,4.0),(4.5-t)/0.5,1))',format=yuv420p[v];"
+        f":shadowcolor=black@0.8:shadowx=4:shadowy=4:x=(w-text_w)/2:y=(h-text_h)/2:enable='between(t,0.5,{end})'"
+        f":alpha='if(lt(t,1.0),(t-0.5)/0.5,if(gt(t,{end - 0.5}),({end}-t)/0.5,1))',format=yuv420p[v];"
         f"[3:a]afade=t=out:st={seconds - 1.5}:d=1.5[a]"
     )
     cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-v", "error", "-y",
