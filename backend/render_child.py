@@ -85,13 +85,35 @@ def run(job: ChildJob, cancel: threading.Event) -> None:
                 "width": int(result.width), "height": int(result.height)})
 
 
+def _preload() -> None:
+    """Import the renderer and its libraries before the job arrives: a spare child (see
+    backend/jobs.py) does this while it waits, so a job starts drawing at once. A failure here
+    is reported by `run`, with the job."""
+    try:
+        import av  # noqa: F401
+        import cv2  # noqa: F401
+        from PIL import Image  # noqa: F401
+
+        import backend.render.audio
+        import backend.render.compose
+        import backend.render.encoder
+        import backend.render.sound_encoder  # noqa: F401
+        from backend.render import render_draft  # noqa: F401
+    except Exception:
+        pass
+
+
 def main() -> int:
     import logging
     import os
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(levelname)s: %(name)s: %(message)s")
-    job = ChildJob.model_validate_json(sys.stdin.buffer.readline())
+    _preload()
+    line = sys.stdin.buffer.readline()
+    if not line.strip():  # a spare that was never given a job: nothing to do
+        return 0
+    job = ChildJob.model_validate_json(line)
     cancel = threading.Event()
     threading.Thread(target=_watch_stdin, args=(cancel,), daemon=True).start()
     run(job, cancel)

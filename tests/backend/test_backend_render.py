@@ -130,3 +130,42 @@ def test_job_of_a_missing_media_fails_with_a_reason(api, make_photo):
     _, render_id = _submit(api, draft)
     job, _ = _wait(api, render_id)
     assert job["status"] == "failed" and job["error"]
+
+
+def _alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie (ended, not yet reaped) is not alive
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def test_the_next_render_starts_in_a_process_started_ahead(api, local_backend, make_photo):
+    """Once a render has run, a spare render process waits with the renderer imported; the next
+    job takes it (no Python start-up or imports in its time), another spare is started, and
+    stopping the backend leaves none behind. A spare that died is simply replaced."""
+    jobs = local_backend.app.state.backend.jobs
+    draft = _draft(api, make_photo, 1)
+    job, _ = _wait(api, _submit(api, draft)[1])
+    assert job["status"] == "completed"
+    spare = jobs._spares._spare
+    assert spare is not None and spare[0].poll() is None
+    job, _ = _wait(api, _submit(api, draft)[1])
+    assert job["status"] == "completed" and jobs.last_child_pid == spare[0].pid
+    replacement = jobs._spares._spare
+    assert replacement is not None and replacement[0].pid != spare[0].pid
+    replacement[0].kill()
+    replacement[0].wait()
+    job, _ = _wait(api, _submit(api, draft)[1])
+    assert job["status"] == "completed" and jobs.last_child_pid != replacement[0].pid
+    last = jobs._spares._spare
+    assert last is not None
+    jobs.stop()
+    assert not _alive(last[0].pid)
+    assert not list((local_backend.settings.data_dir / "tmp").glob("spare-*.log"))
