@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from fractions import Fraction
@@ -85,6 +85,34 @@ class SoundEncoder:
                 continue
         return None
 
+    def _frames(self, sound: np.ndarray | Sound) -> Iterator[Any]:
+        """The mix as audio frames at the stream's rate, a second at a time, then the
+        resampler's last samples (numbered here, so resampled timestamps never drift)."""
+        import av
+
+        rate = int(self._stream.rate or MIX_RATE)
+        resampler = None if rate == MIX_RATE else av.AudioResampler(
+            format="fltp", layout="stereo", rate=rate)
+        total, made = len(sound), 0
+        for read in range(0, total, MIX_RATE):
+            n = min(MIX_RATE, total - read)
+            part = sound[read : read + n] if isinstance(sound, np.ndarray) else sound.read(n)
+            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(part.T, dtype=np.float32),
+                                               format="fltp", layout="stereo")
+            frame.sample_rate, frame.pts, frame.time_base = MIX_RATE, read, Fraction(1, MIX_RATE)
+            if resampler is None:
+                yield frame
+                continue
+            for out in resampler.resample(frame):
+                out.pts, out.time_base = made, Fraction(1, rate)
+                made += out.samples
+                yield out
+        if resampler is not None:
+            for out in resampler.resample(None):
+                out.pts, out.time_base = made, Fraction(1, rate)
+                made += out.samples
+                yield out
+
     def _run(self) -> None:
         import av
 
@@ -92,29 +120,10 @@ class SoundEncoder:
             sound = self._resolve()
             if sound is None:
                 return
-            rate = int(self._stream.rate or MIX_RATE)
-            resampler = None if rate == MIX_RATE else av.AudioResampler(
-                format="fltp", layout="stereo", rate=rate)
-            total, read, made = len(sound), 0, 0
-            while read < total or resampler is not None:
+            for frame in self._frames(sound):
                 if self._stopped():
                     return
-                if read < total:
-                    n = min(MIX_RATE, total - read)
-                    part = sound[read : read + n] if isinstance(sound, np.ndarray) else sound.read(n)
-                    frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(part.T, dtype=np.float32),
-                                                       format="fltp", layout="stereo")
-                    frame.sample_rate, frame.pts, frame.time_base = MIX_RATE, read, Fraction(1, MIX_RATE)
-                    read += n
-                    frames = [frame] if resampler is None else resampler.resample(frame)
-                else:  # the resampler's last samples
-                    frames, resampler = resampler.resample(None), None  # type: ignore[union-attr]
-                packets = []
-                for out in frames:
-                    if rate != MIX_RATE:  # number the resampled samples ourselves: no drift
-                        out.pts, out.time_base = made, Fraction(1, rate)
-                        made += out.samples
-                    packets.extend(self._stream.encode(out))
+                packets = list(self._stream.encode(frame))
                 if packets and not self._put(packets):
                     return
             self._put(list(self._stream.encode(None)))
