@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,30 @@ def serve_app() -> Iterator[Callable[[Any], ServerThread]]:
     yield _serve
     for server in reversed(started):
         server.stop()
+
+
+@pytest.fixture
+def fast_backend() -> dict[str, Any]:
+    """Local backend settings for a chat started by a test: tiny renders, instant "generation",
+    every edit answered with text, seeded replies."""
+    return {"render_max_height": 180, "render_fps": 10, "generation_seconds": 0.05,
+            "heartbeat_interval": 0.05, "no_text_ratio": 0.0, "seed": 1234}
+
+
+@pytest.fixture
+def chat_env(tmp_path: Path, fast_backend: dict[str, Any]) -> Callable[..., dict[str, str]]:
+    """chat_env(backend={...}, **env) → the environment of a `nemo-chat --local` process a test
+    starts: no NEMO_* from outside, private config and data folders, `fast_backend` with
+    `backend`'s changes, quick render polls, and the extra variables `env`."""
+
+    def make(backend: dict[str, Any] | None = None, **env: str) -> dict[str, str]:
+        out = {k: v for k, v in os.environ.items() if not k.startswith("NEMO_")}
+        out.update(NEMO_CONFIG_DIR=str(tmp_path / "config"), NEMO_DATA_DIR=str(tmp_path / "data"),
+                   NEMO_LOCAL_SETTINGS=json.dumps({**fast_backend, **(backend or {})}),
+                   NEMO_POLL_INTERVAL="0.2", **env)
+        return out
+
+    return make
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,6 @@ would; the backend renders tiny videos (NEMO_LOCAL_SETTINGS) so a run takes seco
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -18,37 +17,17 @@ import pexpect
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-FAST_BACKEND = {
-    "render_max_height": 180,
-    "render_fps": 10,
-    "generation_seconds": 0.05,
-    "heartbeat_interval": 0.05,
-    "no_text_ratio": 0.0,
-    "seed": 1234,
-}
-
-
-def chat_env(tmp_path: Path, **backend: object) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEMO_")}
-    env.update(
-        NEMO_CONFIG_DIR=str(tmp_path / "config"),
-        NEMO_DATA_DIR=str(tmp_path / "data"),
-        NEMO_LOCAL_SETTINGS=json.dumps({**FAST_BACKEND, **backend}),
-        NEMO_POLL_INTERVAL="0.2",
-        TERM="xterm-256color",
-        PROMPT_TOOLKIT_NO_CPR="1",  # pexpect does not answer cursor-position requests
-        COLUMNS="100",
-        LINES="30",
-    )
-    return env
+TERMINAL = {"TERM": "xterm-256color",
+            "PROMPT_TOOLKIT_NO_CPR": "1",  # pexpect does not answer cursor-position requests
+            "COLUMNS": "100", "LINES": "30"}
 
 
 @pytest.mark.slow
 def test_terminal_session_upload_stream_interrupt_continue_quit(
-    tmp_path: Path, make_photo: Callable[..., Path]
+    tmp_path: Path, make_photo: Callable[..., Path], chat_env: Callable[..., dict[str, str]]
 ) -> None:
     photo = make_photo("beach.png", size=(320, 180), seed=1)
-    env = chat_env(tmp_path, chunk_delay=0.08)  # a slow stream, so Ctrl-C lands mid-reply
+    env = chat_env({"chunk_delay": 0.08}, **TERMINAL)  # a slow stream: Ctrl-C lands mid-reply
     child = pexpect.spawn(
         sys.executable,
         ["-m", "agent", "--local", "--out", str(tmp_path / "out")],
@@ -90,7 +69,7 @@ def test_terminal_session_upload_stream_interrupt_continue_quit(
 
 @pytest.mark.slow
 def test_piped_script_uploads_animates_exports_a_valid_mp4(
-    tmp_path: Path, make_photo: Callable[..., Path]
+    tmp_path: Path, make_photo: Callable[..., Path], chat_env: Callable[..., dict[str, str]]
 ) -> None:
     photos = [make_photo(f"photo{i}.png", size=(320, 180), seed=i) for i in range(2)]
     out = tmp_path / "videos"
@@ -106,7 +85,7 @@ def test_piped_script_uploads_animates_exports_a_valid_mp4(
         text=True,
         timeout=120,
         cwd=ROOT,
-        env=chat_env(tmp_path),
+        env=chat_env(**TERMINAL),
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "\x1b" not in result.stdout  # plain text in a pipe
@@ -122,14 +101,14 @@ def test_piped_script_uploads_animates_exports_a_valid_mp4(
 
 
 @pytest.mark.slow
-def test_messages_flag_runs_without_stdin_and_reports_failure(tmp_path: Path) -> None:
+def test_messages_flag_runs_without_stdin_and_reports_failure(tmp_path: Path, chat_env: Callable[..., dict[str, str]]) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "agent", "--local", "-m", "credits", "-m", "export"],
         capture_output=True,
         text=True,
         timeout=60,
         cwd=ROOT,
-        env=chat_env(tmp_path),
+        env=chat_env(**TERMINAL),
         stdin=subprocess.DEVNULL,
     )
     # credits succeed; export of an empty timeline does not: exit code 1, with a way forward
@@ -140,10 +119,10 @@ def test_messages_flag_runs_without_stdin_and_reports_failure(tmp_path: Path) ->
 
 
 @pytest.mark.slow
-def test_record_writes_a_transcript_without_secrets_and_never_overwrites(tmp_path: Path) -> None:
+def test_record_writes_a_transcript_without_secrets_and_never_overwrites(tmp_path: Path, chat_env: Callable[..., dict[str, str]]) -> None:
     record = tmp_path / "session.jsonl"
     args = [sys.executable, "-m", "agent", "--local", "--record", str(record), "-m", "credits"]
-    env = chat_env(tmp_path)
+    env = chat_env(**TERMINAL)
     first = subprocess.run(args, capture_output=True, text=True, timeout=60, cwd=ROOT, env=env)
     assert first.returncode == 0, first.stdout + first.stderr
     lines = record.read_text(encoding="utf-8").splitlines()
@@ -159,7 +138,7 @@ def test_record_writes_a_transcript_without_secrets_and_never_overwrites(tmp_pat
 
 
 @pytest.mark.slow
-def test_ctrl_c_in_piped_mode_exits_130_quietly_while_waiting_for_input(tmp_path: Path) -> None:
+def test_ctrl_c_in_piped_mode_exits_130_quietly_while_waiting_for_input(tmp_path: Path, chat_env: Callable[..., dict[str, str]]) -> None:
     import signal
 
     proc = subprocess.Popen(
@@ -169,7 +148,7 @@ def test_ctrl_c_in_piped_mode_exits_130_quietly_while_waiting_for_input(tmp_path
         stderr=subprocess.PIPE,
         text=True,
         cwd=ROOT,
-        env=chat_env(tmp_path),
+        env=chat_env(**TERMINAL),
     )
     try:
         assert proc.stdout is not None and proc.stdin is not None

@@ -11,15 +11,6 @@ from typing import Any
 
 import pytest
 
-FAST_BACKEND = {
-    "render_max_height": 180,
-    "render_fps": 10,
-    "generation_seconds": 0.05,
-    "heartbeat_interval": 0.05,
-    "no_text_ratio": 0.0,
-    "seed": 1234,
-}
-
 
 @dataclass
 class BatchRun:
@@ -29,7 +20,8 @@ class BatchRun:
 
 
 @pytest.fixture
-def batch_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+def batch_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+              fast_backend: dict[str, Any]) -> Callable[..., None]:
     """batch_env(**backend_settings): a private config/data folder, a fast local backend."""
     for var in ("NEMO_TOKEN", "NEMO_CLIENT_ID", "NEMO_API_URL", "SKILL_SOURCE", "NEMO_OUTPUT_DIR"):
         monkeypatch.delenv(var, raising=False)
@@ -38,7 +30,7 @@ def batch_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., 
     monkeypatch.setenv("NEMO_POLL_INTERVAL", "0.2")
 
     def _set(**backend: Any) -> None:
-        monkeypatch.setenv("NEMO_LOCAL_SETTINGS", json.dumps({**FAST_BACKEND, **backend}))
+        monkeypatch.setenv("NEMO_LOCAL_SETTINGS", json.dumps({**fast_backend, **backend}))
 
     _set()
     return _set

@@ -12,7 +12,7 @@ import pytest
 
 from agent.batch.chat import parse_chat_batch
 
-from .test_batch_interrupt import ROOT, _env
+from .test_batch_interrupt import ROOT
 
 
 def test_the_chat_command_reads_photos_before_the_double_dash() -> None:
@@ -24,7 +24,7 @@ def test_the_chat_command_reads_photos_before_the_double_dash() -> None:
 
 @pytest.mark.slow
 def test_batch_from_the_chat_saves_one_video_per_photo_and_shows_the_table(
-    tmp_path: Path, make_photo: Callable[..., Path]
+    tmp_path: Path, make_photo: Callable[..., Path], chat_env: Callable[..., dict[str, str]]
 ) -> None:
     a = make_photo("a.png", size=(320, 180), seed=1)
     b = make_photo("b.png", size=(320, 180), seed=2)
@@ -32,7 +32,7 @@ def test_batch_from_the_chat_saves_one_video_per_photo_and_shows_the_table(
     script = f"/batch {a} {b} -- turn it into a smooth animated video\n"
     result = subprocess.run(
         [sys.executable, "-m", "agent", "--local", "--out", str(out)], input=script,
-        capture_output=True, text=True, timeout=120, cwd=ROOT, env=_env(tmp_path),
+        capture_output=True, text=True, timeout=120, cwd=ROOT, env=chat_env(),
     )
     shown = result.stdout + result.stderr
     assert result.returncode == 0, shown

@@ -4,7 +4,6 @@ finished videos stay and a rerun does the rest. A real process, signalled as a p
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -15,28 +14,15 @@ import pytest
 
 from agent.batch.args import EXIT_INTERRUPTED, EXIT_OK
 
-from .conftest import FAST_BACKEND
-
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _env(tmp_path: Path, **backend: object) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEMO_")}
-    env.update(
-        NEMO_CONFIG_DIR=str(tmp_path / "config"),
-        NEMO_DATA_DIR=str(tmp_path / "data"),
-        NEMO_LOCAL_SETTINGS=json.dumps({**FAST_BACKEND, **backend}),
-        NEMO_POLL_INTERVAL="0.2",
-    )
-    return env
-
-
-def _start(tmp_path: Path, photos: list[Path], **backend: object) -> subprocess.Popen[str]:
+def _start(tmp_path: Path, photos: list[Path], env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "agent", "batch", "--local", "--jobs", "2",
          "--out", str(tmp_path / "vids"), "-m", "turn it into a smooth animated video",
          *map(str, photos)],
-        cwd=ROOT, env=_env(tmp_path, **backend), stdout=subprocess.PIPE,
+        cwd=ROOT, env=env, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True,
     )
 
@@ -53,10 +39,10 @@ def _wait_for(proc: subprocess.Popen[str], text: str) -> list[str]:
 
 @pytest.mark.slow
 def test_first_ctrl_c_lets_running_items_finish_and_starts_no_more(
-    tmp_path: Path, make_photo: Callable[..., Path]
+    tmp_path: Path, make_photo: Callable[..., Path], chat_env: Callable[..., dict[str, str]]
 ) -> None:
     photos = [make_photo(f"p{i}.png", size=(320, 180), seed=i) for i in range(4)]
-    proc = _start(tmp_path, photos, generation_seconds=1.0)
+    proc = _start(tmp_path, photos, chat_env({"generation_seconds": 1.0}))
     try:
         _wait_for(proc, "p1.png: editing")
         proc.send_signal(signal.SIGINT)
@@ -74,7 +60,7 @@ def test_first_ctrl_c_lets_running_items_finish_and_starts_no_more(
     again = subprocess.run(
         [sys.executable, "-m", "agent", "batch", "--local", "--out", str(vids), "-m",
          "turn it into a smooth animated video", *map(str, photos)],
-        cwd=ROOT, env=_env(tmp_path), capture_output=True, text=True, timeout=90,
+        cwd=ROOT, env=chat_env(), capture_output=True, text=True, timeout=90,
     )
     assert again.returncode == EXIT_OK, again.stderr
     assert "p0.png: " not in again.stderr  # done earlier: not run again
@@ -83,10 +69,10 @@ def test_first_ctrl_c_lets_running_items_finish_and_starts_no_more(
 
 @pytest.mark.slow
 def test_second_ctrl_c_cancels_running_items_and_keeps_nothing_half_written(
-    tmp_path: Path, make_photo: Callable[..., Path]
+    tmp_path: Path, make_photo: Callable[..., Path], chat_env: Callable[..., dict[str, str]]
 ) -> None:
     photos = [make_photo(f"p{i}.png", size=(320, 180), seed=i) for i in range(3)]
-    proc = _start(tmp_path, photos, generation_seconds=5.0)
+    proc = _start(tmp_path, photos, chat_env({"generation_seconds": 5.0}))
     try:
         _wait_for(proc, "editing")
         proc.send_signal(signal.SIGINT)

@@ -6,8 +6,6 @@ run with `--resume` and an empty stdin said "picking it up" and exited 0 with no
 
 from __future__ import annotations
 
-import json
-import os
 import signal
 import subprocess
 import sys
@@ -18,24 +16,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-BACKEND = {"render_max_height": 180, "render_fps": 10, "generation_seconds": 0.05,
-           "heartbeat_interval": 0.05, "no_text_ratio": 0.0, "seed": 7}
-
-
-def _env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEMO_")}
-    env.update(NEMO_CONFIG_DIR=str(tmp_path / "config"), NEMO_DATA_DIR=str(tmp_path / "data"),
-               NEMO_LOCAL_SETTINGS=json.dumps(BACKEND), NEMO_POLL_INTERVAL="0.2")
-    return env
-
-
 @pytest.mark.slow
 def test_resume_without_input_saves_the_pending_video(
-    tmp_path: Path, make_photo: Callable[..., Path]
+    tmp_path: Path, make_photo: Callable[..., Path], chat_env: Callable[..., dict[str, str]]
 ) -> None:
     photo = make_photo("beach.png", size=(320, 180), seed=2)
     out = tmp_path / "videos"
-    env = _env(tmp_path)
+    env = chat_env({"seed": 7})
     first = subprocess.Popen(
         [sys.executable, "-m", "agent", "--local", "--out", str(out)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
