@@ -125,7 +125,7 @@ class Limiter:
         ahead = chunk[: 2 * look] if chunk is not None else np.zeros((0, 2), np.float32)
         ctx = np.concatenate([self._tail, prev, ahead])
         self._tail = np.concatenate([self._tail, prev])[-2 * look :]
-        peak = np.abs(ctx).max(axis=1)
+        peak = np.maximum(np.abs(ctx[:, 0]), np.abs(ctx[:, 1]))  # a max along a 2-wide axis is 10x slower
         if float(peak.max(initial=0.0)) <= self.ceiling:
             return prev
         import cv2
