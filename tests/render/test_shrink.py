@@ -213,3 +213,11 @@ def test_odd_and_tiny_pictures_are_prepared(size: tuple[int, int]) -> None:
     if size[0] < 100:  # a flat picture stays flat, whichever way it was prepared
         want = rgb_to_planes(np.full((2, 2, 3), (200, 30, 60), np.uint8))
         assert np.abs(shot.src.y.astype(int) - int(want.y[0, 0])).max() <= 1
+
+
+@pytest.mark.parametrize("part", [(0, 0, 800, 600), (6, 14, 798, 14 + 2 * shrink_mod.BAND + 38), (2, 4, 4, 6)])
+def test_the_photo_is_converted_band_by_band_as_in_one_go(part: tuple[int, int, int, int]) -> None:
+    img = photo(801, 601)
+    want = rgb_to_planes(np.asarray(img)[part[1]:part[3], part[0]:part[2]])
+    for got, plane in zip(shrink_mod.to_i420(img, part), want.planes(), strict=True):
+        np.testing.assert_array_equal(got, plane)
