@@ -1,5 +1,7 @@
 /*
- * Bilinear resampling of one 8-bit plane under a scale + offset map, in two separable passes.
+ * Bilinear resampling of one 8-bit plane under a scale + offset map, in two separable passes
+ * (`resample`, this header), and the antialiased Lanczos-3 resize that prepares each still
+ * (`shrink`, its own header further down).
  *
  * Why this exists: Ken Burns motion is a window that zooms and pans, never rotates, so every
  * output row samples the same source columns and every output column the same source rows.
@@ -620,6 +622,12 @@ done:
  * vertically filtered rows (8 bits, as Pillow keeps them between its passes) are transposed, so
  * that an output column is a weighted sum of the strip's source columns, now rows, and the
  * result is transposed back (16x16 byte blocks, 4 rounds of unpacks).
+ *
+ * CPU for the render's still (a 4000x3000 photo's 16:9 crop to 2870x1614, Y + U + V, one
+ * thread; `bench/bench_shrink.py`, AMD EPYC Zen 4): avx512 8.8 ms, avx2 10.0, ssse3 15.2,
+ * scalar 92; Pillow's RGB Lanczos resize of the same box took 150. Most of it is moving bytes
+ * (the passes over 4000-wide rows, the transposes), not the taps: a 1:1 resize of the same
+ * plane costs 90% of the 1.39:1 one.
  * --------------------------------------------------------------------------------------------- */
 
 #define CBITS 14
@@ -982,7 +990,8 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_resample",
-    "Separable bilinear resampling of 8-bit planes with exact sub-pixel offsets.", -1, methods,
+    "Resampling of 8-bit planes: separable bilinear with exact sub-pixel offsets (frames),\n"
+    "antialiased Lanczos-3 of a fractional box (preparing stills).", -1, methods,
     NULL, NULL, NULL, NULL,
 };
 
