@@ -8,7 +8,7 @@ antialiased Lanczos-3 filter as Pillow's, by `_resample.shrink` (C, SIMD): luma 
 box, chroma with the box halved. Luma matches Pillow's within rounding (59 dB PSNR, the same
 detail); chroma is smoother (cv2 takes one chroma sample per 2x2 pixels, at full size here and
 after the resize in Pillow's path, which keeps more of that aliasing). For the bench's 12-Mpx
-photo: 19 CPU-ms per still against 152 for Pillow's way (`bench/bench_shrink.py`, avx512).
+photo: 19 CPU-ms per still against 148 for Pillow's way (`bench/bench_shrink.py`, avx512).
 
 `FAST` is False where the C part is missing or the resampler is switched to OpenCV
 (`NEMO_RESAMPLER=opencv`, see `resample.py`): the caller then keeps Pillow's resize.
