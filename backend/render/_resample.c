@@ -662,8 +662,8 @@ static void free_taps(Taps *t)
 static int plan_taps(Taps *t, double b0, double b1, int n_in, int n_out)
 {
     double s = (b1 - b0) / n_out, f = s > 1.0 ? s : 1.0, support = 3.0 * f;
-    int most = 2 * (int)ceil(support) + 2;
-    if (most > n_in) most = n_in;
+    double reach = 2.0 * ceil(support) + 2.0; /* the taps an output can have, at most */
+    int most = reach < n_in ? (int)reach : n_in;
     t->width = (most + 1) & ~1;
     t->lo = PyMem_RawMalloc(sizeof(int32_t) * (size_t)n_out);
     t->n = PyMem_RawMalloc(sizeof(int32_t) * (size_t)n_out);
