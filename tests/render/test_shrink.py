@@ -144,13 +144,14 @@ def photo(w: int = 1600, h: int = 1200) -> Image.Image:
     """A photo-like picture with detail at every scale: fractal edges, gradients, rings, grain."""
     frac = Image.effect_mandelbrot((w, h), (-2.35, -1.2, 0.85, 1.2), 64)
     grad = Image.linear_gradient("L").resize((w, h))
-    img = Image.merge("RGB", (frac, grad, frac.filter(ImageFilter.GaussianBlur(4))))
+    img = Image.merge("RGB", (frac, grad, frac.filter(ImageFilter.GaussianBlur(8))))
     draw = ImageDraw.Draw(img)
     rng = np.random.default_rng(1)
     for _ in range(30):
         x, y, r = int(rng.integers(0, w)), int(rng.integers(0, h)), int(rng.integers(10, 120))
         draw.ellipse([x - r, y - r, x + r, y + r], outline=tuple(int(v) for v in rng.integers(0, 255, 3)), width=3)
-    return Image.blend(img, Image.effect_noise((w, h), 12).convert("RGB"), 0.08)
+    grain = np.clip(rng.normal(128, 12, (h, w)), 0, 255).astype(np.uint8)  # seeded: the same every run
+    return Image.blend(img, Image.fromarray(grain).convert("RGB"), 0.08)
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
@@ -176,7 +177,13 @@ def test_a_still_looks_like_pillows_lanczos_resize(size: tuple[int, int], keep: 
     got = Planes.alloc(pw, ph)
     assert shrink_mod.shrink_into(img, box, got.y, got.u, got.v)
     assert psnr(got.y, want.y) >= 45.0
+    # here +2.6% on the first box: Pillow clips the filter's ringing at hard edges in R'G'B',
+    # this filters in Y'CbCr; Pillow's own Lanczos of the same Y plane has the same detail
     assert detail(got.y) == pytest.approx(detail(want.y), rel=0.03)
+    pillow_on_y = np.asarray(Image.fromarray(rgb_to_planes(np.asarray(img)).y).resize(
+        size, Image.Resampling.LANCZOS, box=box))
+    assert psnr(got.y, pillow_on_y) >= 50.0
+    assert detail(got.y) == pytest.approx(detail(pillow_on_y), rel=0.005)
     for ours, theirs in ((got.u, want.u), (got.v, want.v)):
         assert psnr(ours, theirs) >= 30.0  # both point-sample chroma (cv2), at other scales
 
