@@ -27,8 +27,8 @@ except ImportError:  # built without a C compiler: the OpenCV path does the same
 
 Warp = Callable[[np.ndarray, np.ndarray, float, float, float, float], None]
 
-FAST = (_resample is not None and _resample.SIMD
-        and os.environ.get("NEMO_RESAMPLER", "").strip().lower() != "opencv")
+OPENCV_ASKED = os.environ.get("NEMO_RESAMPLER", "").strip().lower() == "opencv"
+FAST = _resample is not None and _resample.SIMD and not OPENCV_ASKED
 ENGINE = (f"separable {_resample.LEVELS[-1]} (backend/render/_resample.c)" if FAST
           else "OpenCV warpAffine")
 

@@ -5,6 +5,11 @@ and that a still prepared through it looks like one prepared with Pillow's RGB r
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -228,3 +233,13 @@ def test_the_photo_is_converted_band_by_band_as_in_one_go(part: tuple[int, int, 
     want = rgb_to_planes(np.asarray(img)[part[1]:part[3], part[0]:part[2]])
     for got, plane in zip(shrink_mod.to_i420(img, part), want.planes(), strict=True):
         np.testing.assert_array_equal(got, plane)
+
+
+@pytest.mark.parametrize(("env", "want"), [({}, "True"), ({"NEMO_RESAMPLER": "opencv"}, "False")])
+def test_the_shrink_is_on_unless_opencv_is_asked_for(env: dict[str, str], want: str) -> None:
+    # NEMO_RESAMPLER=opencv rules the whole C part out, still preparation included
+    base = {k: v for k, v in os.environ.items() if k != "NEMO_RESAMPLER"}
+    out = subprocess.run([sys.executable, "-c", "from backend.render import shrink; print(shrink.FAST)"],
+                         env={**base, **env}, cwd=Path(__file__).resolve().parents[2],
+                         capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == want
