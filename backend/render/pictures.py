@@ -25,6 +25,7 @@ from .errors import RenderError
 from .motion import FOCUS_BOXES, MARGIN, View, max_zoom, plan_path
 from .motion import Path as MotionPath
 from .resample import Warp, warp
+from .shrink import shrink_into
 from .subject import Subject, find_subject
 
 # A JPEG may be decoded at 1/2^k scale a few % short of the pre-scaled size (the two prepared
@@ -37,7 +38,8 @@ DRAFT_SLACK = 0.96
 # zoompan, 138 for the frame cut from the original). On the bench photo at zooms 1.0/1.07/1.15,
 # against that area-filtered reference: sqrt(zoom) 55/51/44 at 42.3/41.6/40.5 dB PSNR; 1.3x zoom
 # 116/118/109 at 45.5/44.5/43.8 dB. Costs 0.14 CPU-s more per photo (a full-size JPEG decode) and
-# ~0.2 ms per frame. NEMO_RENDER_LEGACY=1 prepares stills the old way (for side-by-side benches).
+# ~0.2 ms per frame. NEMO_RENDER_LEGACY=1 prepares stills the old way (for side-by-side benches):
+# that size, and Pillow's RGB resize instead of the I420 one of `shrink.py`.
 SUPERSAMPLE = 1.3
 LEGACY = os.environ.get("NEMO_RENDER_LEGACY", "").strip() == "1"
 BLACK = (16, 128, 128)  # limited-range BT.601 black, what cv2's RGB->I420 produces for (0,0,0)
@@ -215,6 +217,7 @@ class StillShot:
         keep = None if self.subject is None else (self.subject.x0, self.subject.y0,
                                                   self.subject.x1, self.subject.y1)
         whole = shown_whole((iw, ih), (width, height))
+        ready: Planes | None = None
         if whole:
             # A portrait photo in a landscape frame (or the reverse): show all of it over a
             # blurred, dimmed copy of itself instead of cropping most of it away.
@@ -234,7 +237,10 @@ class StillShot:
         else:
             # only a face or a named focus moves the crop; a salient guess only steers the motion
             box = _cover_box(iw, ih, pw, ph, keep if self.subject is not None and self.subject.strict else None)
-            prepared = img.resize((pw, ph), Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
+            ready = Planes.alloc(pw, ph)  # resized straight into I420 planes: see shrink.py
+            if LEGACY or not shrink_into(img, box, ready.y, ready.u, ready.v):
+                ready = None
+                prepared = img.resize((pw, ph), Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
             if keep is not None:  # the subject's place in the part kept
                 cw, ch = box[2] - box[0], box[3] - box[1]
                 keep = ((keep[0] * iw - box[0]) / cw, (keep[1] * ih - box[1]) / ch,
@@ -242,7 +248,7 @@ class StillShot:
         aim = self.subject is not None and self.subject.kind in ("face", "focus")
         strict = self.subject is not None and self.subject.strict
         self.motion: MotionPath = plan_path(fx, index, keep, strict=strict, aim=aim)
-        self.src = rgb_to_planes(np.asarray(prepared))
+        self.src = ready if ready is not None else rgb_to_planes(np.asarray(prepared))
         self.pw, self.ph = pw, ph
         self._prev: View | None = None
         self._cache: tuple[View, Planes] | None = None

@@ -9,7 +9,8 @@ Two engines, one result (within one level of 255, positions within 1/32 px):
 - OpenCV's `warpAffine`: the fallback where the C part could not be built (no compiler at
   install time) or the CPU has no SSSE3 (any non-x86 machine): correct, only slower.
 
-`NEMO_RESAMPLER=opencv` picks the fallback on purpose (to compare, or to rule ours out).
+`NEMO_RESAMPLER=opencv` picks the fallback on purpose (to compare, or to rule ours out); it also
+turns off the C part's other job, preparing stills (`shrink.py`: Pillow then resizes them).
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ except ImportError:  # built without a C compiler: the OpenCV path does the same
 
 Warp = Callable[[np.ndarray, np.ndarray, float, float, float, float], None]
 
-FAST = (_resample is not None and _resample.SIMD
-        and os.environ.get("NEMO_RESAMPLER", "").strip().lower() != "opencv")
+OPENCV_ASKED = os.environ.get("NEMO_RESAMPLER", "").strip().lower() == "opencv"
+FAST = _resample is not None and _resample.SIMD and not OPENCV_ASKED
 ENGINE = (f"separable {_resample.LEVELS[-1]} (backend/render/_resample.c)" if FAST
           else "OpenCV warpAffine")
 
