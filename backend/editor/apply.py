@@ -22,6 +22,7 @@ from backend.draft import (
     Track,
     Transition,
 )
+from backend.editor import insert
 from backend.editor.parse import Op
 
 DEFAULT_ITEM_MS = 3000
@@ -481,6 +482,76 @@ class Editor:
         return Result("replace_element", {"target": target, "media_id": fresh[-1].media_id}, True,
                       "replaced", {"name": fresh[-1].filename})
 
+    def op_insert(self, names: list[str] | None = None, where: str = "end", index: int | None = None,
+                  all: bool = False, again: bool = False, **place: int) -> Result:
+        """Uploaded pictures added to the video that exists ("add c.jpg to the end")."""
+        segs = self._video_segments()
+        if not segs:
+            return Result("add_element", {}, False, "insert_need_video", {"count": len(self._visuals())})
+        chosen = self._to_insert(names, all, again)
+        if isinstance(chosen, Result):
+            return chosen
+        at = self._insert_slot(where, index, place.get("and"))
+        if isinstance(at, Result):
+            return at
+        video = self._track(TT_VIDEO)
+        assert video is not None
+        join = insert.transition(segs, _transition("crossfade"))
+        new = [self._fitted(m, segs, at) for m in chosen]
+        for seg in new:
+            seg.tr = join.model_copy()
+        order = [*segs[:at], *new, *segs[at:]]
+        for i, seg in enumerate(order):
+            seg.tr = None if i == 0 else (seg.tr or join.model_copy())
+        video.sg = order
+        return Result("add_element", {"media_ids": [m.media_id for m in chosen], "position": at + 1},
+                      True, "changed")
+
+    def _fitted(self, m: Media, segs: list[Segment], at: int) -> Segment:
+        """A segment for `m` that lasts and moves like the photos around `at`."""
+        seg = self._segment_for(m, None if m.file_type == "video" else insert.duration(segs, at, DEFAULT_ITEM_MS))
+        if seg.kind == "image":
+            seg.fx = insert.effect(segs, at)
+        return seg
+
+    def _to_insert(self, names: list[str] | None, every: bool, again: bool) -> list[Media] | Result:
+        """The uploads to add: those named, else the newest not on the timeline (all with `every`)."""
+        visuals, segs = self._visuals(), self._video_segments()
+        used = {s.src for s in segs}
+        if not names:
+            fresh = [m for m in visuals if m.media_id not in used]
+            if not fresh:
+                return Result("add_element", {}, False, "no_new_photo",
+                              {"names": _names(s.n for s in segs)})
+            return fresh if every else fresh[-1:]
+        chosen = []
+        for name in names:
+            same = [m for m in visuals if m.filename.casefold() == name.casefold()]
+            if not same:
+                return Result("add_element", {}, False, "not_uploaded",
+                              {"name": name, "names": _names(m.filename for m in visuals)})
+            fresh = [m for m in same if m.media_id not in used and m not in chosen]
+            if not fresh and not again:
+                at = next(i for i, s in enumerate(segs, 1) if s.src in {m.media_id for m in same})
+                return Result("add_element", {}, False, "already_on_timeline", {"name": name, "index": at})
+            chosen.append((fresh or same)[-1])
+        return chosen
+
+    def _insert_slot(self, where: str, index: int | None, other: int | None) -> int | Result:
+        """Where the first new photo goes (0-based), or why that place does not exist."""
+        segs = self._video_segments()
+        for i in (index, other):
+            if i is not None and (missing := self._missing("add_element", i)) is not None:
+                return missing
+        if where == "as" and index == len(segs) + 1:
+            return len(segs)
+        if other is not None and index is not None:
+            a, b = sorted(x - 1 if x > 0 else len(segs) + x for x in (index, other))
+            if b - a != 1:
+                return Result("add_element", {}, False, "not_neighbours", {"a": a + 1, "b": b + 1})
+            return b
+        return insert.slot(where, index, len(segs))
+
     # -- timing ----------------------------------------------------------------------------------
     def relayout(self) -> None:
         t = 0
@@ -516,6 +587,11 @@ def _effect(motion: str, smooth: bool) -> Effect:
 
 def _transition(kind: str) -> Transition:
     return Transition.model_validate({"type": kind, "d": 0 if kind == "cut" else CROSSFADE_MS})
+
+
+def _names(names: Any) -> str:
+    """File names as a reply lists them (a person's own words: never translated)."""
+    return ", ".join(names) or "—"
 
 
 def _secs(ms: int | None) -> str:

@@ -144,12 +144,12 @@ def plan_turn(text: str, draft: dict[str, Any] | None, media: list[Media], *,
               generation_cost: int, temporary_issue: bool = False) -> Plan:
     language = detect_language(text, session_language)
     speak = Speaker(language, rng)
-    parsed = parse(text, _photo_names(draft))
+    parsed = parse(text, _photo_names(draft), tuple(m.filename for m in media if m.file_type in ("image", "video")))
     if parsed.too_long:
         return Plan(language, [Say(speak.say("rc_too_long", chars=parsed.too_long, max=MAX_CHARS))], draft, 0,
                     base_draft=draft)
     if not parsed.ops:
-        key = "help" if parsed.help else "export" if parsed.export else "unknown"
+        key = "help" if parsed.help else "export" if parsed.export else "uploaded" if parsed.uploaded else "unknown"
         return Plan(language, [Say(speak.say(key))], draft, 0, base_draft=draft)
     if parsed.ops[0].kind == "undo":
         return Plan(language, [], draft, 0, undo=True, base_draft=draft)
