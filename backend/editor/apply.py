@@ -522,14 +522,14 @@ class Editor:
             fresh = [m for m in visuals if m.media_id not in used]
             if not fresh:
                 return Result("add_element", {}, False, "no_new_photo",
-                              {"names": _names(s.n for s in segs)})
+                              {"names": [s.n for s in segs]})
             return fresh if every else fresh[-1:]
         chosen = []
         for name in names:
             same = [m for m in visuals if m.filename.casefold() == name.casefold()]
             if not same:
                 return Result("add_element", {}, False, "not_uploaded",
-                              {"name": name, "names": _names(m.filename for m in visuals)})
+                              {"name": name, "names": [m.filename for m in visuals]})
             fresh = [m for m in same if m.media_id not in used and m not in chosen]
             if not fresh and not again:
                 at = next(i for i, s in enumerate(segs, 1) if s.src in {m.media_id for m in same})
@@ -587,11 +587,6 @@ def _effect(motion: str, smooth: bool) -> Effect:
 
 def _transition(kind: str) -> Transition:
     return Transition.model_validate({"type": kind, "d": 0 if kind == "cut" else CROSSFADE_MS})
-
-
-def _names(names: Any) -> str:
-    """File names as a reply lists them (a person's own words: never translated)."""
-    return ", ".join(names) or "—"
 
 
 def _secs(ms: int | None) -> str:

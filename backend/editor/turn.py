@@ -103,7 +103,9 @@ def _perform(ops: list[Op], editor: Editor, media: list[Media], speak: Speaker) 
             result = editor.apply(op)
             results.append(result)
             if not result.ok:
-                notes.append(_not_done(op, speak.say(result.say, **result.fields), speak))
+                sep = ", " if speak.language == "en" else "、"  # a list of file names, as the language lists
+                fields = {k: sep.join(v) or "—" if isinstance(v, list) else v for k, v in result.fields.items()}
+                notes.append(_not_done(op, speak.say(result.say, **fields), speak))
     return results, notes
 
 

@@ -189,7 +189,7 @@ def test_another_copy_only_when_asked_for() -> None:
      "every uploaded photo is already in the video (a.jpg, b.jpg): upload the new one first"),
     ("add c.jpg after photo 5", None, MEDIA, "there is no photo 5: the video has 2 photos"),
     ("把c.jpg放在第五张后面", None, MEDIA, "没有第 5 张照片：视频只有 2 张"),
-    ("把x.jpg加到最后", None, MEDIA, "这次会话还没有上传“x.jpg”（已上传：a.jpg, b.jpg, c.jpg）"),
+    ("把x.jpg加到最后", None, MEDIA, "这次会话还没有上传“x.jpg”（已上传：a.jpg、b.jpg、c.jpg）"),
     ("把a.jpg加到最后", None, MEDIA, "“a.jpg”已经在视频里了（第 1 张）"),
 ])
 def test_what_cannot_be_done_is_said_and_changes_nothing(text: str, draft: dict[str, Any] | None,
