@@ -483,15 +483,16 @@ class Editor:
                       "replaced", {"name": fresh[-1].filename})
 
     def op_insert(self, names: list[str] | None = None, where: str = "end", index: int | None = None,
-                  all: bool = False, again: bool = False, **place: int) -> Result:
-        """Uploaded pictures added to the video that exists ("add c.jpg to the end")."""
+                  other: int | None = None, every: bool = False, again: bool = False) -> Result:
+        """Uploaded pictures added to the video that exists ("add c.jpg to the end"); `other`:
+        the second photo of "between photo `index` and photo `other`"."""
         segs = self._video_segments()
         if not segs:
             return Result("add_element", {}, False, "insert_need_video", {"count": len(self._visuals())})
-        chosen = self._to_insert(names, all, again)
+        chosen = self._to_insert(names, every, again)
         if isinstance(chosen, Result):
             return chosen
-        at = self._insert_slot(where, index, place.get("and"))
+        at = self._insert_slot(where, index, other)
         if isinstance(at, Result):
             return at
         video = self._track(TT_VIDEO)

@@ -112,7 +112,7 @@ def _place(text: str, spans: list[Span], g: Grammar) -> dict[str, object] | None
         nums = (_named_near(text, [w for w in words if w.isascii()], spans, after=True)
                 or _named_near(text, [w for w in words if not w.isascii()], spans, after=False))
         if where == "between" and len(nums) >= 2:
-            return {"where": "between", "index": nums[0], "and": nums[1]}
+            return {"where": "between", "index": nums[0], "other": nums[1]}
         if nums and where != "between":
             return {"where": where, "index": nums[0]}
     if nums := _named_near(text, g.insert_as, spans, after=True):
@@ -159,7 +159,7 @@ def insert(c: Clause, g: Grammar, p: Phrases) -> list[Op] | None:
         return None
     args: dict[str, object] = {"names": media or None, **(place or {"where": "end"})}
     if not media:
-        args["all"] = has(rest, g.plural_media)
+        args["every"] = has(rest, g.plural_media)
     if again:
         args["again"] = True
     return [Op("insert", args)]

@@ -56,23 +56,23 @@ def insert_args(text: str, on_timeline: tuple[str, ...] = ("a.jpg", "b.jpg", "c.
     ("add d.jpg to the end", {"names": ["d.jpg"], "where": "end"}),
     ("add d.jpg", {"names": ["d.jpg"], "where": "end"}),
     ("put d.jpg first", {"names": ["d.jpg"], "where": "start"}),
-    ("add the new photo after the second one", {"names": None, "where": "after", "index": 2, "all": False}),
-    ("insert d.jpg between the first and second photo", {"names": ["d.jpg"], "where": "between", "index": 1, "and": 2}),
+    ("add the new photo after the second one", {"names": None, "where": "after", "index": 2, "every": False}),
+    ("insert d.jpg between the first and second photo", {"names": ["d.jpg"], "where": "between", "index": 1, "other": 2}),
     ("add d.jpg before photo 3", {"names": ["d.jpg"], "where": "before", "index": 3}),
     ("add d.jpg after b.jpg", {"names": ["d.jpg"], "where": "after", "index": 2}),
     ("add d.jpg as the second photo", {"names": ["d.jpg"], "where": "as", "index": 2}),
-    ("add this photo", {"names": None, "where": "end", "all": False}),
-    ("put it at the start", {"names": None, "where": "start", "all": False}),
-    ("add the new photos at the end", {"names": None, "where": "end", "all": True}),
+    ("add this photo", {"names": None, "where": "end", "every": False}),
+    ("put it at the start", {"names": None, "where": "start", "every": False}),
+    ("add the new photos at the end", {"names": None, "where": "end", "every": True}),
     ("add a.jpg again", {"names": ["a.jpg"], "where": "end", "again": True}),
     ("add another copy of a.jpg after the last photo", {"names": ["a.jpg"], "where": "after", "index": -1, "again": True}),
     ("把d.jpg加到最后", {"names": ["d.jpg"], "where": "end"}),
-    ("把新照片放在开头", {"names": None, "where": "start", "all": False}),
-    ("加上这张照片", {"names": None, "where": "end", "all": False}),
-    ("把新照片放在第二张后面", {"names": None, "where": "after", "index": 2, "all": False}),
-    ("在第一张和第二张之间插入d.jpg", {"names": ["d.jpg"], "where": "between", "index": 1, "and": 2}),
+    ("把新照片放在开头", {"names": None, "where": "start", "every": False}),
+    ("加上这张照片", {"names": None, "where": "end", "every": False}),
+    ("把新照片放在第二张后面", {"names": None, "where": "after", "index": 2, "every": False}),
+    ("在第一张和第二张之间插入d.jpg", {"names": ["d.jpg"], "where": "between", "index": 1, "other": 2}),
     ("把d.jpg放在第三张前面", {"names": ["d.jpg"], "where": "before", "index": 3}),
-    ("把這張照片加到最後", {"names": None, "where": "end", "all": False}),
+    ("把這張照片加到最後", {"names": None, "where": "end", "every": False}),
     ("把a.jpg再加一次", {"names": ["a.jpg"], "where": "end", "again": True}),
 ])
 def test_each_way_of_asking_to_add_a_photo_is_read(text: str, args: dict[str, Any]) -> None:
@@ -104,7 +104,7 @@ def test_saying_upload_asks_the_editor_for_nothing(text: str) -> None:
 
 def test_upload_then_an_instruction_does_only_the_instruction() -> None:
     assert insert_args("upload d.jpg then add it to the end") == [
-        ("insert", {"names": None, "where": "end", "all": False})]
+        ("insert", {"names": None, "where": "end", "every": False})]
 
 
 def test_added_at_the_end_it_continues_the_video_and_the_reply_says_where_and_when() -> None:
