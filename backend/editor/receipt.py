@@ -69,7 +69,7 @@ def added_line(after: list[Segment], i: int, speak: Speaker) -> str:
     s = after[i - 1]
     key = "rc_photo_added_end" if i == len(after) else "rc_photo_added_start" if i == 1 else "rc_photo_added"
     return speak.raw(key, index=i, name=s.n, prev=after[i - 2].n if i > 1 else "",
-                     start=secs(s.st), end=secs(s.end))
+                     noun=speak.name("clip" if s.kind == "video" else "photo"), start=secs(s.st), end=secs(s.end))
 
 
 def video_lines(b: Draft, a: Draft, speak: Speaker) -> list[str]:

@@ -204,3 +204,10 @@ def test_between_two_photos_that_are_not_neighbours_is_refused() -> None:
     plan, reply = turn("insert c.jpg between photo 1 and photo 3", draft=draft, media=[A, B, D, C])
     assert not plan.changed
     assert "photos 1 and 3 are not next to each other: say “after photo 1” or “before photo 3”" in reply
+
+
+def test_a_video_clip_keeps_its_own_length_and_gets_no_photo_motion() -> None:
+    clip = Media("m9", "waves.mp4", "video", "http://x/waves.mp4", duration=4.2)
+    plan, reply = turn("add waves.mp4 to the end", media=[A, B, clip])
+    assert photos(plan)[-1] == ("waves.mp4", 5000, 4200, None, "crossfade")
+    assert "Added clip “waves.mp4” at the end (5–9.2 s)." in reply
