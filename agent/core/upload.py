@@ -84,9 +84,10 @@ async def _already_there(ctx: Context, path: Path, say_known: bool) -> str | Non
     return name
 
 
-async def _upload_file(ctx: Context, path: Path, say_known: bool = True) -> str | None:
-    """Send one file; the name the service gave it (None: it did not go up)."""
-    if (known := await _already_there(ctx, path, say_known)) is not None:
+async def _upload_file(ctx: Context, path: Path, say_known: bool = True, *, checked: bool = False) -> str | None:
+    """Send one file; the name the service gave it (None: it did not go up). `checked`: the
+    caller already knows the session does not hold it."""
+    if not checked and (known := await _already_there(ctx, path, say_known)) is not None:
         return known
     size = _size(path)
     bar = ProgressReporter(ctx.emit, f"upload:{path.name}", ctx.say("upload.progress", name=path.name))
@@ -175,13 +176,18 @@ async def _upload_folder(ctx: Context, folder: Path, shown: str) -> tuple[int, i
                   folder=shown, count=len(photos), limit=FOLDER_LIMIT)
         return 0, 1
     ctx.notice_n("upload.folder", len(photos), folder=shown)
-    done = 0
+    done = known = 0
     for photo in photos:
-        done += await _upload_file(ctx, photo) is not None
+        if await _already_there(ctx, photo, say_known=False) is not None:
+            done, known = done + 1, known + 1  # one line for them all, below
+        else:
+            done += await _upload_file(ctx, photo, checked=True) is not None
     if done == len(photos):
         ctx.notice_n("upload.folder_done", len(photos), "success", done=done, folder=shown)
     else:
         ctx.notice_n("upload.folder_done", len(photos), "warning", done=done, folder=shown)
+    if known:
+        ctx.notice_n("upload.folder_known", known)
     return done, len(photos) - done
 
 

@@ -97,3 +97,18 @@ def test_a_relayed_instruction_names_the_upload_never_the_folder_it_came_from() 
     assert named_instruction("把~/d.png加到最后", names) == "把d (1).png加到最后"
     assert named_instruction("use https://x.test/media/song.mp3?sig=1 as background music", {}) == \
         "use song.mp3 as background music"
+
+
+async def test_a_folder_uploaded_again_sends_only_its_new_photos(
+        make_chat: Any, make_photo: Callable[..., Path]) -> None:
+    first = make_photo("IMG_1.jpg", size=(160, 90), seed=1)
+    make_photo("IMG_2.jpg", size=(160, 90), seed=2)
+    chat = await make_chat()
+    assert await chat.say(f"upload {first.parent}")
+    assert uploads(chat) == 2
+    make_photo("IMG_3.jpg", size=(160, 90), seed=3)
+    assert await chat.say(f"upload {first.parent}")
+    assert uploads(chat) == 3 and [m.name for m in chat.of(MediaUploaded)] == ["IMG_3.jpg"]
+    assert chat.notices()[-1] == ("2 of them were already uploaded in this session and unchanged, "
+                                  "so they were not sent again.")
+    assert await media_names(chat) == ["IMG_1.jpg", "IMG_2.jpg", "IMG_3.jpg"]
