@@ -483,12 +483,16 @@ class Editor:
                       "replaced", {"name": fresh[-1].filename})
 
     def op_insert(self, names: list[str] | None = None, where: str = "end", index: int | None = None,
-                  other: int | None = None, every: bool = False, again: bool = False) -> Result:
+                  other: int | None = None, every: bool = False, again: bool = False,
+                  ms: int | None = None) -> Result:
         """Uploaded pictures added to the video that exists ("add c.jpg to the end"); `other`:
-        the second photo of "between photo `index` and photo `other`"."""
+        the second photo of "between photo `index` and photo `other`"; `ms`: how long each lasts."""
         segs = self._video_segments()
         if not segs:
             return Result("add_element", {}, False, "insert_need_video", {"count": len(self._visuals())})
+        if ms is not None and not MIN_ITEM_MS <= ms <= MAX_ITEM_MS:
+            return Result("add_element", {"ms": ms}, False, "bad_duration",
+                          {"seconds": ms / 1000, "min": MIN_ITEM_MS / 1000, "max": MAX_ITEM_MS / 1000})
         chosen = self._to_insert(names, every, again)
         if isinstance(chosen, Result):
             return chosen
@@ -498,7 +502,7 @@ class Editor:
         video = self._track(TT_VIDEO)
         assert video is not None
         join = insert.transition(segs, _transition("crossfade"))
-        new = [self._fitted(m, segs, at) for m in chosen]
+        new = [self._fitted(m, segs, at, ms) for m in chosen]
         for seg in new:
             seg.tr = join.model_copy()
         order = [*segs[:at], *new, *segs[at:]]
@@ -508,9 +512,11 @@ class Editor:
         return Result("add_element", {"media_ids": [m.media_id for m in chosen], "position": at + 1},
                       True, "changed")
 
-    def _fitted(self, m: Media, segs: list[Segment], at: int) -> Segment:
-        """A segment for `m` that lasts and moves like the photos around `at`."""
-        seg = self._segment_for(m, None if m.file_type == "video" else insert.duration(segs, at, DEFAULT_ITEM_MS))
+    def _fitted(self, m: Media, segs: list[Segment], at: int, ms: int | None = None) -> Segment:
+        """A segment for `m` that lasts (`ms`, else like the photos around `at`) and moves like them."""
+        if ms is None and m.file_type != "video":
+            ms = insert.duration(segs, at, DEFAULT_ITEM_MS)
+        seg = self._segment_for(m, ms)
         if seg.kind == "image":
             seg.fx = insert.effect(segs, at)
         return seg

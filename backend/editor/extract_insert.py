@@ -139,7 +139,7 @@ def _split_anchors(names: list[tuple[int, int, str]]) -> tuple[list[str], list[S
 
 def insert(c: Clause, g: Grammar, p: Phrases) -> list[Op] | None:
     """The extractor (see `extract.EXTRACTORS`): an insert, or None when the clause is not one."""
-    from backend.editor.extract import _ordinal_spans
+    from backend.editor.extract import _ordinal_spans, _secs
 
     names = file_names(c.text)
     rest = _blank(c.text, names)
@@ -162,4 +162,6 @@ def insert(c: Clause, g: Grammar, p: Phrases) -> list[Op] | None:
         args["every"] = has(rest, g.plural_media)
     if again:
         args["again"] = True
+    if secs := _secs(rest):  # "add c.jpg for 5 seconds"
+        args["ms"] = int(secs[1] * 1000)
     return [Op("insert", args)]

@@ -211,3 +211,13 @@ def test_a_video_clip_keeps_its_own_length_and_gets_no_photo_motion() -> None:
     plan, reply = turn("add waves.mp4 to the end", media=[A, B, clip])
     assert photos(plan)[-1] == ("waves.mp4", 5000, 4200, None, "crossfade")
     assert "Added clip “waves.mp4” at the end (5–9.2 s)." in reply
+
+
+def test_a_length_said_with_the_photo_is_its_length() -> None:
+    assert insert_args("add d.jpg at the end for 5 seconds") == [("insert", {"names": ["d.jpg"], "where": "end", "ms": 5000})]
+    plan, reply = turn("add c.jpg for 5 seconds")
+    assert photos(plan)[-1][:3] == ("c.jpg", 5000, 5000) and "(5–10 s)" in reply
+    plan, reply = turn("把c.jpg加到最后，显示5秒")
+    assert photos(plan)[-1][:3] == ("c.jpg", 5000, 5000) and "（5–10 秒）" in reply
+    plan, reply = turn("add c.jpg for 90 seconds")
+    assert not plan.changed and "90 s won't work: a photo can last from 0.5 s to 60 s" in reply
