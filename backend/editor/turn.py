@@ -15,6 +15,7 @@ from typing import Any
 from backend.draft import TT_VIDEO, Draft
 from backend.editor.answer import answer
 from backend.editor.apply import Editor, Media, Result
+from backend.editor.extract_insert import MEDIA_NAMES
 from backend.editor.parse import MAX_CHARS, MAX_INSTRUCTIONS, Op, parse
 from backend.editor.receipt import receipt
 from backend.editor.speak import Speaker, detect_language
@@ -146,7 +147,11 @@ def plan_turn(text: str, draft: dict[str, Any] | None, media: list[Media], *,
               generation_cost: int, temporary_issue: bool = False) -> Plan:
     language = detect_language(text, session_language)
     speak = Speaker(language, rng)
-    parsed = parse(text, _photo_names(draft), tuple(m.filename for m in media if m.file_type in ("image", "video")))
+    uploads = MEDIA_NAMES.set(tuple(m.filename for m in media if m.file_type in ("image", "video")))
+    try:
+        parsed = parse(text, _photo_names(draft))
+    finally:
+        MEDIA_NAMES.reset(uploads)
     if parsed.too_long:
         return Plan(language, [Say(speak.say("rc_too_long", chars=parsed.too_long, max=MAX_CHARS))], draft, 0,
                     base_draft=draft)
