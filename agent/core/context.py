@@ -16,6 +16,7 @@ from agent.messages import t, tn
 
 from .memory import ChatMemory
 from .settings import ChatSettings
+from .upload_ledger import UploadLedger
 
 if TYPE_CHECKING:
     from agent.api import NemoClient, SessionState
@@ -46,6 +47,8 @@ class Context:
     # the files uploaded from this machine, by the name the service gave them: the workspace
     # page makes its thumbnails from these (and serves nothing else of the person's)
     local_media: dict[str, Path] = field(default_factory=dict)
+    # the files each session already holds, so a file named again is not sent again
+    uploads: UploadLedger = field(default_factory=UploadLedger)
 
     def say(self, key: str, /, **values: object) -> str:
         return t(key, self.lang, **values)

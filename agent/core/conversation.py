@@ -312,7 +312,7 @@ class Conversation:
         if decision.route == "state":
             return await show_state(self.ctx)
         if decision.route == "upload":
-            return await self._upload_then_relay(list(decision.paths), decision.remainder)
+            return await self._upload_then_relay(list(decision.paths), decision.remainder, text)
         from .upload import bare_upload_path
 
         here = bare_upload_path(text)  # "upload trip", trip being a folder in this one
@@ -341,20 +341,23 @@ class Conversation:
             except ValueError:
                 paths = args.split()
             return await self._upload_then_relay(paths, "")
-        return await self._upload_then_relay(paths, decision.remainder)
+        return await self._upload_then_relay(paths, decision.remainder, args)
 
-    async def _upload_then_relay(self, paths: list[str], remainder: str) -> bool:
+    async def _upload_then_relay(self, paths: list[str], remainder: str, text: str = "") -> bool:
+        """Upload, then relay what else `text` says (its paths named as the service has them);
+        a file already uploaded is said to be so only when nothing else was asked."""
         ctx = self.ctx
         if not paths:
             ctx.notice("upload.ask")
             return True
-        from .upload import upload
+        from .upload import named_instruction, upload
 
-        done, failed = await upload(ctx, paths)
+        names: dict[str, str] = {}
+        done, failed = await upload(ctx, paths, say_known=not remainder.strip(), names=names)
         ok = failed == 0
         if remainder.strip():
             if done:
-                ok = await self.run_relay(remainder) and ok
+                ok = await self.run_relay(named_instruction(text, names) if text else remainder) and ok
             else:
                 ctx.notice("upload.not_relayed", text=remainder.strip())
         return ok

@@ -22,6 +22,7 @@ from backend.draft import (
     Track,
     Transition,
 )
+from backend.editor import insert
 from backend.editor.parse import Op
 
 DEFAULT_ITEM_MS = 3000
@@ -480,6 +481,83 @@ class Editor:
         video.sg = [new if s is chosen[0] else s for s in video.sg]
         return Result("replace_element", {"target": target, "media_id": fresh[-1].media_id}, True,
                       "replaced", {"name": fresh[-1].filename})
+
+    def op_insert(self, names: list[str] | None = None, where: str = "end", index: int | None = None,
+                  other: int | None = None, every: bool = False, again: bool = False,
+                  ms: int | None = None) -> Result:
+        """Uploaded pictures added to the video that exists ("add c.jpg to the end"); `other`:
+        the second photo of "between photo `index` and photo `other`"; `ms`: how long each lasts."""
+        segs = self._video_segments()
+        if not segs:
+            return Result("add_element", {}, False, "insert_need_video", {"count": len(self._visuals())})
+        if ms is not None and not MIN_ITEM_MS <= ms <= MAX_ITEM_MS:
+            return Result("add_element", {"ms": ms}, False, "bad_duration",
+                          {"seconds": ms / 1000, "min": MIN_ITEM_MS / 1000, "max": MAX_ITEM_MS / 1000})
+        chosen = self._to_insert(names, every, again)
+        if isinstance(chosen, Result):
+            return chosen
+        at = self._insert_slot(where, index, other)
+        if isinstance(at, Result):
+            return at
+        video = self._track(TT_VIDEO)
+        assert video is not None
+        join = insert.transition(segs, _transition("crossfade"))
+        new = [self._fitted(m, segs, at, ms) for m in chosen]
+        for seg in new:
+            seg.tr = join.model_copy()
+        order = [*segs[:at], *new, *segs[at:]]
+        for i, seg in enumerate(order):
+            seg.tr = None if i == 0 else (seg.tr or join.model_copy())
+        video.sg = order
+        return Result("add_element", {"media_ids": [m.media_id for m in chosen], "position": at + 1},
+                      True, "changed")
+
+    def _fitted(self, m: Media, segs: list[Segment], at: int, ms: int | None = None) -> Segment:
+        """A segment for `m` that lasts (`ms`, else like the photos around `at`) and moves like them."""
+        if ms is None and m.file_type != "video":
+            ms = insert.duration(segs, at, DEFAULT_ITEM_MS)
+        seg = self._segment_for(m, ms)
+        if seg.kind == "image":
+            seg.fx = insert.effect(segs, at)
+        return seg
+
+    def _to_insert(self, names: list[str] | None, every: bool, again: bool) -> list[Media] | Result:
+        """The uploads to add: those named, else the newest not on the timeline (all with `every`)."""
+        visuals, segs = self._visuals(), self._video_segments()
+        used = {s.src for s in segs}
+        if not names:
+            fresh = [m for m in visuals if m.media_id not in used]
+            if not fresh:
+                return Result("add_element", {}, False, "no_new_photo",
+                              {"names": [s.n for s in segs]})
+            return fresh if every else fresh[-1:]
+        chosen = []
+        for name in names:
+            same = [m for m in visuals if m.filename.casefold() == name.casefold()]
+            if not same:
+                return Result("add_element", {}, False, "not_uploaded",
+                              {"name": name, "names": [m.filename for m in visuals]})
+            fresh = [m for m in same if m.media_id not in used and m not in chosen]
+            if not fresh and not again:
+                at = next(i for i, s in enumerate(segs, 1) if s.src in {m.media_id for m in same})
+                return Result("add_element", {}, False, "already_on_timeline", {"name": name, "index": at})
+            chosen.append((fresh or same)[-1])
+        return chosen
+
+    def _insert_slot(self, where: str, index: int | None, other: int | None) -> int | Result:
+        """Where the first new photo goes (0-based), or why that place does not exist."""
+        segs = self._video_segments()
+        for i in (index, other):
+            if i is not None and (missing := self._missing("add_element", i)) is not None:
+                return missing
+        if where == "as" and index == len(segs) + 1:
+            return len(segs)
+        if other is not None and index is not None:
+            a, b = sorted(x - 1 if x > 0 else len(segs) + x for x in (index, other))
+            if b - a != 1:
+                return Result("add_element", {}, False, "not_neighbours", {"a": a + 1, "b": b + 1})
+            return b
+        return insert.slot(where, index, len(segs))
 
     # -- timing ----------------------------------------------------------------------------------
     def relayout(self) -> None:

@@ -2,7 +2,8 @@
 
 `EXTRACTORS` is the table `parse` runs on every clause, in order; the first extractor that
 answers owns the clause. The ones here read what the "set" vocabulary cannot: questions
-(answered, never executed), negations ("don't change the music": nothing is done), reordering,
+(answered, never executed), negations ("don't change the music": nothing is done), adding an
+uploaded photo to the video (`extract_insert`), reordering,
 per-photo transitions and their length, relative durations and pace ("longer", 放久一点, "+2 s"),
 motion strength ("less zoom"), framing ("keep the dog in frame", 聚焦在左边) and moving or
 retiming a title without retyping it. Anything else goes to the "set" extractors
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from backend.editor.extract_insert import insert
 from backend.editor.extract_set import (
     _QUOTED,
     Op,
@@ -283,6 +285,7 @@ EXTRACTORS: list[tuple[str, Extractor]] = [
     ("keep", keep),
     ("focus", focus),
     ("which", which),
+    ("insert", insert),
     ("reorder", reorder),
     ("transition", transition),
     ("amount", amount),

@@ -99,6 +99,7 @@ class Parsed:
     quoted: list[str] = field(default_factory=list)
     left_out: int = 0  # instructions past MAX_INSTRUCTIONS, not read
     too_long: int = 0  # the message's length when it is past MAX_CHARS (nothing read)
+    uploaded: bool = False  # only "upload c.jpg"/"here are the photos": say what can be done with them
 
 
 def quoted_texts(raw: str) -> list[str]:

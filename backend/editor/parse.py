@@ -14,6 +14,7 @@ import re
 from functools import lru_cache
 
 from backend.editor.extract import extract
+from backend.editor.extract_insert import MEDIA_NAMES, only_upload_words
 from backend.editor.extract_set import (
     _QUOTED,
     PHOTO_NAMES,
@@ -74,10 +75,10 @@ def _timing_only(piece: str) -> bool:
 
 
 def _filler(piece: str) -> bool:
-    """"please", "thanks", 就好: nothing to do and nothing to report."""
+    """"please", "thanks", 就好, "upload c.jpg" (the file came by upload): nothing to do or report."""
     g = grammar()
     t = normalize(piece).strip(" .!。！~～")
-    return not t or t in g.filler
+    return not t or t in g.filler or only_upload_words(t)
 
 
 def _same_kinds(a: list[Op], b: list[Op]) -> bool:
@@ -115,25 +116,29 @@ def _sentence(pieces: list[str]) -> list[Op]:
     return out
 
 
-def parse(raw: str, photos: tuple[str, ...] = ()) -> Parsed:
-    """`photos`: the file names on the timeline, in order, so a photo can be named by them."""
+def parse(raw: str, photos: tuple[str, ...] = (), media: tuple[str, ...] | None = None) -> Parsed:
+    """`photos`: the file names on the timeline, in order, so a photo can be named by them;
+    `media`: the names of the uploaded pictures and clips ("add c.jpg to the end"; None: those
+    `MEDIA_NAMES` holds, as `plan_turn` sets it)."""
     if len(raw) > MAX_CHARS:
         return Parsed([], too_long=len(raw))
     quoted = quoted_texts(raw)
     ops: list[Op] = []
     sentences = split(raw)
-    token = PHOTO_NAMES.set(photos)
+    token, media_token = PHOTO_NAMES.set(photos), MEDIA_NAMES.set(MEDIA_NAMES.get() if media is None else media)
     try:
         for pieces in sentences[:MAX_INSTRUCTIONS]:
             ops.extend(_sentence(pieces))
     finally:
         PHOTO_NAMES.reset(token)
+        MEDIA_NAMES.reset(media_token)
     left_out = max(0, len(sentences) - MAX_INSTRUCTIONS)
     if any(op.kind == "undo" for op in ops):
         return Parsed([Op("undo", {}, raw)], quoted=quoted)
     real = [op for op in ops if op.kind not in ("unknown", "help", "export")]
     if not real:
         kinds = {op.kind for op in ops}
+        uploaded = not ops and any(only_upload_words(p) for pieces in sentences for p in pieces)
         return Parsed([], help="help" in kinds, export="export" in kinds and "help" not in kinds,
-                      quoted=quoted, left_out=left_out)
+                      quoted=quoted, left_out=left_out, uploaded=uploaded)
     return Parsed(ops, quoted=quoted, left_out=left_out)  # "… then export": the turn says how, beside the edits

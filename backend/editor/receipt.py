@@ -64,6 +64,14 @@ def _per_photo(lines: list[str], speak: Speaker, before: list[Segment], after: l
         lines.append(speak.raw(one, index=i, name=b.n, old=show(a), new=show(b)))
 
 
+def added_line(after: list[Segment], i: int, speak: Speaker) -> str:
+    """Photo `i` (1-based) is new: where it went and when it shows ("at the end (5–8 s)")."""
+    s = after[i - 1]
+    key = "rc_photo_added_end" if i == len(after) else "rc_photo_added_start" if i == 1 else "rc_photo_added"
+    return speak.raw(key, index=i, name=s.n, prev=after[i - 2].n if i > 1 else "",
+                     noun=speak.name("clip" if s.kind == "video" else "photo"), start=secs(s.st), end=secs(s.end))
+
+
 def video_lines(b: Draft, a: Draft, speak: Speaker) -> list[str]:
     lines: list[str] = []
     before, after = _video(b), _video(a)
@@ -83,7 +91,7 @@ def video_lines(b: Draft, a: Draft, speak: Speaker) -> list[str]:
             lines.append(speak.raw("rc_photo_removed", index=i, name=s.n))
     for i, s in enumerate(after, 1):
         if s.id not in ids_b:
-            lines.append(speak.raw("rc_photo_added", index=i, name=s.n))
+            lines.append(added_line(after, i, speak))
     kept_b = [x for x in ids_b if x in ids_a]
     kept_a = [x for x in ids_a if x in ids_b]
     if kept_b != kept_a:

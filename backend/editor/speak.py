@@ -51,8 +51,9 @@ class Speaker:
         self.hant_words = data.hant_words
 
     def name(self, value: Any) -> Any:
-        """A display name (motion, position, style…) in the person's language and script."""
-        return self.to_script(self.names.get(value, value)) if isinstance(value, str) else value
+        """A display name (motion, position, style…) in the person's language and script; any
+        other text (a file name, a person's words) as it is."""
+        return self.to_script(self.names[value]) if isinstance(value, str) and value in self.names else value
 
     def to_script(self, text: str) -> str:
         """Simplified text as the person reads it (Traditional with Taiwan words when they write it)."""

@@ -15,6 +15,7 @@ from typing import Any
 from backend.draft import TT_VIDEO, Draft
 from backend.editor.answer import answer
 from backend.editor.apply import Editor, Media, Result
+from backend.editor.extract_insert import MEDIA_NAMES
 from backend.editor.parse import MAX_CHARS, MAX_INSTRUCTIONS, Op, parse
 from backend.editor.receipt import receipt
 from backend.editor.speak import Speaker, detect_language
@@ -103,7 +104,9 @@ def _perform(ops: list[Op], editor: Editor, media: list[Media], speak: Speaker) 
             result = editor.apply(op)
             results.append(result)
             if not result.ok:
-                notes.append(_not_done(op, speak.say(result.say, **result.fields), speak))
+                sep = ", " if speak.language == "en" else "、"  # a list of file names, as the language lists
+                fields = {k: sep.join(v) or "—" if isinstance(v, list) else v for k, v in result.fields.items()}
+                notes.append(_not_done(op, speak.say(result.say, **fields), speak))
     return results, notes
 
 
@@ -144,12 +147,16 @@ def plan_turn(text: str, draft: dict[str, Any] | None, media: list[Media], *,
               generation_cost: int, temporary_issue: bool = False) -> Plan:
     language = detect_language(text, session_language)
     speak = Speaker(language, rng)
-    parsed = parse(text, _photo_names(draft))
+    uploads = MEDIA_NAMES.set(tuple(m.filename for m in media if m.file_type in ("image", "video")))
+    try:
+        parsed = parse(text, _photo_names(draft))
+    finally:
+        MEDIA_NAMES.reset(uploads)
     if parsed.too_long:
         return Plan(language, [Say(speak.say("rc_too_long", chars=parsed.too_long, max=MAX_CHARS))], draft, 0,
                     base_draft=draft)
     if not parsed.ops:
-        key = "help" if parsed.help else "export" if parsed.export else "unknown"
+        key = "help" if parsed.help else "export" if parsed.export else "uploaded" if parsed.uploaded else "unknown"
         return Plan(language, [Say(speak.say(key))], draft, 0, base_draft=draft)
     if parsed.ops[0].kind == "undo":
         return Plan(language, [], draft, 0, undo=True, base_draft=draft)

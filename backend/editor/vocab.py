@@ -140,6 +140,21 @@ class Grammar(BaseModel):
     last_n: Words
     empty_quotes: Words
     abs_set: Words
+    insert_verbs: Words
+    insert_place_verbs: Words
+    new_media: Words
+    new_media_pronoun: Words
+    plural_media: Words
+    again: Words
+    insert_after: Words
+    insert_before: Words
+    insert_between: Words
+    insert_as: Words
+    insert_blockers: Words
+    upload_said: Words
+    upload_glue: Words
+    name_lead: Words
+    media_extensions: Words
 
 
 @lru_cache(maxsize=1)

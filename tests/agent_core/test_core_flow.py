@@ -172,7 +172,7 @@ async def test_upload_with_an_instruction_uploads_then_relays_it(make_chat: Any,
     assert kinds.index("media_uploaded") < kinds.index("text_delta")
     assert chat.of(MediaUploaded)[0].file_type == "audio"
     assert "song.wav" in chat.text()
-    assert chat.wire.sse_opens[-1]["new_message"]["parts"][0]["text"] == "use as background music"
+    assert chat.wire.sse_opens[-1]["new_message"]["parts"][0]["text"] == "use song.wav as background music"
 
 
 async def test_bare_upload_asks_for_a_path(make_chat: Any) -> None:
@@ -311,7 +311,8 @@ async def test_upload_by_link_and_paths_with_spaces(make_chat: Any, make_photo: 
     spaced = make_photo("my summer photo.png", size=(160, 90), seed=2)
     assert await chat.say(f"/upload '{spaced}'")
     assert chat.of(MediaUploaded)[0].name == "my summer photo.png"
-    escaped = str(spaced).replace(" ", "\\ ")
+    other = make_photo("my other photo.png", size=(160, 90), seed=3)  # the same file again is not resent
+    escaped = str(other).replace(" ", "\\ ")
     assert await chat.say(f"upload {escaped}")
     assert chat.of(MediaUploaded)[0].width == 160
     reply = chat.wire.sent("POST", "/api/upload-video")[0].response_json
