@@ -90,6 +90,21 @@ def rebase_urls(draft: dict[str, Any] | None, base_url: str) -> dict[str, Any] |
     return draft
 
 
+def _playing_length(meta: dict[str, Any], draft: dict[str, Any]) -> dict[str, Any]:
+    """A generated music bed is made as long as the video it plays under: while it is on the
+    audio track its length is the track's, not the video's length when it was generated (a bed
+    made for 5.5 s was listed at 5.5 s under an 8-s video after a photo was added)."""
+    if meta.get("kind") != "music":
+        return meta
+    for track in draft.get("t") or []:
+        for seg in track.get("sg") or []:
+            gen = seg.get("gen")
+            if (isinstance(gen, dict) and seg.get("n") == meta.get("name")
+                    and gen.get("style") == meta.get("style") and isinstance(seg.get("d"), int | float)):
+                return {**meta, "duration": round(seg["d"] / 1000, 3)}
+    return meta
+
+
 async def state(request: Request) -> Response:
     be = backend_of(request)
     await faults_for(request, "state")
@@ -100,7 +115,7 @@ async def state(request: Request) -> Response:
     draft = rebase_urls(be.store.draft(session_id), base)
     media = be.store.session_media(session_id)
     uploads = [media_entry(m, base) for m in media if not m["generated"]]
-    generated = [json.loads(m["meta"] or "{}") for m in media if m["generated"]]
+    generated = [_playing_length(json.loads(m["meta"] or "{}"), draft) for m in media if m["generated"]]
     reply = {
         "state": {"draft": draft, "video_infos": uploads, "generated_media": generated,
                   "canvas_config": canvas_config(draft)},

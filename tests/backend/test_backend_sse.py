@@ -267,3 +267,18 @@ def test_export_asked_in_chat_points_to_the_export_button(api):
     _, frames = api.turn("导出视频")
     assert "导出" in "".join(frames.texts())
     assert api.credits()["available"] == 100
+
+
+def test_generated_music_is_listed_at_the_length_it_plays(api, make_photo):
+    """The bed plays under the whole video: after a photo is added, the media list says the new
+    length, not the video's length when the music was made."""
+    _photos(api, make_photo, 2)
+    api.turn("animate my photos with calm music")
+    before = api.state()["state"]
+    _photos(api, make_photo, 1)
+    api.turn("add the new photo to the end")
+    after = api.state()["state"]
+    music = [s for t in after["draft"]["t"] if t["tt"] == 1 for s in t["sg"]]
+    assert after["draft"]["d"] > before["draft"]["d"]  # the video grew
+    [bed] = after["generated_media"]
+    assert bed["duration"] == music[0]["d"] / 1000 == after["draft"]["d"] / 1000
