@@ -90,11 +90,11 @@ def rebase_urls(draft: dict[str, Any] | None, base_url: str) -> dict[str, Any] |
     return draft
 
 
-def _playing_length(meta: dict[str, Any], draft: dict[str, Any]) -> dict[str, Any]:
+def _playing_length(meta: dict[str, Any], draft: dict[str, Any] | None) -> dict[str, Any]:
     """A generated music bed is made as long as the video it plays under: while it is on the
     audio track its length is the track's, not the video's length when it was generated (a bed
     made for 5.5 s was listed at 5.5 s under an 8-s video after a photo was added)."""
-    if meta.get("kind") != "music":
+    if meta.get("kind") != "music" or not draft:
         return meta
     for track in draft.get("t") or []:
         for seg in track.get("sg") or []:
