@@ -150,6 +150,16 @@ _WINDOWS = re.compile(r"[A-Za-z]:\\|\\\\")
 _QUOTED_PATH = re.compile(r"""'[^'\n]{1,1024}'|"[^"\n]{1,1024}"|(?:\\\s|\S)+""")
 
 
+def _file_then_words(token: str, extensions: list[str]) -> bool:
+    """A media file name with words run on after it ("c.jpg然后加到最后"): Chinese is typed
+    without spaces, so the token holds both; a name never continues past its extension in
+    another script (a folder such as "2024.06旅行" has no media extension before its words)."""
+    if token[:1] in "'\"":
+        return False
+    m = re.search(r"\.([A-Za-z0-9]{2,5})(?=[^\x00-\x7f])", token)
+    return m is not None and m.group(1).lower() in extensions and not re.search(r"\.[A-Za-z0-9]{1,5}$", token)
+
+
 def _starts_path(token: str) -> bool:
     return bool(_PATHISH.match(token))
 
@@ -178,6 +188,8 @@ def upload_command(text: str, lex: Lexicon | None = None) -> list[str] | None:
     paths: list[str] = []
     joined = False
     for token in tokens:
+        if _file_then_words(token, rules.extensions):
+            return None  # "上传c.jpg然后加到最后": a file and an instruction typed without a space
         if token.lower() in rules.path_joiners:
             joined = True
             continue

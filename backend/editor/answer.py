@@ -39,7 +39,7 @@ def answer(topic: str | None, draft: dict[str, Any] | None, uploaded: int, speak
         segs = [s for t in d.tracks(TT_TEXT) for s in t.sg if s.role == role]
         if not segs:
             return speak.say(f"ans_no_{role}")
-        return " ".join(speak.raw(f"ans_{role}", text=s.text or "", where=where(s, speak)) for s in segs)
+        return speak.join([speak.raw(f"ans_{role}", text=s.text or "", where=where(s, speak)) for s in segs])
 
     def transitions() -> str:
         listed = sep.join(f"→{i}: {transition_name(s, speak)}" for i, s in enumerate(video[1:], 2))
@@ -64,4 +64,4 @@ def answer(topic: str | None, draft: dict[str, Any] | None, uploaded: int, speak
     }
     if topic in parts:
         return parts[topic]()
-    return " ".join(fn() for key, fn in parts.items() if key not in ("volume", "order"))
+    return speak.join([fn() for key, fn in parts.items() if key not in ("volume", "order")])

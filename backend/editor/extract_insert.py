@@ -137,6 +137,14 @@ def _split_anchors(names: list[tuple[int, int, str]]) -> tuple[list[str], list[S
     return [n for _, _, n in media], anchors
 
 
+def _only_place(rest: str, g: Grammar) -> bool:
+    """"加到最后", "add to the end": an insert verb and a place, nothing else. Chinese leaves the
+    object out once it is the topic ("上传c.jpg然后加到最后": the upload just named), so such a
+    clause means the new upload; any other word ("add 2 seconds to the end") is another edit."""
+    words = g.insert_verbs + g.insert_place_verbs + g.to_end + g.to_start + g.insert_glue + g.filler
+    return not _without(rest, words).strip(" .,，。!！~～")
+
+
 def insert(c: Clause, g: Grammar, p: Phrases) -> list[Op] | None:
     """The extractor (see `extract.EXTRACTORS`): an insert, or None when the clause is not one."""
     from backend.editor.extract import _ordinal_spans, _secs
@@ -155,7 +163,8 @@ def insert(c: Clause, g: Grammar, p: Phrases) -> list[Op] | None:
     on_timeline = {normalize(n) for n in PHOTO_NAMES.get()}
     if media and not adds and not again and all(normalize(n) in on_timeline for n in media):
         return None  # "put a.jpg first": a photo on the timeline moved (`reorder`)
-    if not media and not (has(rest, g.new_media) or (has(rest, g.new_media_pronoun) and place is not None)):
+    if not media and not (has(rest, g.new_media) or (has(rest, g.new_media_pronoun) and place is not None)
+                          or (place is not None and _only_place(rest, g))):
         return None
     args: dict[str, object] = {"names": media or None, **(place or {"where": "end"})}
     if not media:

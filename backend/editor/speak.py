@@ -40,6 +40,9 @@ class _Blank(dict[str, Any]):
         return ""
 
 
+_FULL_STOPS = "。！？；：）」』”"
+
+
 class Speaker:
     def __init__(self, language: str, rng: random.Random) -> None:
         self.language = language
@@ -70,6 +73,15 @@ class Speaker:
         if self.language == "en":
             text = _MANY.sub(r"\1s", _ONE.sub(r"1 \1", text))
         return text
+
+    def join(self, sentences: list[str]) -> str:
+        """Sentences as one reply: Chinese runs on after its full-width stops ("…加到最后。总时长…"),
+        where a space would show as a gap; English takes a space."""
+        out = ""
+        for s in (x.strip() for x in sentences):
+            if s:
+                out += s if not out or (self.language != "en" and out[-1] in _FULL_STOPS) else " " + s
+        return out
 
     def raw(self, key: str, **fields: Any) -> str:
         """A template whose fields are kept as given: a person's words are never converted."""

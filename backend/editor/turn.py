@@ -172,7 +172,7 @@ def plan_turn(text: str, draft: dict[str, Any] | None, media: list[Media], *,
     before = _settled(draft, media)
     if not good or new_draft == before:
         notes += [n for n in [_unchanged_note(ops, good, speak)] if n]
-        return Plan(language, [Say(" ".join(notes))], draft, 0, base_draft=draft)
+        return Plan(language, [Say(speak.join(notes))], draft, 0, base_draft=draft)
     generation = any(r.generation for r in good)
     cost = edit_cost + (generation_cost if generation else 0)
 
@@ -186,7 +186,7 @@ def plan_turn(text: str, draft: dict[str, Any] | None, media: list[Media], *,
         lines = [*receipt(before, new_draft, speak),
                  speak.say("rc_cost_gen", cost=cost, gen=generation_cost) if generation
                  else speak.say("rc_cost_one" if cost == 1 else "rc_cost", cost=cost), *notes]
-        steps.append(Say(" ".join([*lines, *([] if no_text else [speak.say("outro")])])))
+        steps.append(Say(speak.join([*lines, *([] if no_text else [speak.say("outro")])])))
     if temporary_issue:
         steps.append(Say(speak.say("temporary_issue")))
     return Plan(language, steps, new_draft, cost, changed=True, base_draft=draft)
@@ -201,7 +201,7 @@ def undo_steps(plan: Plan, undone: bool, rng: random.Random, no_text: bool,
     steps: list[Step] = [Say(None, [call]), Respond([call])]
     if undone and before is not None:
         lines = receipt(before, after, speak)
-        steps.append(Say(" ".join([speak.say("rc_undid"), *(lines or [speak.say("rc_nothing")])])))
+        steps.append(Say(speak.join([speak.say("rc_undid"), *(lines or [speak.say("rc_nothing")])])))
     elif not no_text or not undone:
         steps.append(Say(speak.say(call.say)))
     return steps

@@ -142,6 +142,7 @@ class Grammar(BaseModel):
     abs_set: Words
     insert_verbs: Words
     insert_place_verbs: Words
+    insert_glue: Words  # what may stand beside a bare "add to the end" (加到最后)
     new_media: Words
     new_media_pronoun: Words
     plural_media: Words

@@ -221,3 +221,30 @@ def test_a_length_said_with_the_photo_is_its_length() -> None:
     assert photos(plan)[-1][:3] == ("c.jpg", 5000, 5000) and "（5–10 秒）" in reply
     plan, reply = turn("add c.jpg for 90 seconds")
     assert not plan.changed and "90 s won't work: a photo can last from 0.5 s to 60 s" in reply
+
+
+@pytest.mark.parametrize(("text", "where"), [
+    ("上传c.jpg然后加到最后", "end"),  # the object left out once the upload is the topic
+    ("加到最后", "end"),
+    ("然后放到最前面", "start"),
+    ("upload c.jpg then add to the end", "end"),
+])
+def test_an_add_with_only_a_place_means_the_new_upload(text: str, where: str) -> None:
+    assert insert_args(text, ("a.jpg", "b.jpg")) == [("insert", {"names": None, "where": where, "every": False})]
+    plan, said = turn(text, language="zh" if not text.isascii() else "en")
+    assert order(plan)[0 if where == "start" else -1] == "c.jpg", said
+
+
+@pytest.mark.parametrize("text", ["add 2 seconds to the end", "加2秒到最后", "把标题加到最后", "move to the end"])
+def test_a_place_with_other_words_is_not_an_add(text: str) -> None:
+    assert not [k for k, _ in insert_args(text, ("a.jpg", "b.jpg")) if k == "insert"]
+
+
+def test_a_chinese_reply_runs_its_sentences_on_without_spaces() -> None:
+    """A space after 。 shows as a gap in Chinese text; English sentences keep theirs."""
+    plan, _ = turn("把c.jpg加到最后", language="zh")
+    receipt = [s.text for s in plan.steps if isinstance(s, Say) and s.text and "c.jpg" in s.text]
+    assert receipt and receipt[0].count("。") >= 2 and "。 " not in receipt[0]
+    plan, _ = turn("add c.jpg to the end")
+    receipt = [s.text for s in plan.steps if isinstance(s, Say) and s.text and "c.jpg" in s.text]
+    assert receipt and ". " in receipt[0]

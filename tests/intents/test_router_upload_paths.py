@@ -46,3 +46,20 @@ def test_words_about_uploads_or_questions_are_not_uploads(text: str) -> None:
 def test_a_media_path_keeps_its_own_rule_and_remainder() -> None:
     d = route("upload /tmp/a.png and make it 3 seconds each")
     assert d.route == "upload" and d.paths == ["/tmp/a.png"] and d.rule == "path"
+
+
+@pytest.mark.parametrize(("text", "paths"), [
+    ("上传c.jpg然后加到最后", ["c.jpg"]),
+    ("上传 c.jpg然后放在开头", ["c.jpg"]),
+    ("上傳c.jpg然後加到最後", ["c.jpg"]),
+])
+def test_a_file_with_an_instruction_run_on_uploads_the_file_and_relays_the_words(text: str, paths: list[str]) -> None:
+    """Chinese runs the instruction on after the name without a space: the file is uploaded and
+    the words go to the editor (they were taken as part of one file name, "c.jpg然后加到最后")."""
+    d = route(text)
+    assert (d.route, d.paths) == ("upload", paths), d.evidence
+    assert "加到最" in d.remainder or "放在开头" in d.remainder
+
+
+def test_a_folder_whose_name_has_a_dot_and_chinese_is_still_one_path() -> None:
+    assert route("上传 2024.06旅行").paths == ["2024.06旅行"]
