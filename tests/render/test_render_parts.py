@@ -200,3 +200,22 @@ def test_a_picture_over_pillows_warning_size_renders_without_a_warning(
     with pytest.raises(RenderError, match="too large"):
         render_draft(rt.draft([{"src": "q", "st": 0, "d": 300}]), lambda _s: tmp_path / "q.png",
                      tmp_path / "o2.mp4", **rt.SMALL)
+
+
+@pytest.mark.parametrize("kind", ["jpg", "png", "webp"])
+def test_a_decoded_photo_keeps_its_pixels_and_closes_its_file(tmp_path: Path, kind: str) -> None:
+    """The decoded picture is returned as it is (no copy: a copy cost as much as the decode);
+    its pixels stay readable once the file is closed, and the file is not held open."""
+    import os
+
+    from backend.render.pictures import open_still
+
+    src = Image.new("RGB", (640, 360), (20, 120, 220))
+    src.paste((230, 40, 40), (0, 0, 320, 360))
+    src.save(tmp_path / f"p.{kind}", quality=95)
+    fds = len(os.listdir("/proc/self/fd"))
+    got = open_still(tmp_path / f"p.{kind}", "p", (640, 360))
+    assert len(os.listdir("/proc/self/fd")) == fds
+    pixels = np.asarray(got)
+    assert got.size == (640, 360) and got.mode == "RGB"
+    assert pixels[180, 100, 0] > 200 and pixels[180, 500, 2] > 200
