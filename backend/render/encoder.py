@@ -62,7 +62,13 @@ CRF = 20
 X264_PARAMS = "me=dia:subme=1:partitions=none"
 THREADS = 0  # x264 frame threads; 0 is x264's own choice, 1.5 per core (3 here)
 AUDIO_RATE = 48000
-AUDIO_BITRATE = 160_000
+# FFmpeg's AAC at the rate most streaming services deliver with 1080p, with its default
+# quantiser search ("twoloop"). Measured on 30 s of the bench's music beds (calm, upbeat; one
+# thread, 3 rounds): twoloop at 128 kb/s 0.49-0.56 CPU-s at 128/131 kb/s; the "fast" coder the
+# renderer used before, asked for 160 kb/s, 0.76-1.12 CPU-s and it delivered 88 kb/s on the calm
+# bed (it undershoots on tonal music): more CPU for fewer bits and the lesser search.
+AUDIO_BITRATE = 128_000
+AUDIO_CODER = "twoloop"
 QUEUE = 4  # frames waiting for the encoder thread: enough to ride out a slow frame, 12 MB at 1080p
 POOL = QUEUE + 2  # and one being drawn into (`frame`), one being encoded
 _WAIT = 0.1  # seconds between looks at the cancel flag while the queue is full
@@ -75,7 +81,8 @@ class Encoder:
     def __init__(self, path: Path, width: int, height: int, fps: int,
                  sound: np.ndarray | Sound | Future[Any] | None,
                  cancel: threading.Event | None, *, preset: str = PRESET, crf: int = CRF,
-                 audio_rate: int = AUDIO_RATE, audio_bitrate: int = AUDIO_BITRATE) -> None:
+                 audio_rate: int = AUDIO_RATE, audio_bitrate: int = AUDIO_BITRATE,
+                 audio_coder: str = AUDIO_CODER) -> None:
         import av
 
         self._cancel = cancel
@@ -101,9 +108,7 @@ class Encoder:
                 a = self.container.add_stream("aac", rate=audio_rate)
                 a.layout = "stereo"
                 a.bit_rate = audio_bitrate
-                # FFmpeg's "fast" AAC coder: transparent enough at 160 kb/s for a music bed and
-                # voices, and about half the CPU of its default (twoloop) on our sound
-                a.options = {"aac_coder": "fast"}
+                a.options = {"aac_coder": audio_coder}  # see AUDIO_BITRATE
                 self.audio = a
             # open both codecs and write the header now, on this thread: the sound is encoded on
             # a thread of its own, and PyAV opens a codec on first use, so two threads must not
