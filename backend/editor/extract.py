@@ -17,9 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from backend.editor.extract_insert import insert
+from backend.editor.extract_insert import file_names, insert
 from backend.editor.extract_set import (
     _QUOTED,
+    PHOTO_NAMES,
     Op,
     _index,
     _quote_unquoted,
@@ -129,13 +130,22 @@ def _negated_verb(t: str, g: Grammar) -> re.Match[str] | None:
 
 
 # -- order -----------------------------------------------------------------------------------------
+def _timeline_files(text: str) -> list[tuple[int, int, int]]:
+    """Photos on the timeline named by their whole file name: (start, end, photo number)."""
+    on_timeline = [normalize(n) for n in PHOTO_NAMES.get()]
+    return [(a, b, on_timeline.index(normalize(name)) + 1) for a, b, name in file_names(text)
+            if normalize(name) in on_timeline]
+
+
 def reorder(c: Clause, g: Grammar, p: Phrases) -> list[Op] | None:
     t = c.text
     if has(t, p.music) or has(t, p.title + p.caption):
         return None
     spans = _ordinal_spans(t, g)
+    files = _timeline_files(t)  # "swap a.jpg and b.jpg", "put c.jpg first"
+    spans = sorted([*[x for x in spans if not any(a <= x[0] < b for a, b, _ in files)], *files])
     named = named_photo(t)  # "the sunset one": a photo named by its file name
-    if named is not None and all(named[1] != a for a, _, _ in spans):
+    if not files and named is not None and all(named[1] != a for a, _, _ in spans):
         spans = sorted([*spans, (named[1], named[1] + 1, named[0])])
     nums = [n for _, _, n in spans]
     if has(t, g.reverse) and (has(t, p.photo + g.topics["order"]) or len(t) < 24):
@@ -155,7 +165,7 @@ def reorder(c: Clause, g: Grammar, p: Phrases) -> list[Op] | None:
         dest = 1
     else:
         return None
-    if not has(t, [*p.photo, "one", "张", "張", "个", "個"]) and not _PHOTO_NUM.search(t):
+    if not files and not has(t, [*p.photo, "one", "张", "張", "个", "個"]) and not _PHOTO_NUM.search(t):
         return None
     if dest == src:
         return None

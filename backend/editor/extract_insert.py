@@ -105,12 +105,18 @@ def _named_near(text: str, words: list[str], spans: list[Span], *, after: bool) 
     return []
 
 
+_BARE_PAIR = re.compile(r"(?<![\d.])(\d{1,3})\s*(?:and|&|和|与|與|跟)\s*(\d{1,3})(?![\d.]|\s*(?:s\b|sec|秒))")
+
+
 def _place(text: str, spans: list[Span], g: Grammar) -> dict[str, object] | None:
     """Where the new photos go: {"where": "end"|"start"|"after"|"before"|"between"|"as", "index": n}."""
     en = [(g.insert_between, "between"), (g.insert_after, "after"), (g.insert_before, "before")]
     for words, where in en:
         nums = (_named_near(text, [w for w in words if w.isascii()], spans, after=True)
                 or _named_near(text, [w for w in words if not w.isascii()], spans, after=False))
+        if where == "between" and len(nums) < 2 and has(text, words):
+            pair = _BARE_PAIR.search(text)  # "between 1 and 2", 在1和2之间: bare photo numbers
+            nums = [int(pair.group(1)), int(pair.group(2))] if pair else nums
         if where == "between" and len(nums) >= 2:
             return {"where": "between", "index": nums[0], "other": nums[1]}
         if nums and where != "between":

@@ -248,3 +248,8 @@ def test_a_chinese_reply_runs_its_sentences_on_without_spaces() -> None:
     plan, _ = turn("add c.jpg to the end")
     receipt = [s.text for s in plan.steps if isinstance(s, Say) and s.text and "c.jpg" in s.text]
     assert receipt and ". " in receipt[0]
+
+
+@pytest.mark.parametrize("text", ["add d.jpg between 1 and 2", "把d.jpg插在1和2之间"])
+def test_between_two_bare_photo_numbers(text: str) -> None:
+    assert insert_args(text) == [("insert", {"names": ["d.jpg"], "where": "between", "index": 1, "other": 2})]
