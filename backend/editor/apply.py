@@ -259,6 +259,9 @@ class Editor:
             return Result("reorder", {}, False, "need_two_photos")
         transitions = [s.tr for s in segs]  # transitions stay where they are in the sequence
         pos = [(i - 1 if i > 0 else len(segs) + i) for i in wanted]
+        if not reverse and len(pos) == 2 and pos[0] == pos[1]:  # "put a.jpg first" when it is
+            return Result("reorder", {}, False, "already_placed",
+                          {"name": segs[pos[0]].n or f"#{pos[0] + 1}", "index": pos[0] + 1})
         order = list(segs)
         if reverse:
             order.reverse()

@@ -167,9 +167,7 @@ def reorder(c: Clause, g: Grammar, p: Phrases) -> list[Op] | None:
         return None
     if not files and not has(t, [*p.photo, "one", "张", "張", "个", "個"]) and not _PHOTO_NUM.search(t):
         return None
-    if dest == src:
-        return None
-    return [Op("reorder", {"move": src, "to": dest})]
+    return [Op("reorder", {"move": src, "to": dest})]  # the same place: apply says it is there
 
 
 # -- transitions -----------------------------------------------------------------------------------

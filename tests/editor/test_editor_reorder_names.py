@@ -40,3 +40,17 @@ def test_swapping_two_named_photos_changes_the_order_and_says_so() -> None:
     assert order == ["c.jpg", "b.jpg", "a.jpg"]
     said = " ".join(s.text for s in plan.steps if isinstance(s, Say) and s.text)
     assert "c.jpg" in said and "replace" not in said.lower()
+
+
+@pytest.mark.parametrize(("text", "language", "said"), [
+    ("put a.jpg first", "en", "“a.jpg” is already photo 1"),
+    ("move the first photo to the start", "en", "“a.jpg” is already photo 1"),
+    ("把c.jpg放到最后", "zh", "“c.jpg”已经是第 3 张了"),
+])
+def test_moving_a_photo_to_where_it_is_says_so(text: str, language: str, said: str) -> None:
+    ed = Editor(None, list(MEDIA))
+    ed.apply(Op("animate", {"motion": None, "smooth": True}))
+    plan = plan_turn(text, ed.wire(), MEDIA, session_language=language,
+                     rng=random.Random(1), no_text=False, edit_cost=1, generation_cost=5)
+    assert plan.cost == 0  # nothing changed, nothing charged
+    assert said in " ".join(s.text for s in plan.steps if isinstance(s, Say) and s.text)
