@@ -47,8 +47,12 @@ class Context:
     # the files uploaded from this machine, by the name the service gave them: the workspace
     # page makes its thumbnails from these (and serves nothing else of the person's)
     local_media: dict[str, Path] = field(default_factory=dict)
-    # the files each session already holds, so a file named again is not sent again
-    uploads: UploadLedger = field(default_factory=UploadLedger)
+    # the files each session already holds, so a file named again is not sent again (kept in
+    # the memory's state file, so `--resume` knows them too)
+    uploads: UploadLedger = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.uploads = UploadLedger(self.memory)
 
     def say(self, key: str, /, **values: object) -> str:
         return t(key, self.lang, **values)

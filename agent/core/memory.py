@@ -2,7 +2,8 @@
 
 Kept in the config folder (`nemo-chat-state.json`, 0600 in a 0700 folder, written atomically)
 so that `--resume` continues the session and `/export` or `--resume` picks up a render that
-was running when the last run ended (Ctrl-C, a closed terminal, a crash). Entries are keyed
+was running when the last run ended (Ctrl-C, a closed terminal, a crash), and knows which local
+files the session already holds (their paths, sizes and hashes: never their contents). Entries are keyed
 by the API base, with every loopback address counted as one ("local"), because the local
 backend listens on a new port each run but keeps its data. Nothing secret is stored here.
 """
@@ -19,7 +20,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, ValidationError
 
-__all__ = ["ChatMemory", "PendingRender", "RunMemory", "service_key"]
+__all__ = ["ChatMemory", "PendingRender", "RunMemory", "UploadRecord", "service_key"]
 
 FILE_NAME = "nemo-chat-state.json"
 
@@ -41,10 +42,25 @@ class PendingRender(BaseModel):
     file_name: str | None = None  # the name asked for (a batch item's), else from the title
 
 
+class UploadRecord(BaseModel):
+    """A local file a session holds (see upload_ledger.py): where it was, which bytes, its name there."""
+
+    session_id: str
+    path: str
+    size: int
+    mtime_ns: int
+    sha256: str | None = None
+    name: str
+
+
+MAX_UPLOAD_RECORDS = 2000  # the newest kept: a few hundred KB of state at most
+
+
 class _Service(BaseModel):
     session_id: str | None = None
     language: str | None = None
     render: PendingRender | None = None
+    uploads: list[UploadRecord] = Field(default_factory=list)
 
 
 class _File(BaseModel):
@@ -99,6 +115,15 @@ class ChatMemory:
 
     def remember_session(self, session_id: str, language: str) -> None:
         self._update(session_id=session_id, language=language)
+
+    # -- files the sessions hold -----------------------------------------------------------------
+    def uploaded_files(self) -> list[UploadRecord]:
+        return list(self._service().uploads)
+
+    def remember_upload(self, record: UploadRecord) -> None:
+        """Kept so that a resumed session does not send a file it already holds again."""
+        uploads = [*self._service().uploads, record][-MAX_UPLOAD_RECORDS:]
+        self._update(uploads=uploads)
 
     # -- a render still running -----------------------------------------------------------------
     def pending_render(self) -> PendingRender | None:

@@ -8,16 +8,19 @@ changed, a file changed and changed back). A file with other bytes is new, whate
 
 The bytes are hashed once, after the upload, and a candidate only when a file of its size was
 uploaded in this session (different sizes cannot be the same bytes). Entries belong to the
-session they were uploaded in: a new session starts with none. Memory only: a resumed session
-uploads a file named again once more (the service does not say which local file it came from).
+session they were uploaded in: a new session starts with none. They are kept in the chat's
+state file (`ChatMemory.remember_upload`), so a session resumed with `--resume` still knows
+them (the service does not say which local file a media item came from).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from .memory import ChatMemory, UploadRecord
 
 __all__ = ["UploadLedger", "file_sha256"]
 
@@ -58,12 +61,19 @@ def _stat(path: Path) -> tuple[str, int, int] | None:
 class UploadLedger:
     """The files uploaded from this machine, per session. Blocking methods: call them in a thread."""
 
-    def __init__(self) -> None:
-        self._entries: list[_Entry] = []
+    def __init__(self, memory: ChatMemory | None = None) -> None:
+        self._memory = memory
+        self._entries: list[_Entry] | None = None  # read from the memory on first use
+
+    def _all(self) -> list[_Entry]:
+        if self._entries is None:
+            kept = self._memory.uploaded_files() if self._memory is not None else []
+            self._entries = [_Entry(r.session_id, r.path, r.size, r.mtime_ns, r.sha256, r.name) for r in kept]
+        return self._entries
 
     def known(self, session_id: str | None, path: Path) -> str | None:
         """The name the service has `path` under, if this session already holds its bytes."""
-        mine = [e for e in self._entries if e.session_id == session_id]
+        mine = [e for e in self._all() if e.session_id == session_id]
         now = _stat(path)
         if session_id is None or not mine or now is None:
             return None
@@ -83,4 +93,7 @@ class UploadLedger:
         if session_id is None or now is None:
             return
         resolved, size, mtime_ns = now
-        self._entries.append(_Entry(session_id, resolved, size, mtime_ns, file_sha256(path), name))
+        entry = _Entry(session_id, resolved, size, mtime_ns, file_sha256(path), name)
+        self._all().append(entry)
+        if self._memory is not None:
+            self._memory.remember_upload(UploadRecord(**asdict(entry)))

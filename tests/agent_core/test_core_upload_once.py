@@ -112,3 +112,33 @@ async def test_a_folder_uploaded_again_sends_only_its_new_photos(
     assert chat.notices()[-1] == ("2 of them were already uploaded in this session and unchanged, "
                                   "so they were not sent again.")
     assert await media_names(chat) == ["IMG_1.jpg", "IMG_2.jpg", "IMG_3.jpg"]
+
+
+async def test_a_resumed_session_still_knows_the_files_it_holds(
+        make_chat: Any, make_photo: Callable[..., Path], config_dir: Path) -> None:
+    """`--resume` continues the session: naming a file it already holds does not resend it
+    (the record is in the chat's state file, which stays private and never holds the bytes)."""
+    a, b = (make_photo(n, size=(160, 90), seed=i) for i, n in enumerate(("a.jpg", "b.jpg")))
+    first = await make_chat()
+    assert await first.say(f"upload {a} {b}")
+    assert await first.say(ANIMATE)
+    await first.conv.aclose()
+    back = await make_chat(resume=True)
+    assert back.client.session_id == first.client.session_id
+    assert await back.say(f"upload {a}")
+    assert uploads(back) == 0 and not back.of(MediaUploaded)
+    assert "already uploaded" in back.notices()[-1]
+    assert await media_names(back) == ["a.jpg", "b.jpg"]
+    state = config_dir / "nemo-chat-state.json"
+    assert state.stat().st_mode & 0o777 == 0o600 and str(a.resolve()) in state.read_text()
+
+
+def test_the_record_of_uploads_is_bounded(tmp_path: Path, monkeypatch: Any) -> None:
+    from agent.core import memory as memory_module
+    from agent.core.memory import ChatMemory, UploadRecord
+
+    monkeypatch.setattr(memory_module, "MAX_UPLOAD_RECORDS", 3)
+    memory = ChatMemory(tmp_path, "http://127.0.0.1:1")
+    for i in range(5):
+        memory.remember_upload(UploadRecord(session_id="s", path=f"/p/{i}", size=i, mtime_ns=i, name=f"{i}.jpg"))
+    assert [r.name for r in memory.uploaded_files()] == ["2.jpg", "3.jpg", "4.jpg"]  # the newest
