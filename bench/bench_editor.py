@@ -50,7 +50,7 @@ def main() -> int:
     cases = read_cases(Path(args.set))
     ours = evaluate(cases)
     full_parse = turn.parse
-    turn.parse = lambda text, photos=(): parse_set(text)  # type: ignore[assignment]
+    turn.parse = lambda text, photos=(), media=(): parse_set(text)  # type: ignore[assignment]
     try:
         peer = evaluate(cases)
     finally:

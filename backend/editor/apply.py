@@ -133,7 +133,7 @@ class Editor:
         assert track is not None
         old = {s.src: s for s in track.sg}
         motion = motion or "ken_burns"
-        cycle = ["zoom_in", "pan_right", "zoom_out", "pan_left"] if motion == "ken_burns" else [motion]
+        cycle = insert.KEN_BURNS if motion == "ken_burns" else (motion,)
         segs = []
         for i, m in enumerate(visuals):
             seg = old.get(m.media_id) or self._segment_for(m)
@@ -506,8 +506,6 @@ class Editor:
         assert video is not None
         join = insert.transition(segs, _transition("crossfade"))
         new = [self._fitted(m, segs, at, ms) for m in chosen]
-        for seg in new:
-            seg.tr = join.model_copy()
         order = [*segs[:at], *new, *segs[at:]]
         for i, seg in enumerate(order):
             seg.tr = None if i == 0 else (seg.tr or join.model_copy())

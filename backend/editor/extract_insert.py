@@ -19,7 +19,7 @@ from contextvars import ContextVar
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from backend.editor.extract_set import PHOTO_NAMES, Op, has, normalize
+from backend.editor.extract_set import PHOTO_NAMES, Op, _matcher, has, normalize
 from backend.editor.vocab import Grammar, Phrases, grammar
 
 if TYPE_CHECKING:
@@ -69,9 +69,7 @@ def _blank(text: str, spans: list[tuple[int, int, str]]) -> str:
 
 
 def _without(text: str, words: list[str]) -> str:
-    for w in sorted(words, key=len, reverse=True):
-        text = re.sub(rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])" if w.isascii() else re.escape(w), " ", text)
-    return text
+    return _matcher(tuple(sorted(words, key=len, reverse=True))).sub(" ", text)  # the longest first
 
 
 def only_upload_words(piece: str) -> bool:
@@ -85,11 +83,7 @@ def only_upload_words(piece: str) -> bool:
 
 
 def _word_spans(text: str, words: list[str]) -> list[tuple[int, int]]:
-    spans = []
-    for w in words:
-        pattern = rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])" if w.isascii() else re.escape(w)
-        spans += [m.span() for m in re.finditer(pattern, text)]
-    return sorted(spans)
+    return [m.span() for m in _matcher(tuple(sorted(words, key=len, reverse=True))).finditer(text)]
 
 
 def _named_near(text: str, words: list[str], spans: list[Span], *, after: bool) -> list[int]:

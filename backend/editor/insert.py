@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from backend.draft import Effect, Segment, Transition
 
-KEN_BURNS = ("zoom_in", "pan_right", "zoom_out", "pan_left")  # op_animate's cycle
+KEN_BURNS = ("zoom_in", "pan_right", "zoom_out", "pan_left")  # the cycle op_animate gives photos
 
 
 def slot(where: str, index: int | None, count: int) -> int:

@@ -116,16 +116,15 @@ def _sentence(pieces: list[str]) -> list[Op]:
     return out
 
 
-def parse(raw: str, photos: tuple[str, ...] = (), media: tuple[str, ...] | None = None) -> Parsed:
+def parse(raw: str, photos: tuple[str, ...] = (), media: tuple[str, ...] = ()) -> Parsed:
     """`photos`: the file names on the timeline, in order, so a photo can be named by them;
-    `media`: the names of the uploaded pictures and clips ("add c.jpg to the end"; None: those
-    `MEDIA_NAMES` holds, as `plan_turn` sets it)."""
+    `media`: the names of the uploaded pictures and clips ("add c.jpg to the end")."""
     if len(raw) > MAX_CHARS:
         return Parsed([], too_long=len(raw))
     quoted = quoted_texts(raw)
     ops: list[Op] = []
     sentences = split(raw)
-    token, media_token = PHOTO_NAMES.set(photos), MEDIA_NAMES.set(MEDIA_NAMES.get() if media is None else media)
+    token, media_token = PHOTO_NAMES.set(photos), MEDIA_NAMES.set(media)
     try:
         for pieces in sentences[:MAX_INSTRUCTIONS]:
             ops.extend(_sentence(pieces))

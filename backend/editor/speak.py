@@ -83,6 +83,10 @@ class Speaker:
                 out += s if not out or (self.language != "en" and out[-1] in _FULL_STOPS) else " " + s
         return out
 
+    def listing(self, items: list[str]) -> str:
+        """Names as the language lists them: "a.jpg, b.jpg", "a.jpg、b.jpg" ("—" for none)."""
+        return (", " if self.language == "en" else "、").join(items) or "—"
+
     def raw(self, key: str, **fields: Any) -> str:
         """A template whose fields are kept as given: a person's words are never converted."""
         template = self.rng.choice(self.table[key])

@@ -15,7 +15,6 @@ from typing import Any
 from backend.draft import TT_VIDEO, Draft
 from backend.editor.answer import answer
 from backend.editor.apply import Editor, Media, Result
-from backend.editor.extract_insert import MEDIA_NAMES
 from backend.editor.parse import MAX_CHARS, MAX_INSTRUCTIONS, Op, parse
 from backend.editor.receipt import receipt
 from backend.editor.speak import Speaker, detect_language
@@ -96,7 +95,7 @@ def _perform(ops: list[Op], editor: Editor, media: list[Media], speak: Speaker) 
         elif op.kind in ("help", "export"):
             notes.append(speak.say(op.kind))
         elif op.kind == "which_photo":
-            names = (", " if speak.language == "en" else "、").join(_photo_names(editor.wire())) or "—"
+            names = speak.listing(list(_photo_names(editor.wire())))
             notes.append(_not_done(op, speak.raw("which_photo", names=names), speak))
         elif op.kind == "unknown":
             notes.append(_not_done(op, speak.say("rc_unknown_reason"), speak))
@@ -104,8 +103,7 @@ def _perform(ops: list[Op], editor: Editor, media: list[Media], speak: Speaker) 
             result = editor.apply(op)
             results.append(result)
             if not result.ok:
-                sep = ", " if speak.language == "en" else "、"  # a list of file names, as the language lists
-                fields = {k: sep.join(v) or "—" if isinstance(v, list) else v for k, v in result.fields.items()}
+                fields = {k: speak.listing(v) if isinstance(v, list) else v for k, v in result.fields.items()}
                 notes.append(_not_done(op, speak.say(result.say, **fields), speak))
     return results, notes
 
@@ -147,11 +145,7 @@ def plan_turn(text: str, draft: dict[str, Any] | None, media: list[Media], *,
               generation_cost: int, temporary_issue: bool = False) -> Plan:
     language = detect_language(text, session_language)
     speak = Speaker(language, rng)
-    uploads = MEDIA_NAMES.set(tuple(m.filename for m in media if m.file_type in ("image", "video")))
-    try:
-        parsed = parse(text, _photo_names(draft))
-    finally:
-        MEDIA_NAMES.reset(uploads)
+    parsed = parse(text, _photo_names(draft), tuple(m.filename for m in media if m.file_type in ("image", "video")))
     if parsed.too_long:
         return Plan(language, [Say(speak.say("rc_too_long", chars=parsed.too_long, max=MAX_CHARS))], draft, 0,
                     base_draft=draft)
